@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+// Small string helpers shared by every module. Depends on std only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace meshgate::base {
+
+std::string_view trim(std::string_view s);
+/// Splits on `sep`; keeps empty fields.
+std::vector<std::string_view> split(std::string_view s, char sep);
+bool iequals(std::string_view a, std::string_view b);
+std::string toLower(std::string_view s);
+char asciiLower(char c);
+
+/// Strict unsigned decimal: digits only, no sign, no spaces, no overflow.
+std::optional<uint64_t> parseUint64(std::string_view s);
+/// Strict signed decimal: an optional leading '-', then digits.
+std::optional<int64_t> parseInt64(std::string_view s);
+
+/// Go/Istio duration text: a sequence of decimal numbers with a unit
+/// ("ns", "us", "µs", "ms", "s", "m", "h"), e.g. "1.5s", "100ms", "1h30m".
+/// A bare "0" is accepted. Negative durations are rejected.
+std::optional<std::chrono::nanoseconds> parseDuration(std::string_view s);
+/// The shortest Go-style text for a duration ("1.5s", "250ms", "2m0s" is "2m").
+std::string formatDuration(std::chrono::nanoseconds d);
+
+/// Lower-case hex of `data`.
+std::string hexEncode(std::string_view data);
+
+}  // namespace meshgate::base
