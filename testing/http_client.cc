@@ -4,8 +4,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <poll.h>
+#include <cerrno>
 
 #include "base/strings.h"
 #include "testing/ports.h"
@@ -21,11 +21,14 @@ std::string HttpResponse::header(const std::string& name) const {
   return "";
 }
 
-bool HttpResponse::hasHeader(const std::string& name) const { return headerCount(name) > 0; }
+bool HttpResponse::hasHeader(const std::string& name) const {
+  return headerCount(name) > 0;
+}
 
 size_t HttpResponse::headerCount(const std::string& name) const {
   size_t n = 0;
-  for (const auto& [k, v] : headers) n += iequals(k, name) ? 1 : 0;
+  for (const auto& [k, v] : headers)
+    n += iequals(k, name) ? 1 : 0;
   return n;
 }
 
@@ -47,7 +50,9 @@ bool HttpConnection::send(const std::string& bytes) {
   return true;
 }
 
-void HttpConnection::shutdownWrite() { ::shutdown(fd_, SHUT_WR); }
+void HttpConnection::shutdownWrite() {
+  ::shutdown(fd_, SHUT_WR);
+}
 
 bool HttpConnection::fill() {
   if (pos_ > 0 && pos_ == buf_.size()) {
@@ -106,8 +111,8 @@ std::optional<HttpResponse> HttpConnection::readResponse(bool request_was_head) 
     r.headers.emplace_back(line->substr(0, colon),
                            std::string(base::trim(std::string_view(*line).substr(colon + 1))));
   }
-  const bool no_body = request_was_head || (r.status >= 100 && r.status < 200) ||
-                       r.status == 204 || r.status == 304;
+  const bool no_body =
+      request_was_head || (r.status >= 100 && r.status < 200) || r.status == 204 || r.status == 304;
   if (no_body) return r;
   if (iequals(r.header("Transfer-Encoding"), "chunked")) {
     while (true) {
@@ -117,7 +122,7 @@ std::optional<HttpResponse> HttpConnection::readResponse(bool request_was_head) 
       size_t size = 0;
       if (hex.empty()) return std::nullopt;
       for (char c : hex) {
-        int d = (c >= '0' && c <= '9') ? c - '0'
+        int d = (c >= '0' && c <= '9')   ? c - '0'
                 : (c >= 'a' && c <= 'f') ? c - 'a' + 10
                 : (c >= 'A' && c <= 'F') ? c - 'A' + 10
                                          : -1;
@@ -186,8 +191,10 @@ std::optional<HttpResponse> httpRequest(uint16_t port, const std::string& method
   bool has_length = false;
   for (const auto& h : extra_headers) {
     if (h.size() >= 5 && iequals(std::string_view(h).substr(0, 5), "host:")) has_host = true;
-    if (h.size() >= 15 && iequals(std::string_view(h).substr(0, 15), "content-length:")) has_length = true;
-    if (h.size() >= 18 && iequals(std::string_view(h).substr(0, 18), "transfer-encoding:")) has_length = true;
+    if (h.size() >= 15 && iequals(std::string_view(h).substr(0, 15), "content-length:"))
+      has_length = true;
+    if (h.size() >= 18 && iequals(std::string_view(h).substr(0, 18), "transfer-encoding:"))
+      has_length = true;
     req += h + "\r\n";
   }
   if (!has_host) req += "Host: 127.0.0.1:" + std::to_string(port) + "\r\n";

@@ -29,7 +29,8 @@ struct HttpResponse {
 
 class HttpConnection {
  public:
-  explicit HttpConnection(uint16_t port, std::chrono::milliseconds io_timeout = std::chrono::seconds(10));
+  explicit HttpConnection(uint16_t port,
+                          std::chrono::milliseconds io_timeout = std::chrono::seconds(10));
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;

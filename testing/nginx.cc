@@ -21,7 +21,9 @@ std::string nginxBinary() {
 }
 }  // namespace
 
-bool nginxAvailable() { return !nginxBinary().empty(); }
+bool nginxAvailable() {
+  return !nginxBinary().empty();
+}
 
 NginxServer::NginxServer(const std::string& server_body, const std::string& http_extra) {
   const std::string bin = nginxBinary();
@@ -48,8 +50,8 @@ NginxServer::NginxServer(const std::string& server_body, const std::string& http
          << "  server {\n    listen 127.0.0.1:" << port_ << ";\n"
          << server_body << "\n  }\n}\n";
     std::string conf_path = dir_.write("nginx.conf", conf.str());
-    process_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{bin, "-p", dir_.path(), "-c", conf_path, "-e", dir_.file("error.log")});
+    process_ = std::make_unique<Subprocess>(std::vector<std::string>{
+        bin, "-p", dir_.path(), "-c", conf_path, "-e", dir_.file("error.log")});
     if (waitForTcpPort(port_, std::chrono::seconds(10))) return;
     process_->stop(std::chrono::seconds(2));
   }

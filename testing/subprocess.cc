@@ -53,12 +53,15 @@ Subprocess::Subprocess(std::vector<std::string> argv, SubprocessOptions options)
       env_strings.push_back(entry);
     }
   }
-  for (const auto& [k, v] : options.env) env_strings.push_back(k + "=" + v);
+  for (const auto& [k, v] : options.env)
+    env_strings.push_back(k + "=" + v);
   std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
+  for (auto& s : env_strings)
+    envp.push_back(s.data());
   envp.push_back(nullptr);
   std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
+  for (auto& a : argv)
+    args.push_back(a.data());
   args.push_back(nullptr);
 
   int out_fd = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -133,8 +136,12 @@ std::optional<int> Subprocess::exitCode() {
   return std::nullopt;
 }
 
-std::string Subprocess::stdoutText() const { return slurp(out_path_); }
-std::string Subprocess::stderrText() const { return slurp(err_path_); }
+std::string Subprocess::stdoutText() const {
+  return slurp(out_path_);
+}
+std::string Subprocess::stderrText() const {
+  return slurp(err_path_);
+}
 
 bool Subprocess::waitForOutput(const std::string& needle, std::chrono::milliseconds timeout) const {
   return waitUntil(

@@ -27,7 +27,8 @@ std::string ReceivedRequest::header(const std::string& name) const {
 
 size_t ReceivedRequest::headerCount(const std::string& name) const {
   size_t n = 0;
-  for (const auto& [k, v] : headers) n += iequals(k, name) ? 1 : 0;
+  for (const auto& [k, v] : headers)
+    n += iequals(k, name) ? 1 : 0;
   return n;
 }
 
@@ -48,7 +49,9 @@ TestUpstream::TestUpstream(Handler handler) : handler_(std::move(handler)) {
   acceptor_ = std::thread([this] { acceptLoop(); });
 }
 
-TestUpstream::~TestUpstream() { shutdown(); }
+TestUpstream::~TestUpstream() {
+  shutdown();
+}
 
 void TestUpstream::setHandler(Handler handler) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -78,10 +81,12 @@ void TestUpstream::shutdown() {
   std::vector<std::thread> threads;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
+    for (int fd : open_fds_)
+      ::shutdown(fd, SHUT_RDWR);
     threads.swap(threads_);
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
 }
 
 void TestUpstream::acceptLoop() {
@@ -162,21 +167,36 @@ bool sendAll(int fd, const std::string& data) {
 
 const char* reasonFor(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Status";
   }
 }
 

@@ -20,6 +20,8 @@ void bugReported(const char* msg, const char* file, int line) {
   std::fprintf(stderr, "meshgate: BUG at %s:%d: %s\n", file, line, msg);
 }
 
-uint64_t bugCount() { return g_bugs.load(std::memory_order_relaxed); }
+uint64_t bugCount() {
+  return g_bugs.load(std::memory_order_relaxed);
+}
 
 }  // namespace meshgate::base

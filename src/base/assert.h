@@ -17,10 +17,10 @@ uint64_t bugCount();
 
 }  // namespace meshgate::base
 
-#define MG_ASSERT(cond, msg)                                                         \
-  do {                                                                               \
-    if (__builtin_expect(!(cond), 0))                                                \
-      ::meshgate::base::assertFailed(#cond, msg, __FILE__, __LINE__);                \
+#define MG_ASSERT(cond, msg)                                          \
+  do {                                                                \
+    if (__builtin_expect(!(cond), 0))                                 \
+      ::meshgate::base::assertFailed(#cond, msg, __FILE__, __LINE__); \
   } while (0)
 
 #define MG_BUG(msg) ::meshgate::base::bugReported(msg, __FILE__, __LINE__)

@@ -14,22 +14,34 @@ std::atomic<int> g_fd{2};
 
 const char* levelName(LogLevel level) {
   switch (level) {
-    case LogLevel::Debug: return "debug";
-    case LogLevel::Info: return "info";
-    case LogLevel::Warn: return "warn";
-    case LogLevel::Error: return "error";
-    case LogLevel::Off: return "off";
+    case LogLevel::Debug:
+      return "debug";
+    case LogLevel::Info:
+      return "info";
+    case LogLevel::Warn:
+      return "warn";
+    case LogLevel::Error:
+      return "error";
+    case LogLevel::Off:
+      return "off";
   }
   return "?";
 }
 }  // namespace
 
-void setLogLevel(LogLevel level) { g_level.store(level, std::memory_order_relaxed); }
-LogLevel logLevel() { return g_level.load(std::memory_order_relaxed); }
-void setLogFd(int fd) { g_fd.store(fd, std::memory_order_relaxed); }
+void setLogLevel(LogLevel level) {
+  g_level.store(level, std::memory_order_relaxed);
+}
+LogLevel logLevel() {
+  return g_level.load(std::memory_order_relaxed);
+}
+void setLogFd(int fd) {
+  g_fd.store(fd, std::memory_order_relaxed);
+}
 
 bool parseLogLevel(std::string_view text, LogLevel* out) {
-  for (LogLevel l : {LogLevel::Debug, LogLevel::Info, LogLevel::Warn, LogLevel::Error, LogLevel::Off}) {
+  for (LogLevel l :
+       {LogLevel::Debug, LogLevel::Info, LogLevel::Warn, LogLevel::Error, LogLevel::Off}) {
     if (text == levelName(l)) {
       *out = l;
       return true;

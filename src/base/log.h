@@ -36,9 +36,15 @@ class LogLine {
   std::ostringstream stream_;
 };
 
+/// Lets MG_LOG be one expression, so it is safe inside an unbraced if/else.
+struct LogVoidify {
+  void operator&(const LogLine&) {}
+};
+
 }  // namespace meshgate::base
 
-#define MG_LOG(level)                                                          \
-  if (::meshgate::base::LogLevel::level < ::meshgate::base::logLevel()) {      \
-  } else                                                                       \
-    ::meshgate::base::LogLine(::meshgate::base::LogLevel::level, __FILE__, __LINE__)
+#define MG_LOG(level)                                                \
+  (::meshgate::base::LogLevel::level < ::meshgate::base::logLevel()) \
+      ? (void)0                                                      \
+      : ::meshgate::base::LogVoidify() &                             \
+            ::meshgate::base::LogLine(::meshgate::base::LogLevel::level, __FILE__, __LINE__)

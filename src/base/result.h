@@ -95,13 +95,15 @@ class [[nodiscard]] Result<void> {
 
 using Status = Result<void>;
 
-inline Status okStatus() { return Status(); }
+inline Status okStatus() {
+  return Status();
+}
 
 }  // namespace meshgate::base
 
 /// Returns the error of `expr` (a Status or Result) from the enclosing function.
-#define MG_RETURN_IF_ERROR(expr)                                    \
-  do {                                                              \
-    auto&& mg_status_ = (expr);                                     \
-    if (!mg_status_.ok()) return std::move(mg_status_).error();     \
+#define MG_RETURN_IF_ERROR(expr)                                \
+  do {                                                          \
+    auto&& mg_status_ = (expr);                                 \
+    if (!mg_status_.ok()) return std::move(mg_status_).error(); \
   } while (0)

@@ -9,8 +9,10 @@ namespace meshgate::base {
 std::string_view trim(std::string_view s) {
   size_t b = 0;
   size_t e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
+  while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n'))
+    ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n'))
+    --e;
   return s.substr(b, e - b);
 }
 
@@ -28,7 +30,9 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   }
 }
 
-char asciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+char asciiLower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -40,7 +44,8 @@ bool iequals(std::string_view a, std::string_view b) {
 
 std::string toLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = asciiLower(c);
+  for (char& c : out)
+    c = asciiLower(c);
   return out;
 }
 
@@ -66,8 +71,9 @@ std::optional<int64_t> parseInt64(std::string_view s) {
   if (!u) return std::nullopt;
   const uint64_t limit = negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
   if (*u > limit) return std::nullopt;
-  if (negative) return *u == (uint64_t{1} << 63) ? std::numeric_limits<int64_t>::min()
-                                                 : -static_cast<int64_t>(*u);
+  if (negative)
+    return *u == (uint64_t{1} << 63) ? std::numeric_limits<int64_t>::min()
+                                     : -static_cast<int64_t>(*u);
   return static_cast<int64_t>(*u);
 }
 
@@ -78,7 +84,8 @@ std::optional<std::chrono::nanoseconds> parseDuration(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     size_t start = i;
-    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
+    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'))
+      ++i;
     if (i == start) return std::nullopt;
     std::string_view num = s.substr(start, i - start);
     if (num == "." || num.find('.') != num.rfind('.')) return std::nullopt;
@@ -97,18 +104,27 @@ std::optional<std::chrono::nanoseconds> parseDuration(std::string_view s) {
       }
     }
     size_t ustart = i;
-    while (i < s.size() && !((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
+    while (i < s.size() && !((s[i] >= '0' && s[i] <= '9') || s[i] == '.'))
+      ++i;
     std::string_view unit = s.substr(ustart, i - ustart);
     long double mult;
-    if (unit == "ns") mult = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") mult = 1e3L;
-    else if (unit == "ms") mult = 1e6L;
-    else if (unit == "s") mult = 1e9L;
-    else if (unit == "m") mult = 60e9L;
-    else if (unit == "h") mult = 3600e9L;
-    else return std::nullopt;
+    if (unit == "ns")
+      mult = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
+      mult = 1e3L;
+    else if (unit == "ms")
+      mult = 1e6L;
+    else if (unit == "s")
+      mult = 1e9L;
+    else if (unit == "m")
+      mult = 60e9L;
+    else if (unit == "h")
+      mult = 3600e9L;
+    else
+      return std::nullopt;
     total_ns += value * mult;
-    if (total_ns > static_cast<long double>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+    if (total_ns > static_cast<long double>(std::numeric_limits<int64_t>::max()))
+      return std::nullopt;
   }
   return std::chrono::nanoseconds(static_cast<int64_t>(std::llround(total_ns)));
 }
@@ -122,7 +138,8 @@ std::string formatDuration(std::chrono::nanoseconds d) {
     if (frac != 0) {
       std::string f = std::to_string(frac);
       f.insert(0, static_cast<size_t>(digits) - f.size(), '0');
-      while (!f.empty() && f.back() == '0') f.pop_back();
+      while (!f.empty() && f.back() == '0')
+        f.pop_back();
       out += '.' + f;
     }
     out += unit;

@@ -64,7 +64,9 @@ TEST(Strings, FormatDurationRoundTrips) {
   }
 }
 
-TEST(Strings, HexEncode) { EXPECT_EQ(hexEncode(std::string("\x01\xab", 2)), "01ab"); }
+TEST(Strings, HexEncode) {
+  EXPECT_EQ(hexEncode(std::string("\x01\xab", 2)), "01ab");
+}
 
 }  // namespace
 }  // namespace meshgate::base

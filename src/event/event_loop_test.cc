@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "event/event_loop.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <random>
+#include <thread>
+
+#include "event/signal_watcher.h"
+
+namespace meshgate::event {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(EventLoop, TimersFireInDeadlineOrder) {
+  base::ManualClock clock;
+  EventLoop loop(clock);
+  std::vector<int> fired;
+  Timer a(loop, [&] { fired.push_back(1); });
+  Timer b(loop, [&] { fired.push_back(2); });
+  Timer c(loop, [&] { fired.push_back(3); });
+  a.arm(30ms);
+  b.arm(10ms);
+  c.arm(20ms);
+  clock.advance(25ms);
+  loop.runOnce(0ms);
+  EXPECT_EQ(fired, (std::vector<int>{2, 3}));
+  EXPECT_TRUE(a.armed());
+  clock.advance(10ms);
+  loop.runOnce(0ms);
+  EXPECT_EQ(fired, (std::vector<int>{2, 3, 1}));
+  EXPECT_EQ(loop.armedTimers(), 0u);
+}
+
+TEST(EventLoop, CancelAndRearm) {
+  base::ManualClock clock;
+  EventLoop loop(clock);
+  int fired = 0;
+  Timer t(loop, [&] { ++fired; });
+  t.arm(10ms);
+  t.cancel();
+  EXPECT_FALSE(t.armed());
+  clock.advance(20ms);
+  loop.runOnce(0ms);
+  EXPECT_EQ(fired, 0);
+  t.arm(10ms);
+  t.arm(50ms);  // moves the deadline
+  clock.advance(20ms);
+  loop.runOnce(0ms);
+  EXPECT_EQ(fired, 0);
+  clock.advance(40ms);
+  loop.runOnce(0ms);
+  EXPECT_EQ(fired, 1);
+}
+
+TEST(EventLoop, HeapStaysConsistentUnderRandomOperations) {
+  base::ManualClock clock;
+  EventLoop loop(clock);
+  std::mt19937 rng(42);
+  constexpr int kTimers = 200;
+  std::vector<base::MonoTime> fired_at(kTimers);
+  std::vector<std::unique_ptr<Timer>> timers;
+  for (int i = 0; i < kTimers; ++i) {
+    timers.push_back(std::make_unique<Timer>(loop, [&, i] { fired_at[i] = clock.monotonicNow(); }));
+  }
+  std::vector<base::MonoTime> expected(kTimers);
+  for (int round = 0; round < 2000; ++round) {
+    int i = static_cast<int>(rng() % kTimers);
+    if (rng() % 3 == 0) {
+      timers[i]->cancel();
+      expected[i] = {};
+    } else {
+      auto d = std::chrono::milliseconds(1 + rng() % 1000);
+      timers[i]->arm(d);
+      expected[i] = loop.now() + d;
+    }
+  }
+  for (int step = 0; step < 1100; ++step) {
+    clock.advance(1ms);
+    loop.runOnce(0ms);
+  }
+  for (int i = 0; i < kTimers; ++i) {
+    EXPECT_EQ(fired_at[i], expected[i]) << "timer " << i;
+  }
+}
+
+TEST(EventLoop, DeferRunsAfterBatchAndPostCrossesThreads) {
+  EventLoop loop;
+  std::vector<std::string> order;
+  loop.defer([&] {
+    order.push_back("deferred");
+    loop.defer([&] { order.push_back("nested"); });
+  });
+  std::thread t([&] {
+    loop.post([&] {
+      order.push_back("posted");
+      loop.stop();
+    });
+  });
+  loop.run();
+  t.join();
+  ASSERT_GE(order.size(), 3u);
+  EXPECT_EQ(order[0], "deferred");
+  EXPECT_EQ(order[1], "nested");
+  EXPECT_EQ(order[2], "posted");
+}
+
+class PipeReader : public FdHandler {
+ public:
+  explicit PipeReader(int fd) : fd_(fd) {}
+  void onFdEvent(uint32_t events) override {
+    if (events & EPOLLIN) {
+      char buf[64];
+      ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (n > 0) data.append(buf, static_cast<size_t>(n));
+    }
+  }
+  std::string data;
+
+ private:
+  int fd_;
+};
+
+TEST(EventLoop, DeliversFdReadiness) {
+  EventLoop loop;
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+  PipeReader reader(fds[0]);
+  ASSERT_TRUE(loop.addFd(fds[0], EPOLLIN, &reader).ok());
+  ASSERT_EQ(::write(fds[1], "hello", 5), 5);
+  for (int i = 0; i < 10 && reader.data.size() < 5; ++i)
+    loop.runOnce(100ms);
+  EXPECT_EQ(reader.data, "hello");
+  loop.removeFd(fds[0]);
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
+TEST(SignalWatcher, DeliversSignalsOnTheLoop) {
+  EventLoop loop;
+  int got = 0;
+  SignalWatcher w(loop, {SIGUSR1}, [&](int s) {
+    got = s;
+    loop.stop();
+  });
+  ::kill(::getpid(), SIGUSR1);
+  loop.run();
+  EXPECT_EQ(got, SIGUSR1);
+}
+
+}  // namespace
+}  // namespace meshgate::event
