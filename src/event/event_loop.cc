@@ -93,7 +93,8 @@ void EventLoop::runOnce(std::chrono::milliseconds max_wait) {
   }
   fireTimers();
   runDeferred();
-  to_delete_.clear();
+  // Objects may only die once no deferred task that could point at them is left.
+  if (deferred_.empty()) to_delete_.clear();
 }
 
 void EventLoop::run() {
