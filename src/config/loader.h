@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/config_set.h"
+#include "base/result.h"
 #include "config/source_pos.h"
 
 namespace meshgate::config {
