@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+// Watches a config file or directory with inotify for an epoll loop. Handles
+// editors that write-and-rename, Kubernetes ConfigMap `..data` symlink swaps,
+// and files appearing and disappearing. Debouncing is the caller's job.
+// Depends on base.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+
+namespace meshgate::config {
+
+/// Not thread-safe: owned by one event loop.
+class Watcher {
+ public:
+  /// Starts watching `path` (a file or a directory). The path must exist.
+  static base::Result<std::unique_ptr<Watcher>> create(const std::string& path);
+  ~Watcher();
+  Watcher(const Watcher&) = delete;
+  Watcher& operator=(const Watcher&) = delete;
+
+  /// A non-blocking inotify fd: readable (EPOLLIN) when events are pending.
+  int fd() const { return fd_; }
+
+  /// Reads every pending event (never blocks) and re-arms watches that a
+  /// rename or symlink swap invalidated. Returns true when a relevant file may
+  /// have changed and the caller should reload (after its own debounce delay).
+  bool drain();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  Watcher(int fd, std::string path, bool is_dir);
+  base::Status arm();
+
+  int fd_ = -1;
+  std::string path_;
+  bool is_dir_ = false;
+  // Watch descriptors: the parent directory (file mode) or the directory
+  // itself plus the ..data target (directory mode).
+  int parent_wd_ = -1;
+  int dir_wd_ = -1;
+  int target_wd_ = -1;
+  std::string target_dir_;
+};
+
+}  // namespace meshgate::config
