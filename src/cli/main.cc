@@ -10,6 +10,7 @@ namespace meshgate::cli {
 namespace {
 
 constexpr Command kCommands[] = {
+    {"run", runCommand, "run the proxy (on a config file or directory, or the embedded default)"},
     {"version", versionCommand, "print the version and build information"},
 };
 

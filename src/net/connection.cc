@@ -133,8 +133,18 @@ void Connection::scheduleRead() {
   read_scheduled_ = true;
   loop_.defer([this] {
     read_scheduled_ = false;
-    if (state_ == State::Closed || !readable_pending_) return;
-    if (state_ == State::Lingering || readEnabled()) doRead();
+    if (state_ == State::Closed) return;
+    if (state_ != State::Lingering && !readEnabled()) return;
+    if (deliver_pending_) {
+      // Bytes (or an EOF) that arrived while reading was disabled are still in the
+      // input buffer: hand them over before reading more.
+      deliver_pending_ = false;
+      if (state_ != State::Lingering && (!in_.empty() || peer_eof_)) {
+        callbacks_->onData(*this, peer_eof_);
+        if (state_ == State::Closed || (state_ != State::Lingering && !readEnabled())) return;
+      }
+    }
+    if (readable_pending_) doRead();
   });
 }
 
@@ -144,9 +154,9 @@ void Connection::readDisable(bool disable) {
     return;
   }
   MG_ASSERT(read_disable_count_ > 0, "readDisable(false) without a matching disable");
-  if (--read_disable_count_ == 0 && (readable_pending_ || !in_.empty()) && state_ != State::Closed) {
-    readable_pending_ = true;
-    scheduleRead();
+  if (--read_disable_count_ == 0 && state_ != State::Closed) {
+    if (!in_.empty() || peer_eof_) deliver_pending_ = true;
+    if (deliver_pending_ || readable_pending_) scheduleRead();
   }
 }
 

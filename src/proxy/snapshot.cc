@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "proxy/snapshot.h"
+
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <set>
+
+#include "base/log.h"
+#include "config/dump.h"
+#include "proxy/access_log.h"
+
+namespace meshgate::proxy {
+
+namespace {
+
+const char* const kStatusClasses[5] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
+http::PathNormalizationOptions pathOptionsFor(const config::PathNormalization& p) {
+  using Preset = config::PathNormalization::Preset;
+  http::IstioPathNormalization mode = http::IstioPathNormalization::Base;
+  switch (p.preset) {
+    case Preset::None: mode = http::IstioPathNormalization::None; break;
+    case Preset::Base: mode = http::IstioPathNormalization::Base; break;
+    case Preset::MergeSlashes: mode = http::IstioPathNormalization::MergeSlashes; break;
+    case Preset::DecodeAndMergeSlashes: mode = http::IstioPathNormalization::DecodeAndMergeSlashes; break;
+  }
+  http::PathNormalizationOptions o = http::PathNormalizationOptions::fromIstio(mode);
+  // Explicit flags refine the preset.
+  if (p.merge_slashes) o.merge_slashes = true;
+  if (!p.normalize) {
+    o.resolve_dot_segments = false;
+    o.backslash_to_slash = false;
+  }
+  if (!p.decode_unreserved) o.decode_unreserved = false;
+  using Esc = config::PathNormalization::EscapedSlashes;
+  switch (p.escaped_slashes) {
+    case Esc::KeepUnchanged: break;
+    case Esc::RejectRequest: o.escaped_slashes = http::EscapedSlashAction::Reject; break;
+    case Esc::UnescapeAndRedirect: o.escaped_slashes = http::EscapedSlashAction::DecodeAndRedirect; break;
+    case Esc::UnescapeAndForward: o.escaped_slashes = http::EscapedSlashAction::Decode; break;
+  }
+  if (p.strip_matrix_parameters) o.path_params = http::PathParamAction::Strip;
+  return o;
+}
+
+class Builder {
+ public:
+  Builder(const config::ConfigSet& cfg, BuildContext& ctx, Snapshot& snap)
+      : cfg_(cfg), ctx_(ctx), snap_(snap) {}
+
+  base::Status build() {
+    for (const config::Listener& l : cfg_.listeners) {
+      MG_RETURN_IF_ERROR(addListener(l));
+    }
+    for (const config::Gateway& g : cfg_.gateways) {
+      for (const config::GatewayServer& s : g.servers) MG_RETURN_IF_ERROR(addGatewayServer(g, s));
+    }
+    return base::okStatus();
+  }
+
+ private:
+  base::Status addListener(const config::Listener& l) {
+    auto spec = std::make_unique<ListenerSpec>();
+    spec->name = l.meta.qualifiedName();
+    auto addr = net::Address::parse(
+        (l.ip.family == config::IpAddress::Family::V6 ? "[" + l.ip.toString() + "]" : l.ip.toString()) +
+        ":" + std::to_string(l.port));
+    if (!addr.ok()) return base::Error{"listener " + spec->name + ": " + addr.error().message};
+    spec->address = *addr;
+    spec->settings = l;
+    initListener(*spec);
+    for (const config::VirtualService& vs : cfg_.virtual_services) {
+      if (!vs.appliesToMesh()) continue;
+      std::vector<std::string> domains;
+      for (const std::string& h : vs.hosts) {
+        std::string q = config::qualifyHost(h, vs.meta.namespace_);
+        bool served = false;
+        for (const std::string& lh : l.hosts) {
+          std::string lq = config::qualifyHost(lh, l.meta.namespace_);
+          served = served || config::hostMatches(lq, q) || config::hostMatches(q, lq);
+        }
+        if (served) domains.push_back(q);
+      }
+      if (domains.empty()) continue;
+      MG_RETURN_IF_ERROR(addVirtualHost(*spec, vs, std::move(domains)));
+    }
+    snap_.listeners.push_back(std::move(spec));
+    return base::okStatus();
+  }
+
+  base::Status addGatewayServer(const config::Gateway& g, const config::GatewayServer& s) {
+    auto spec = std::make_unique<ListenerSpec>();
+    spec->name = "gateway/" + g.meta.namespace_ + "/" + g.meta.name + "/" + std::to_string(s.port);
+    spec->gateway = g.meta.namespace_ + "/" + g.meta.name;
+    std::string bind = s.bind.empty() ? "0.0.0.0" : s.bind;
+    auto addr = net::Address::fromIp(bind, s.port);
+    if (!addr.ok()) return base::Error{"gateway " + spec->name + ": " + addr.error().message};
+    spec->address = *addr;
+    spec->settings.meta = g.meta;
+    spec->settings.address = bind;
+    spec->settings.port = s.port;
+    initListener(*spec);
+    for (const config::VirtualService& vs : cfg_.virtual_services) {
+      if (!vs.appliesToGateway(g.meta.namespace_, g.meta.name)) continue;
+      std::vector<std::string> domains;
+      for (const std::string& h : vs.hosts) {
+        std::string q = config::qualifyHost(h, vs.meta.namespace_);
+        for (const std::string& server_host : s.hosts) {
+          // Server hosts may be "namespace/host"; the namespace part restricts
+          // which VirtualServices bind ("*" or "." = any / own namespace).
+          std::string_view host = server_host;
+          std::string_view ns_part;
+          if (auto slash = host.find('/'); slash != std::string_view::npos) {
+            ns_part = host.substr(0, slash);
+            host = host.substr(slash + 1);
+          }
+          if (!ns_part.empty() && ns_part != "*" &&
+              !(ns_part == "." ? vs.meta.namespace_ == g.meta.namespace_ : ns_part == vs.meta.namespace_)) {
+            continue;
+          }
+          std::string sh = config::qualifyHost(host, g.meta.namespace_);
+          if (config::hostMatches(sh, q) || config::hostMatches(q, sh)) {
+            domains.push_back(q);
+            break;
+          }
+        }
+      }
+      if (domains.empty()) continue;
+      MG_RETURN_IF_ERROR(addVirtualHost(*spec, vs, std::move(domains)));
+    }
+    snap_.listeners.push_back(std::move(spec));
+    return base::okStatus();
+  }
+
+  void initListener(ListenerSpec& spec) {
+    spec.path_options = pathOptionsFor(spec.settings.path_normalization);
+    spec.routes = std::make_unique<RouteTable>();
+    spec.routes->setNamespace(spec.settings.effectiveWorkloadNamespace());
+    if (ctx_.access_log_for) spec.access_log = ctx_.access_log_for(spec.settings.access_log);
+    metrics::Registry& r = *ctx_.registry;
+    metrics::Labels l = {{"listener", spec.name}};
+    spec.downstream_connections_total = r.counter(
+        "meshgate_listener_connections_total", "Downstream connections accepted.", l);
+    spec.downstream_connections_active = r.gauge(
+        "meshgate_listener_connections_active", "Downstream connections open.", l);
+    spec.downstream_requests_rejected = r.counter(
+        "meshgate_listener_requests_rejected_total",
+        "Requests rejected before routing (malformed, over limits, smuggling defences).", l);
+    for (int c = 0; c < 5; ++c) {
+      spec.unrouted_requests[c] = r.counter(
+          "meshgate_http_requests_total", "HTTP requests by listener, route, cluster and status class.",
+          {{"listener", spec.name}, {"route", ""}, {"cluster", ""}, {"status_class", kStatusClasses[c]}});
+    }
+  }
+
+  base::Status addVirtualHost(ListenerSpec& spec, const config::VirtualService& vs,
+                              std::vector<std::string> domains) {
+    auto vh = std::make_unique<VirtualHost>();
+    vh->name = vs.meta.qualifiedName();
+    vh->domains = std::move(domains);
+    for (size_t i = 0; i < vs.http.size(); ++i) {
+      const config::HttpRoute& hr = vs.http[i];
+      RouteEntry entry;
+      entry.name = vs.meta.namespace_ + "/" + vs.meta.name + "/" + (hr.name.empty() ? std::to_string(i) : hr.name);
+      entry.virtual_service = &vs;
+      entry.route = &hr;
+      for (const config::HttpRouteDestination& d : hr.route) {
+        auto cluster = ensureCluster(d.destination, vs.meta.namespace_);
+        if (!cluster.ok()) return std::move(cluster).error();
+        WeightedDestination wd;
+        wd.cluster = *cluster;
+        wd.host = config::qualifyHost(d.destination.host, vs.meta.namespace_);
+        wd.weight = hr.route.size() == 1 && d.weight == 0 ? 100 : d.weight;
+        wd.headers = &d.headers;
+        entry.total_weight += wd.weight;
+        entry.destinations.push_back(std::move(wd));
+      }
+      for (const config::HttpMirrorPolicy& m : hr.mirrors) {
+        auto cluster = ensureCluster(m.destination, vs.meta.namespace_);
+        if (!cluster.ok()) return std::move(cluster).error();
+        entry.mirrors.push_back(&m);
+        entry.mirror_clusters.push_back(*cluster);
+      }
+      registerRouteMetrics(spec, entry);
+      vh->routes.push_back(std::move(entry));
+    }
+    spec.routes->addVirtualHost(std::move(vh));
+    return base::okStatus();
+  }
+
+  void registerRouteMetrics(const ListenerSpec& spec, RouteEntry& entry) {
+    metrics::Registry& r = *ctx_.registry;
+    auto row = [&](const std::string& cluster) {
+      std::array<metrics::SeriesId, 5> ids;
+      for (int c = 0; c < 5; ++c) {
+        ids[c] = r.counter("meshgate_http_requests_total",
+                           "HTTP requests by listener, route, cluster and status class.",
+                           {{"listener", spec.name}, {"route", entry.name}, {"cluster", cluster},
+                            {"status_class", kStatusClasses[c]}});
+      }
+      return ids;
+    };
+    for (const auto& d : entry.destinations) entry.metrics.requests.push_back(row(d.cluster->name()));
+    entry.metrics.requests.push_back(row(""));
+    entry.metrics.latency = r.histogram("meshgate_http_request_duration_seconds",
+                                        "Time from the first request byte to the last response byte.",
+                                        {{"listener", spec.name}, {"route", entry.name}},
+                                        metrics::Registry::latencyBuckets());
+  }
+
+  base::Result<const upstream::Cluster*> ensureCluster(const config::Destination& d, const std::string& ns) {
+    const std::string host = config::qualifyHost(d.host, ns);
+    std::vector<upstream::Endpoint> endpoints;
+    upstream::ClusterSettings settings;
+    settings.lb = upstream::LbPolicy::LeastRequest;  // Istio's default
+    uint16_t port = d.port ? d.port->number : 0;
+    std::string name;
+
+    if (const config::Workload* w = cfg_.findWorkloadByHost(d.host, ns)) {
+      if (port == 0) port = w->port;
+      name = clusterName(port, d.subset, host);
+      if (const upstream::Cluster* existing = snap_.findCluster(name)) return existing;
+      auto ip = net::Address::fromIp(w->ip.toString(), w->port);
+      if (!ip.ok()) return base::Error{"workload " + w->meta.qualifiedName() + ": " + ip.error().message};
+      endpoints.push_back(makeEndpoint(name, *ip, 1, w->labels, "workload:" + w->meta.qualifiedName()));
+    } else {
+      const config::ServiceEntry* se = cfg_.findServiceEntry(d.host, ns);
+      if (!se) return base::Error{"no ServiceEntry or Workload defines host '" + d.host + "'"};
+      const config::ServicePort* sp = nullptr;
+      if (port != 0) {
+        sp = se->findPort(port);
+      } else if (se->ports.size() == 1) {
+        sp = &se->ports.front();
+        port = sp->number;
+      }
+      if (!sp) return base::Error{"host '" + d.host + "' has no single port; set destination.port"};
+      name = clusterName(port, d.subset, host);
+      if (const upstream::Cluster* existing = snap_.findCluster(name)) return existing;
+
+      const config::DestinationRule* dr = cfg_.findDestinationRule(d.host, ns);
+      config::Labels subset_labels;
+      if (!d.subset.empty()) {
+        const config::Subset* s = dr ? dr->findSubset(d.subset) : nullptr;
+        if (!s) return base::Error{"unknown subset '" + d.subset + "' for host '" + d.host + "'"};
+        subset_labels = s->labels;
+      }
+      auto selects = [&](const config::Labels& labels) {
+        for (const auto& [k, v] : subset_labels) {
+          auto it = labels.find(k);
+          if (it == labels.end() || it->second != v) return false;
+        }
+        return true;
+      };
+      applyTrafficPolicy(config::mergeTrafficPolicy(dr, d.subset, port), settings);
+      const uint16_t default_target = sp->target_port ? sp->target_port : sp->number;
+
+      if (se->resolution == config::ServiceEntry::Resolution::None) {
+        settings.lb = upstream::LbPolicy::Passthrough;
+      }
+      for (const config::WorkloadEntry& ep : se->endpoints) {
+        if (!selects(ep.labels)) continue;
+        uint16_t target = default_target;
+        if (auto it = ep.ports.find(sp->name); it != ep.ports.end()) target = it->second;
+        std::vector<std::string> ips;
+        if (ep.ip) {
+          ips.push_back(ep.ip->toString());
+        } else {
+          auto resolved = ctx_.resolver(ep.address);
+          if (!resolved.ok()) return base::Error{"resolve " + ep.address + ": " + resolved.error().message};
+          ips = *resolved;
+        }
+        for (const std::string& ip : ips) {
+          auto a = net::Address::fromIp(ip, target);
+          if (!a.ok()) return std::move(a).error();
+          endpoints.push_back(makeEndpoint(name, *a, ep.weight, ep.labels, ""));
+        }
+      }
+      for (const config::Workload* w : cfg_.selectedWorkloads(*se)) {
+        if (!selects(w->labels)) continue;
+        auto a = net::Address::fromIp(w->ip.toString(), w->port);
+        if (!a.ok()) return std::move(a).error();
+        endpoints.push_back(makeEndpoint(name, *a, 1, w->labels, "workload:" + w->meta.qualifiedName()));
+      }
+      if (se->endpoints.empty() && !se->workload_selector &&
+          (se->resolution == config::ServiceEntry::Resolution::Dns ||
+           se->resolution == config::ServiceEntry::Resolution::DnsRoundRobin)) {
+        // Istio: with DNS resolution and no endpoints, the hosts themselves are resolved.
+        for (const std::string& h : se->hosts) {
+          if (h.find('*') != std::string::npos) continue;
+          auto resolved = ctx_.resolver(h);
+          if (!resolved.ok()) return base::Error{"resolve " + h + ": " + resolved.error().message};
+          for (const std::string& ip : *resolved) {
+            auto a = net::Address::fromIp(ip, default_target);
+            if (!a.ok()) return std::move(a).error();
+            endpoints.push_back(makeEndpoint(name, *a, 1, {}, ""));
+          }
+        }
+      }
+    }
+    snap_.clusters.push_back(std::make_unique<upstream::Cluster>(
+        name, std::move(endpoints), settings, ctx_.shared->counters(name), clusterMetrics(name)));
+    return snap_.clusters.back().get();
+  }
+
+  upstream::Endpoint makeEndpoint(const std::string& cluster, const net::Address& a, uint32_t weight,
+                                  const config::Labels& labels, const std::string& health_key) {
+    upstream::Endpoint e;
+    e.address = a;
+    e.address_text = a.toString();
+    e.weight = weight == 0 ? 1 : weight;
+    e.labels = labels;
+    // Workload endpoints share one health record with the supervisor's readiness.
+    e.health = ctx_.shared->health(health_key.empty() ? cluster : health_key, e.address_text);
+    return e;
+  }
+
+  static void applyTrafficPolicy(const config::EffectiveTrafficPolicy& p, upstream::ClusterSettings& s) {
+    using Simple = config::LoadBalancerSettings::Simple;
+    if (p.load_balancer) {
+      const auto& lb = *p.load_balancer;
+      if (lb.consistent_hash) {
+        const auto& ch = *lb.consistent_hash;
+        s.lb = ch.maglev_table_size ? upstream::LbPolicy::Maglev : upstream::LbPolicy::RingHash;
+        if (ch.minimum_ring_size) s.ring_size = ch.minimum_ring_size;
+        if (ch.maglev_table_size) s.maglev_table_size = ch.maglev_table_size;
+        upstream::HashPolicy h;
+        using Key = config::LoadBalancerSettings::ConsistentHash::Key;
+        switch (ch.key) {
+          case Key::HttpHeaderName:
+            h.kind = upstream::HashPolicy::Kind::Header;
+            h.name = base::toLower(ch.http_header_name);
+            break;
+          case Key::HttpCookie:
+            h.kind = upstream::HashPolicy::Kind::Cookie;
+            h.name = ch.http_cookie.name;
+            h.cookie_path = ch.http_cookie.path;
+            h.cookie_ttl = ch.http_cookie.ttl;
+            break;
+          case Key::UseSourceIp: h.kind = upstream::HashPolicy::Kind::SourceIp; break;
+          case Key::HttpQueryParameterName:
+            h.kind = upstream::HashPolicy::Kind::QueryParameter;
+            h.name = ch.http_query_parameter_name;
+            break;
+        }
+        s.hash = h;
+      } else {
+        switch (lb.simple) {
+          case Simple::RoundRobin: s.lb = upstream::LbPolicy::RoundRobin; break;
+          case Simple::Random: s.lb = upstream::LbPolicy::Random; break;
+          case Simple::Passthrough: s.lb = upstream::LbPolicy::Passthrough; break;
+          case Simple::LeastRequest:
+          case Simple::Unspecified: s.lb = upstream::LbPolicy::LeastRequest; break;
+        }
+      }
+    }
+    if (p.connection_pool) {
+      const auto& cp = *p.connection_pool;
+      if (cp.tcp) {
+        s.limits.max_connections = cp.tcp->max_connections;
+        s.connect_timeout = cp.tcp->connect_timeout;
+        s.max_connection_duration = cp.tcp->max_connection_duration;
+      }
+      if (cp.http) {
+        s.limits.max_pending_requests = cp.http->http1_max_pending_requests;
+        s.limits.max_requests = cp.http->http2_max_requests;
+        s.limits.max_retries = cp.http->max_retries;
+        s.max_requests_per_connection = cp.http->max_requests_per_connection;
+        if (cp.http->idle_timeout) s.idle_timeout = *cp.http->idle_timeout;
+      }
+    }
+    if (p.outlier_detection) {
+      const auto& od = *p.outlier_detection;
+      upstream::OutlierSettings o;
+      o.consecutive_5xx = od.consecutive_5xx_errors;
+      o.consecutive_gateway_errors = od.consecutive_gateway_errors;
+      o.consecutive_local_origin_failures = od.consecutive_local_origin_failures;
+      o.split_external_local_origin_errors = od.split_external_local_origin_errors;
+      o.interval = od.interval;
+      o.base_ejection_time = od.base_ejection_time;
+      o.max_ejection_percent = od.max_ejection_percent;
+      o.min_health_percent = od.min_health_percent;
+      s.outlier = o;
+    }
+  }
+
+  upstream::ClusterMetrics clusterMetrics(const std::string& name) {
+    metrics::Registry& r = *ctx_.registry;
+    metrics::Labels l = {{"cluster", name}};
+    upstream::ClusterMetrics m;
+    m.connections_active = r.gauge("meshgate_upstream_connections_active", "Upstream connections open.", l);
+    m.connections_created = r.counter("meshgate_upstream_connections_created_total", "Upstream connections opened.", l);
+    m.connect_failures = r.counter("meshgate_upstream_connect_failures_total", "Upstream connects that failed or timed out.", l);
+    m.requests_pending_overflow = r.counter("meshgate_upstream_pending_overflow_total", "Requests rejected because the pending queue was full (http1MaxPendingRequests).", l);
+    m.requests_overflow = r.counter("meshgate_upstream_requests_overflow_total", "Requests rejected by the max requests circuit breaker.", l);
+    m.retries_overflow = r.counter("meshgate_upstream_retries_overflow_total", "Retries not attempted because of the retry circuit breaker or budget.", l);
+    m.connections_overflow = r.counter("meshgate_upstream_connections_overflow_total", "Times the max connections circuit breaker was hit.", l);
+    m.requests_retried = r.counter("meshgate_upstream_requests_retried_total", "Upstream request retries.", l);
+    m.outlier_ejections = r.counter("meshgate_upstream_outlier_ejections_total", "Endpoints ejected by outlier detection.", l);
+    m.ejected_endpoints = r.gauge("meshgate_upstream_endpoints_ejected", "Endpoints currently ejected.", l);
+    return m;
+  }
+
+  const config::ConfigSet& cfg_;
+  BuildContext& ctx_;
+  Snapshot& snap_;
+};
+
+}  // namespace
+
+std::string clusterName(uint16_t port, std::string_view subset, std::string_view host) {
+  return "outbound|" + std::to_string(port) + "|" + std::string(subset) + "|" + std::string(host);
+}
+
+const upstream::Cluster* Snapshot::findCluster(std::string_view name) const {
+  for (const auto& c : clusters) {
+    if (c->name() == name) return c.get();
+  }
+  return nullptr;
+}
+
+base::Result<std::vector<std::string>> systemResolve(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &res);
+  if (rc != 0) return base::Error{gai_strerror(rc)};
+  std::vector<std::string> out;
+  for (addrinfo* p = res; p; p = p->ai_next) {
+    std::string ip = net::Address::fromSockaddr(p->ai_addr, p->ai_addrlen).ip();
+    if (std::find(out.begin(), out.end(), ip) == out.end()) out.push_back(ip);
+  }
+  ::freeaddrinfo(res);
+  if (out.empty()) return base::Error{"no addresses"};
+  return out;
+}
+
+std::shared_ptr<upstream::ClusterCounters> SharedUpstreamState::counters(const std::string& cluster) {
+  auto& slot = counters_[cluster];
+  if (!slot) slot = std::make_shared<upstream::ClusterCounters>();
+  return slot;
+}
+
+std::shared_ptr<upstream::EndpointHealth> SharedUpstreamState::health(const std::string& cluster,
+                                                                      const std::string& address) {
+  auto& slot = health_[cluster + "|" + address];
+  if (!slot) slot = std::make_shared<upstream::EndpointHealth>();
+  return slot;
+}
+
+void SharedUpstreamState::prune() {
+  std::erase_if(counters_, [](const auto& kv) { return kv.second.use_count() == 1; });
+  std::erase_if(health_, [](const auto& kv) { return kv.second.use_count() == 1; });
+}
+
+base::Result<std::shared_ptr<const Snapshot>> buildSnapshot(std::shared_ptr<const config::ConfigSet> config,
+                                                            BuildContext& ctx) {
+  auto snap = std::make_shared<Snapshot>();
+  snap->config = config;
+  snap->generation = ctx.generation;
+  snap->version = config::versionHash(*config);
+  Builder b(*config, ctx, *snap);
+  MG_RETURN_IF_ERROR(b.build());
+  return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+}  // namespace meshgate::proxy

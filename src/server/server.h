@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+// The running process: loads the config, starts the workers, the admin listener
+// and the demo upstreams, reloads on SIGHUP or file change (parse, validate,
+// compile, swap atomically; a bad config keeps the old one serving), and drains
+// gracefully on SIGTERM. Everything here runs on the main thread's loop.
+// Depends on config, proxy, admin, server/worker.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "admin/admin_server.h"
+#include "config/loader.h"
+#include "event/event_loop.h"
+#include "metrics/metrics.h"
+#include "proxy/snapshot.h"
+#include "server/demo_upstream.h"
+#include "server/worker.h"
+
+namespace meshgate::config {
+class Watcher;
+}
+
+namespace meshgate::event {
+class SignalWatcher;
+}
+
+namespace meshgate::server {
+
+struct ServerOptions {
+  /// A config file or directory; empty runs the embedded default.
+  std::string config_path;
+  /// Worker threads; 0 means one per CPU core.
+  uint32_t concurrency = 0;
+  /// When set, the admin address ("127.0.0.1:9901") is written here once ready
+  /// (Envoy's --admin-address-path), for tests and scripts that use port 0.
+  std::string admin_address_path;
+  /// Watch the config path with inotify and reload on change.
+  bool watch = true;
+};
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Runs until drained after SIGTERM/SIGINT. Returns the process exit code:
+  /// 0 after a graceful drain, 1 when the initial config is invalid or cannot
+  /// be served (each problem printed as file:line:col: message).
+  int run();
+
+ private:
+  struct BoundSocket {
+    std::string name;
+    net::Address configured;
+    net::Address bound;
+    std::vector<int> fds;  // one per worker; owned here, workers get dups
+  };
+
+  config::LoadResult loadConfig() const;
+  base::Result<std::shared_ptr<const proxy::Snapshot>> compile(std::shared_ptr<const config::ConfigSet> cfg);
+  /// Binds what `snap` needs; returns the sockets by listener name.
+  base::Result<std::map<std::string, BoundSocket*>> bindListeners(const proxy::Snapshot& snap);
+  std::vector<ListenerBinding> bindingsFor(uint32_t worker, const std::map<std::string, BoundSocket*>& bound);
+  void closeUnused(const std::map<std::string, BoundSocket*>& in_use);
+  base::Status applyAuxiliary(const config::ConfigSet& cfg);
+  void reload(const char* trigger);
+  void startDrain();
+  void checkDrained();
+  void finish();
+  void printBanner() const;
+  std::string listenersJson() const;
+  std::string clustersJson() const;
+  std::shared_ptr<proxy::AccessLogSink> accessLogFor(const config::AccessLog& log);
+
+  ServerOptions options_;
+  event::EventLoop loop_;
+  metrics::Registry registry_;
+  proxy::SharedUpstreamState shared_state_;
+  std::shared_ptr<const proxy::Snapshot> current_;
+  uint64_t generation_ = 0;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::map<std::string, std::unique_ptr<BoundSocket>> sockets_;  // by binding key
+  std::map<std::string, std::shared_ptr<proxy::AccessLogSink>> log_sinks_;
+  std::unique_ptr<admin::AdminServer> admin_;
+  net::Address admin_configured_;
+  std::map<std::string, std::unique_ptr<DemoUpstream>> demos_;  // by configured address
+  std::unique_ptr<event::SignalWatcher> signals_;
+  std::unique_ptr<config::Watcher> watcher_;
+  std::unique_ptr<event::FdHandler> watcher_handler_;
+  std::unique_ptr<event::Timer> reload_debounce_;
+  std::unique_ptr<event::Timer> drain_timer_;
+  base::MonoTime drain_deadline_;
+  bool draining_ = false;
+  bool ready_ = false;
+  bool force_close_sent_ = false;
+  int exit_code_ = 0;
+  metrics::SeriesId reload_success_;
+  metrics::SeriesId reload_failure_;
+  metrics::SeriesId generation_gauge_;
+  metrics::SeriesId last_reload_success_time_;
+};
+
+}  // namespace meshgate::server
