@@ -25,7 +25,7 @@ struct ObjectMeta;
 /// exactly as in the YAML::Mark of the node at fault (node.Mark()); the loader
 /// turns them into file positions.
 struct ExternalIssue {
-  int line = -1;    // -1: unknown, the document position is used
+  int line = -1;  // -1: unknown, the document position is used
   int column = -1;
   std::string message;
   Severity severity = Severity::Error;

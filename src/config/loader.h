@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "config/config_set.h"
 #include "base/result.h"
+#include "config/config_set.h"
 #include "config/source_pos.h"
 
 namespace meshgate::config {

@@ -43,7 +43,12 @@ struct ListenerTimeouts {
 /// preset is Istio's meshConfig.pathNormalization; the flags may override it.
 struct PathNormalization {
   enum class Preset { None, Base, MergeSlashes, DecodeAndMergeSlashes };
-  enum class EscapedSlashes { KeepUnchanged, RejectRequest, UnescapeAndRedirect, UnescapeAndForward };
+  enum class EscapedSlashes {
+    KeepUnchanged,
+    RejectRequest,
+    UnescapeAndRedirect,
+    UnescapeAndForward
+  };
   Preset preset = Preset::Base;
   /// RFC 3986 dot-segment removal, and backslash to slash (Envoy normalize_path).
   bool normalize = true;
@@ -121,10 +126,10 @@ struct DemoUpstream {
 /// Which routes a RateLimitPolicy applies to. Either a VirtualService (and
 /// optionally one of its http route names), or host/path selectors.
 struct RateLimitTarget {
-  std::string virtual_service;  // "name" or "ns/name"
-  std::string route;            // http[].name; empty: every route of the VirtualService
-  std::vector<std::string> hosts;          // Istio host patterns; empty: any
-  std::optional<StringMatch> path;         // empty: any
+  std::string virtual_service;      // "name" or "ns/name"
+  std::string route;                // http[].name; empty: every route of the VirtualService
+  std::vector<std::string> hosts;   // Istio host patterns; empty: any
+  std::optional<StringMatch> path;  // empty: any
   SourcePos pos;
 };
 

@@ -96,9 +96,9 @@ struct LoadBalancerSettings {
 
 struct ConnectionPoolSettings {
   struct TcpKeepalive {
-    uint32_t probes = 0;                // 0: OS default
-    std::optional<Duration> time;       // unset: OS default
-    std::optional<Duration> interval;   // unset: OS default
+    uint32_t probes = 0;               // 0: OS default
+    std::optional<Duration> time;      // unset: OS default
+    std::optional<Duration> interval;  // unset: OS default
   };
   struct Tcp {
     /// Istio default: 2^32-1 (unlimited).

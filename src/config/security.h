@@ -82,18 +82,18 @@ struct Operation {
 /// CIDR, port number).
 struct Condition {
   enum class Key {
-    RequestHeader,          // request.headers[<name>]
-    SourceIp,               // source.ip
-    RemoteIp,               // remote.ip
-    SourceNamespace,        // source.namespace
-    SourcePrincipal,        // source.principal
-    RequestAuthPrincipal,   // request.auth.principal
-    RequestAuthAudiences,   // request.auth.audiences
-    RequestAuthPresenter,   // request.auth.presenter
-    RequestAuthClaims,      // request.auth.claims[<name>][<nested>]...
-    DestinationIp,          // destination.ip
-    DestinationPort,        // destination.port
-    ConnectionSni,          // connection.sni
+    RequestHeader,         // request.headers[<name>]
+    SourceIp,              // source.ip
+    RemoteIp,              // remote.ip
+    SourceNamespace,       // source.namespace
+    SourcePrincipal,       // source.principal
+    RequestAuthPrincipal,  // request.auth.principal
+    RequestAuthAudiences,  // request.auth.audiences
+    RequestAuthPresenter,  // request.auth.presenter
+    RequestAuthClaims,     // request.auth.claims[<name>][<nested>]...
+    DestinationIp,         // destination.ip
+    DestinationPort,       // destination.port
+    ConnectionSni,         // connection.sni
   };
   std::string key;  // as written
   Key kind = Key::RequestHeader;

@@ -38,7 +38,10 @@ class Diagnostics {
  public:
   void error(const SourcePos& pos, std::string message);
   void warning(const SourcePos& pos, std::string message);
-  void add(Diagnostic d) { items_.push_back(std::move(d)); }
+  void add(Diagnostic d) {
+    if (d.severity == Severity::Error) ++errors_;
+    items_.push_back(std::move(d));
+  }
 
   bool hasErrors() const { return errors_ > 0; }
   size_t errorCount() const { return errors_; }

@@ -14,8 +14,8 @@ std::optional<Regex> Regex::compile(std::string_view pattern, std::string* error
   RE2::Options options;
   options.set_log_errors(false);
   // Envoy and Istio use RE2 with default options: UTF-8, Perl classes on.
-  auto re = std::make_shared<const re2::RE2>(re2::StringPiece(pattern.data(), pattern.size()),
-                                             options);
+  auto re =
+      std::make_shared<const re2::RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
   if (!re->ok()) {
     if (error) *error = re->error();
     return std::nullopt;
@@ -110,7 +110,9 @@ bool Cidr::contains(const IpAddress& ip) const {
   return true;
 }
 
-std::string Cidr::toString() const { return base.toString() + "/" + std::to_string(prefix_len); }
+std::string Cidr::toString() const {
+  return base.toString() + "/" + std::to_string(prefix_len);
+}
 
 bool WorkloadSelector::selects(const Labels& workload_labels) const {
   for (const auto& [k, v] : labels) {
@@ -131,7 +133,8 @@ bool hostMatches(std::string_view pattern, std::string_view host) {
   if (pattern.size() >= 2 && pattern[0] == '*' && pattern[1] == '.') {
     // "*.example.com" matches "a.example.com" and "a.b.example.com", not "example.com".
     std::string_view suffix = pattern.substr(1);
-    if (host.size() > suffix.size() && base::iequals(host.substr(host.size() - suffix.size()), suffix))
+    if (host.size() > suffix.size() &&
+        base::iequals(host.substr(host.size() - suffix.size()), suffix))
       return true;
     // A wildcard destination matches the same wildcard exactly.
     return base::iequals(pattern, host);

@@ -83,9 +83,7 @@ struct IpAddress {
 
   static std::optional<IpAddress> parse(std::string_view text);
   std::string toString() const;
-  bool operator==(const IpAddress& o) const {
-    return family == o.family && bytes == o.bytes;
-  }
+  bool operator==(const IpAddress& o) const { return family == o.family && bytes == o.bytes; }
 };
 
 /// An address range ("10.0.0.0/8", or a bare address meaning /32 or /128).
