@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: Apache-2.0
+// HeaderMap implementation: block arena, known-field index. Depends on std only.
+#include "http/header_map.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "http/chars.h"
+
+namespace meshgate::http {
+
+namespace {
+
+constexpr std::string_view kNames[kKnownHeaderCount] = {
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "upgrade",
+    "expect",
+    "http2-settings",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "x-forwarded-for",
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "x-request-id",
+    "authorization",
+    "cookie",
+    "set-cookie",
+    "content-type",
+    "user-agent",
+    "date",
+    "server",
+    "via",
+    "location",
+    "retry-after",
+};
+
+constexpr size_t kMaxKnownLen = 19;
+constexpr size_t kMaxPerLen = 5;
+
+struct ByLength {
+  std::array<std::array<uint8_t, kMaxPerLen>, kMaxKnownLen + 1> ids{};
+  std::array<uint8_t, kMaxKnownLen + 1> count{};
+};
+
+constexpr ByLength makeByLength() {
+  ByLength t{};
+  for (size_t i = 0; i < kKnownHeaderCount; ++i) {
+    const size_t len = kNames[i].size();
+    t.ids[len][t.count[len]++] = static_cast<uint8_t>(i);
+  }
+  return t;
+}
+
+constexpr ByLength kByLength = makeByLength();
+
+static_assert([] {
+  for (size_t i = 0; i < kKnownHeaderCount; ++i) {
+    if (kNames[i].size() > kMaxKnownLen) return false;
+  }
+  for (auto c : kByLength.count) {
+    if (c > kMaxPerLen) return false;
+  }
+  return true;
+}());
+
+// `name` must be lower-case.
+HeaderId classifyLower(const char* name, size_t len) {
+  if (len > kMaxKnownLen) return HeaderId::Other;
+  const uint8_t n = kByLength.count[len];
+  for (uint8_t i = 0; i < n; ++i) {
+    const uint8_t id = kByLength.ids[len][i];
+    if (std::memcmp(kNames[id].data(), name, len) == 0) return static_cast<HeaderId>(id);
+  }
+  return HeaderId::Other;
+}
+
+size_t roundUp(size_t n, size_t to) {
+  return (n + to - 1) / to * to;
+}
+
+}  // namespace
+
+std::string_view headerName(HeaderId id) {
+  const size_t i = static_cast<size_t>(id);
+  return i < kKnownHeaderCount ? kNames[i] : std::string_view();
+}
+
+HeaderId headerIdOf(std::string_view name) {
+  if (name.size() > kMaxKnownLen) return HeaderId::Other;
+  char lower[kMaxKnownLen];
+  for (size_t i = 0; i < name.size(); ++i)
+    lower[i] = lowerAscii(name[i]);
+  return classifyLower(lower, name.size());
+}
+
+bool isValidHeaderName(std::string_view name) {
+  return isToken(name);
+}
+
+bool isValidHeaderValue(std::string_view value) {
+  for (char c : value) {
+    if (!isFieldValueChar(c)) return false;
+  }
+  return value.empty() || (!isOws(value.front()) && !isOws(value.back()));
+}
+
+HeaderMap::HeaderMap(const HeaderMap& other) {
+  *this = other;
+}
+
+HeaderMap& HeaderMap::operator=(const HeaderMap& other) {
+  if (this == &other) return *this;
+  clear();
+  entries_.reserve(other.entries_.size());
+  for (const Entry& e : other.entries_)
+    appendEntry(nameOf(e), valueOf(e));
+  return *this;
+}
+
+bool HeaderMap::operator==(const HeaderMap& other) const {
+  if (entries_.size() != other.entries_.size()) return false;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const Entry& a = entries_[i];
+    const Entry& b = other.entries_[i];
+    if (nameOf(a) != nameOf(b) || valueOf(a) != valueOf(b)) return false;
+  }
+  return true;
+}
+
+char* HeaderMap::allocate(size_t n) {
+  if (n == 0) n = 1;  // a distinct, valid pointer even for empty strings
+  if (!blocks_.empty() && blocks_[block_].size - used_ >= n) {
+    char* p = blocks_[block_].data.get() + used_;
+    used_ += n;
+    return p;
+  }
+  // Move on to a later retained block that fits, or allocate one. Blocks only grow, so
+  // that a big head costs O(log n) allocations.
+  size_t next = blocks_.empty() ? 0 : block_ + 1;
+  while (next < blocks_.size() && blocks_[next].size < n)
+    ++next;
+  if (next == blocks_.size()) {
+    const size_t last = blocks_.empty() ? 512 : blocks_.back().size;
+    Block b;
+    b.size = roundUp(std::max(n, last * 2), 256);
+    b.data = std::make_unique<char[]>(b.size);
+    blocks_.push_back(std::move(b));
+  }
+  block_ = next;
+  used_ = n;
+  return blocks_[block_].data.get();
+}
+
+const char* HeaderMap::copyValue(std::string_view value) {
+  char* p = allocate(value.size());
+  if (!value.empty()) std::memcpy(p, value.data(), value.size());
+  return p;
+}
+
+void HeaderMap::appendEntry(std::string_view name, std::string_view value) {
+  // One allocation holds name and value, so that the common case touches one cache line.
+  char* p = allocate(name.size() + value.size());
+  for (size_t i = 0; i < name.size(); ++i)
+    p[i] = lowerAscii(name[i]);
+  if (!value.empty()) std::memcpy(p + name.size(), value.data(), value.size());
+  const HeaderId id = classifyLower(p, name.size());
+  entries_.push_back(Entry{p, p + name.size(), static_cast<uint32_t>(name.size()),
+                           static_cast<uint32_t>(value.size()), id});
+  if (id != HeaderId::Other) {
+    if (counts_[idx(id)]++ == 0) first_[idx(id)] = static_cast<uint32_t>(entries_.size());
+  }
+  byte_size_ += name.size() + value.size();
+}
+
+void HeaderMap::addUnchecked(std::string_view name, std::string_view value) {
+  appendEntry(name, value);
+}
+
+bool HeaderMap::add(std::string_view name, std::string_view value) {
+  if (!isValidHeaderName(name) || !isValidHeaderValue(value)) return false;
+  appendEntry(name, value);
+  return true;
+}
+
+bool HeaderMap::matches(const Entry& e, std::string_view name) {
+  if (e.name_len != name.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (e.name[i] != lowerAscii(name[i])) return false;
+  }
+  return true;
+}
+
+int HeaderMap::findFirst(std::string_view name, HeaderId id) const {
+  if (id != HeaderId::Other) return static_cast<int>(first_[idx(id)]) - 1;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (matches(entries_[i], name)) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+bool HeaderMap::set(std::string_view name, std::string_view value) {
+  if (!isValidHeaderName(name) || !isValidHeaderValue(value)) return false;
+  const HeaderId id = headerIdOf(name);
+  const int first = findFirst(name, id);
+  if (first < 0) {
+    appendEntry(name, value);
+    return true;
+  }
+  Entry& e = entries_[first];
+  byte_size_ -= e.value_len;
+  e.value = copyValue(value);
+  e.value_len = static_cast<uint32_t>(value.size());
+  byte_size_ += value.size();
+  // Drop the later duplicates.
+  const size_t keep = static_cast<size_t>(first);
+  size_t at = 0;
+  removeIf([&](const HeaderField& f) {
+    const bool later = at++ > keep;
+    return later && (id != HeaderId::Other ? f.id == id : equalsIgnoreCase(f.name, name));
+  });
+  return true;
+}
+
+bool HeaderMap::set(HeaderId id, std::string_view value) {
+  if (id == HeaderId::Other) return false;
+  return set(headerName(id), value);
+}
+
+bool HeaderMap::append(std::string_view name, std::string_view value, std::string_view separator) {
+  if (!isValidHeaderName(name) || !isValidHeaderValue(value)) return false;
+  for (char c : separator) {
+    if (!isFieldValueChar(c)) return false;
+  }
+  const int first = findFirst(name, headerIdOf(name));
+  if (first < 0) {
+    appendEntry(name, value);
+    return true;
+  }
+  Entry& e = entries_[first];
+  if (e.value_len == 0) {
+    e.value = copyValue(value);
+  } else {
+    const size_t n = e.value_len + separator.size() + value.size();
+    char* p = allocate(n);
+    std::memcpy(p, e.value, e.value_len);
+    std::memcpy(p + e.value_len, separator.data(), separator.size());
+    if (!value.empty()) std::memcpy(p + e.value_len + separator.size(), value.data(), value.size());
+    e.value = p;
+  }
+  byte_size_ += (e.value_len == 0 ? value.size() : separator.size() + value.size());
+  e.value_len = static_cast<uint32_t>(
+      e.value_len == 0 ? value.size() : e.value_len + separator.size() + value.size());
+  return true;
+}
+
+size_t HeaderMap::remove(std::string_view name) {
+  const HeaderId id = headerIdOf(name);
+  if (id != HeaderId::Other) return remove(id);
+  return removeIf([&](const HeaderField& f) {
+    return f.id == HeaderId::Other && equalsIgnoreCase(f.name, name);
+  });
+}
+
+size_t HeaderMap::remove(HeaderId id) {
+  if (id == HeaderId::Other || counts_[idx(id)] == 0) return 0;
+  return removeIf([id](const HeaderField& f) { return f.id == id; });
+}
+
+size_t HeaderMap::removeIfImpl(bool (*pred)(void*, const HeaderField&), void* ctx) {
+  size_t out = 0;
+  const size_t n = entries_.size();
+  for (size_t i = 0; i < n; ++i) {
+    const Entry e = entries_[i];
+    if (pred(ctx, fieldOf(e))) {
+      byte_size_ -= e.name_len + e.value_len;
+      continue;
+    }
+    entries_[out++] = e;
+  }
+  const size_t removed = n - out;
+  if (removed != 0) {
+    entries_.resize(out);
+    rebuildIndex();
+  }
+  return removed;
+}
+
+void HeaderMap::rebuildIndex() {
+  first_.fill(0);
+  counts_.fill(0);
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const HeaderId id = entries_[i].id;
+    if (id == HeaderId::Other) continue;
+    if (counts_[idx(id)]++ == 0) first_[idx(id)] = static_cast<uint32_t>(i + 1);
+  }
+}
+
+std::optional<std::string_view> HeaderMap::get(std::string_view name) const {
+  const int i = findFirst(name, headerIdOf(name));
+  if (i < 0) return std::nullopt;
+  return valueOf(entries_[i]);
+}
+
+std::optional<std::string_view> HeaderMap::get(HeaderId id) const {
+  if (id == HeaderId::Other || first_[idx(id)] == 0) return std::nullopt;
+  return valueOf(entries_[first_[idx(id)] - 1]);
+}
+
+size_t HeaderMap::count(std::string_view name) const {
+  const HeaderId id = headerIdOf(name);
+  if (id != HeaderId::Other) return counts_[idx(id)];
+  size_t n = 0;
+  for (const Entry& e : entries_)
+    n += matches(e, name) ? 1 : 0;
+  return n;
+}
+
+bool HeaderMap::getJoined(std::string_view name, std::string& out) const {
+  out.clear();
+  bool found = false;
+  forEachValue(name, [&](std::string_view v) {
+    if (found) out.append(", ");
+    out.append(v);
+    found = true;
+  });
+  return found;
+}
+
+void HeaderMap::clear() {
+  entries_.clear();
+  first_.fill(0);
+  counts_.fill(0);
+  byte_size_ = 0;
+  block_ = 0;
+  used_ = 0;
+  size_t kept = 0;
+  size_t keep_blocks = 0;
+  while (keep_blocks < blocks_.size() && kept + blocks_[keep_blocks].size <= kRetainedBytes) {
+    kept += blocks_[keep_blocks].size;
+    ++keep_blocks;
+  }
+  blocks_.resize(keep_blocks);
+}
+
+void HeaderMap::releaseMemory() {
+  clear();
+  blocks_.clear();
+  blocks_.shrink_to_fit();
+  entries_.shrink_to_fit();
+}
+
+}  // namespace meshgate::http
