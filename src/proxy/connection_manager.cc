@@ -10,7 +10,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "http/http1/hop_by_hop.h"
-#include "http/http1/serializer.h"
+#include "http/http1/buffer_serializer.h"
 #include "proxy/worker_context.h"
 
 namespace meshgate::proxy {

@@ -91,7 +91,6 @@ class ConnectionManager final : public net::ConnectionCallbacks,
   std::string listener_name_;
   http1::RequestParser parser_;
   Router router_;
-  Generation* generation_ = nullptr;      // held by the current request
   const ListenerSpec* listener_ = nullptr;  // in generation_ (or the last one seen)
   Generation* listener_generation_ = nullptr;  // generation listener_ belongs to
   Stage stage_ = Stage::Idle;

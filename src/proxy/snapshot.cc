@@ -8,6 +8,7 @@
 #include <set>
 
 #include "base/log.h"
+#include "base/strings.h"
 #include "config/dump.h"
 #include "proxy/access_log.h"
 

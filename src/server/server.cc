@@ -13,6 +13,7 @@
 #include "base/file.h"
 #include "base/json_writer.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "config/default_config.h"
 #include "config/dump.h"
 #include "config/watcher.h"

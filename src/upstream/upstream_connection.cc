@@ -2,7 +2,7 @@
 #include "upstream/upstream_connection.h"
 
 #include "base/assert.h"
-#include "http/http1/serializer.h"
+#include "http/http1/buffer_serializer.h"
 #include "upstream/connection_pool.h"
 
 namespace meshgate::upstream {
@@ -51,13 +51,13 @@ void UpstreamConnection::attach(UpstreamStreamCallbacks* stream, http::Method me
 
 void UpstreamConnection::sendHead(const http::RequestHead& head, BodyMode mode) {
   body_mode_ = mode;
-  http1::serializeRequestHead(head, conn_.output());
+  http1::appendRequestHead(head, conn_.output());
   conn_.flush();
 }
 
 void UpstreamConnection::sendBody(std::string_view data) {
   if (body_mode_ == BodyMode::Chunked) {
-    http1::serializeChunk(data, conn_.output());
+    http1::appendChunk(data, conn_.output());
   } else {
     conn_.output().append(data);
   }
@@ -66,7 +66,7 @@ void UpstreamConnection::sendBody(std::string_view data) {
 
 void UpstreamConnection::endRequest() {
   if (body_mode_ == BodyMode::Chunked) {
-    http1::serializeLastChunk(nullptr, conn_.output());
+    http1::appendLastChunk(nullptr, conn_.output());
     conn_.flush();
   }
   request_done_ = true;
