@@ -11,6 +11,8 @@ namespace meshgate::cli {
 using Args = std::span<char* const>;
 
 int versionCommand(Args args);
+int validateCommand(Args args);
+int diffCommand(Args args);
 
 struct Command {
   std::string_view name;

@@ -11,6 +11,8 @@ namespace {
 
 constexpr Command kCommands[] = {
     {"version", versionCommand, "print the version and build information"},
+    {"validate", validateCommand, "check a configuration file or directory"},
+    {"diff", diffCommand, "compare two configurations by meaning"},
 };
 
 void printUsage(FILE* out) {
