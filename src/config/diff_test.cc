@@ -109,8 +109,10 @@ spec: {}
             "+ endpoint outbound|80||a.example 10.0.0.3:80\n"
             "+ authorization default/deny-all\n"
             "4 changes: 2 added, 1 removed, 1 changed\n");
-  EXPECT_NE(d.toJson().find(R"({"category":"route","id":"default/a/main","op":"changed","fields":[{"path":"timeout","old":"5s","new":"7s"}]})"),
-            std::string::npos)
+  EXPECT_NE(
+      d.toJson().find(
+          R"({"category":"route","id":"default/a/main","op":"changed","fields":[{"path":"timeout","old":"5s","new":"7s"}]})"),
+      std::string::npos)
       << d.toJson();
 }
 
@@ -118,7 +120,9 @@ TEST(Diff, ClusterPolicyAndListenerChanges) {
   auto a = load(kBase);
   std::string b_text(kBase);
   b_text.replace(b_text.find("port: 8080"), 10, "port: 9090");
-  b_text += "---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a}\nspec:\n  host: a.example\n  trafficPolicy: {loadBalancer: {simple: RANDOM}}\n";
+  b_text +=
+      "---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: "
+      "a}\nspec:\n  host: a.example\n  trafficPolicy: {loadBalancer: {simple: RANDOM}}\n";
   auto b = load(b_text);
   ConfigDiff d = diff(*a, *b);
   ASSERT_EQ(d.changes.size(), 2u) << d.toText();
@@ -136,14 +140,17 @@ TEST(Dump, IsJsonWithVersionAndDerivedClusters) {
   ASSERT_TRUE(r.ok());
   const std::string json = toJson(*r.config);
   EXPECT_EQ(json.rfind("{\"version\":\"" + versionHash(*r.config) + "\"", 0), 0u) << json;
-  EXPECT_NE(json.find("\"clusters\":[{\"name\":\"outbound|8081||demo.local\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"clusters\":[{\"name\":\"outbound|8081||demo.local\""), std::string::npos)
+      << json;
   EXPECT_NE(json.find("\"address\":\"127.0.0.1:8081\""), std::string::npos);
   // Stable across loads.
   EXPECT_EQ(json, toJson(*loadEmbeddedDefault().config));
 }
 
 TEST(Clusters, SubsetsPortsAndNames) {
-  auto c = load(std::string(kBase) + "---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a}\nspec:\n  host: a.example\n  subsets: [{name: one, labels: {v: \"1\"}}]\n");
+  auto c = load(std::string(kBase) +
+                "---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: "
+                "a}\nspec:\n  host: a.example\n  subsets: [{name: one, labels: {v: \"1\"}}]\n");
   std::vector<Cluster> clusters = buildClusters(*c);
   ASSERT_EQ(clusters.size(), 2u);
   // Sorted by name ('|' sorts after letters).

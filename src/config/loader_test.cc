@@ -16,7 +16,8 @@ namespace {
 std::vector<std::string> diags(std::string_view yaml) {
   LoadResult r = loadText(yaml, "t.yaml");
   std::vector<std::string> out;
-  for (const Diagnostic& d : r.diagnostics.items()) out.push_back(d.toString());
+  for (const Diagnostic& d : r.diagnostics.items())
+    out.push_back(d.toString());
   return out;
 }
 
@@ -32,11 +33,12 @@ bool hasDiag(const std::vector<std::string>& d, const std::string& want) {
   return false;
 }
 
-#define EXPECT_DIAG(yaml, want)                                                \
-  do {                                                                         \
-    auto d_ = diags(yaml);                                                     \
-    std::string all_;                                                          \
-    for (auto& s_ : d_) all_ += s_ + "\n";                                     \
+#define EXPECT_DIAG(yaml, want)                                                   \
+  do {                                                                            \
+    auto d_ = diags(yaml);                                                        \
+    std::string all_;                                                             \
+    for (auto& s_ : d_)                                                           \
+      all_ += s_ + "\n";                                                          \
     EXPECT_TRUE(hasDiag(d_, want)) << "wanted: " << (want) << "\ngot:\n" << all_; \
   } while (0)
 
@@ -120,15 +122,19 @@ spec: {port: "x"}
 TEST(Loader, DocumentLevelErrors) {
   EXPECT_DIAG("kind: Admin\nmetadata: {name: a}\n", "t.yaml:1:1: apiVersion is required");
   EXPECT_DIAG("apiVersion: foo.io/v1\nkind: Admin\nmetadata: {name: a}\n",
-              "t.yaml:1:1: unsupported apiVersion \"foo.io/v1\" (accepted: networking.istio.io/v1, v1beta1, v1alpha3; security.istio.io/v1, v1beta1; meshgate.io/v1)");
-  EXPECT_DIAG("apiVersion: security.istio.io/v1\nkind: VirtualService\nmetadata: {name: a}\nspec: {}\n",
-              "t.yaml:2:1: kind VirtualService does not belong to apiVersion security.istio.io/v1 (use networking.istio.io/v1)");
+              "t.yaml:1:1: unsupported apiVersion \"foo.io/v1\" (accepted: networking.istio.io/v1, "
+              "v1beta1, v1alpha3; security.istio.io/v1, v1beta1; meshgate.io/v1)");
+  EXPECT_DIAG(
+      "apiVersion: security.istio.io/v1\nkind: VirtualService\nmetadata: {name: a}\nspec: {}\n",
+      "t.yaml:2:1: kind VirtualService does not belong to apiVersion security.istio.io/v1 (use "
+      "networking.istio.io/v1)");
   EXPECT_DIAG("apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: a}\nspec: {}\n",
               "t.yaml:2:1: kind Sidecar is not supported by meshgate yet");
   EXPECT_DIAG("apiVersion: meshgate.io/v1\nkind: Admin\nmetadata: {namespace: x}\n",
               "t.yaml:3:11: metadata.name is required");
   EXPECT_DIAG("apiVersion: meshgate.io/v1\nkind: Admin\nmetadata: {name: Bad_Name}\n",
-              "t.yaml:3:12: metadata.name: \"Bad_Name\" is not a valid name (lower-case letters, digits, '-' and '.'; at most 253 characters)");
+              "t.yaml:3:12: metadata.name: \"Bad_Name\" is not a valid name (lower-case letters, "
+              "digits, '-' and '.'; at most 253 characters)");
   EXPECT_DIAG("apiVersion: meshgate.io/v1\nkind: Admin\nmetadata: {name: a}\nspce: {}\n",
               "t.yaml:4:1: unknown field \"spce\" in document (did you mean \"spec\"?)");
   EXPECT_DIAG("apiVersion: meshgate.io/v1\nkind: Admin\nmetadata: {name: a, name: b}\n",
@@ -138,8 +144,9 @@ TEST(Loader, DocumentLevelErrors) {
 }
 
 TEST(Loader, DuplicateNamesPointAtTheFirst) {
-  EXPECT_DIAG(std::string(kSe) + std::string(kSe),
-              "t.yaml:17:3: duplicate ServiceEntry \"default/reviews\" (first defined at t.yaml:1:1)");
+  EXPECT_DIAG(
+      std::string(kSe) + std::string(kSe),
+      "t.yaml:17:3: duplicate ServiceEntry \"default/reviews\" (first defined at t.yaml:1:1)");
 }
 
 TEST(Loader, AllErrorsAreCollected) {
@@ -156,14 +163,17 @@ spec:
   EXPECT_TRUE(hasDiag(d, "t.yaml:5:12: address: \"nope\" is not an IP address"));
   EXPECT_TRUE(hasDiag(d, "t.yaml:6:9: port: 70000 is out of range [0, 65535]"));
   EXPECT_TRUE(hasDiag(d, "t.yaml:7:3: hosts: invalid host \"bad host\""));
-  EXPECT_TRUE(hasDiag(d, "t.yaml:8:20: idle: expected a duration such as \"1.5s\" or \"100ms\", got a number \"5\""));
+  EXPECT_TRUE(hasDiag(
+      d,
+      "t.yaml:8:20: idle: expected a duration such as \"1.5s\" or \"100ms\", got a number \"5\""));
   EXPECT_TRUE(hasDiag(d, "t.yaml:9:3: unknown field \"bogus\" in Listener.spec"));
 }
 
 TEST(Loader, DirectoryIsSortedNonRecursiveYamlOnly) {
   testing::TempDir dir;
   dir.write("b.yaml", std::string(kSe));
-  dir.write("a.yml", "apiVersion: meshgate.io/v1\nkind: Admin\nmetadata: {name: a}\nspec: {port: 9902}\n");
+  dir.write("a.yml",
+            "apiVersion: meshgate.io/v1\nkind: Admin\nmetadata: {name: a}\nspec: {port: 9902}\n");
   dir.write("notes.txt", "not yaml");
   dir.write(".hidden.yaml", "broken: [");
   ::mkdir(dir.file("sub").c_str(), 0755);
@@ -179,14 +189,20 @@ TEST(Loader, DirectoryIsSortedNonRecursiveYamlOnly) {
 TEST(Loader, MissingPathIsAnError) {
   LoadResult r = loadPath("/nonexistent/meshgate.yaml");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.diagnostics.toString().find("/nonexistent/meshgate.yaml: cannot read config"), std::string::npos);
+  EXPECT_NE(r.diagnostics.toString().find("/nonexistent/meshgate.yaml: cannot read config"),
+            std::string::npos);
 }
 
 TEST(Loader, StrictScalarTypes) {
-  EXPECT_DIAG("apiVersion: meshgate.io/v1\nkind: Workload\nmetadata: {name: a}\nspec:\n  command: /bin/true\n  sandboxProfile: strict\n  labels: {version: 1}\n",
-              "t.yaml:7:21: labels.version: expected a string, got a number (quote it: \"1\")");
-  EXPECT_DIAG("apiVersion: meshgate.io/v1\nkind: RateLimitPolicy\nmetadata: {name: a}\nspec:\n  targets: [{hosts: [\"*\"]}]\n  limit: {requestsPerUnit: 1}\n  shadowMode: yes\n",
-              "t.yaml:7:15: shadowMode: expected a boolean (true or false), got a string \"yes\" (write true or false)");
+  EXPECT_DIAG(
+      "apiVersion: meshgate.io/v1\nkind: Workload\nmetadata: {name: a}\nspec:\n  command: "
+      "/bin/true\n  sandboxProfile: strict\n  labels: {version: 1}\n",
+      "t.yaml:7:21: labels.version: expected a string, got a number (quote it: \"1\")");
+  EXPECT_DIAG(
+      "apiVersion: meshgate.io/v1\nkind: RateLimitPolicy\nmetadata: {name: a}\nspec:\n  targets: "
+      "[{hosts: [\"*\"]}]\n  limit: {requestsPerUnit: 1}\n  shadowMode: yes\n",
+      "t.yaml:7:15: shadowMode: expected a boolean (true or false), got a string \"yes\" (write "
+      "true or false)");
 }
 
 // ------------------------------------------------------------- networking kinds
@@ -223,22 +239,39 @@ spec:
 }
 
 TEST(ServiceEntry, Errors) {
-  const std::string head = "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: a}\nspec:\n";
+  const std::string head =
+      "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: a}\nspec:\n";
   EXPECT_DIAG(head + "  hosts: [a.example]\n  ports: [{number: 80, name: h}]\n",
-              "t.yaml:5:3: resolution NONE (the default) is not supported by meshgate yet: meshgate does not forward to the original destination; use STATIC (with endpoints or a workloadSelector) or DNS");
-  EXPECT_DIAG(head + "  hosts: [a.example]\n  ports: [{number: 80, name: h, protocol: TCP}]\n  resolution: DNS\n",
-              "t.yaml:6:33: protocol TCP is not supported by meshgate yet (meshgate speaks HTTP/1.1; use protocol HTTP)");
-  EXPECT_DIAG(head + "  hosts: [a.example]\n  ports: [{number: 80, name: h}]\n  resolution: STATIC\n  endpoints: [{address: db.example}]\n",
-              "t.yaml:8:16: endpoints[0]: address \"db.example\" must be an IP address with resolution STATIC");
-  EXPECT_DIAG(head + "  hosts: [a.example]\n  ports: [{number: 80, name: h}]\n  resolution: STATIC\n",
-              "t.yaml:7:3: resolution STATIC requires endpoints or a workloadSelector");
-  EXPECT_DIAG(head + "  hosts: [a.example]\n  ports: [{number: 80, name: h}]\n  resolution: STATIC\n  endpoints: [{address: 10.0.0.1, ports: {web: 81}}]\n",
-              "t.yaml:8:43: endpoints[0]: port name \"web\" is not a port name of this ServiceEntry");
+              "t.yaml:5:3: resolution NONE (the default) is not supported by meshgate yet: "
+              "meshgate does not forward to the original destination; use STATIC (with endpoints "
+              "or a workloadSelector) or DNS");
+  EXPECT_DIAG(head +
+                  "  hosts: [a.example]\n  ports: [{number: 80, name: h, protocol: TCP}]\n  "
+                  "resolution: DNS\n",
+              "t.yaml:6:33: protocol TCP is not supported by meshgate yet (meshgate speaks "
+              "HTTP/1.1; use protocol HTTP)");
+  EXPECT_DIAG(head +
+                  "  hosts: [a.example]\n  ports: [{number: 80, name: h}]\n  resolution: STATIC\n  "
+                  "endpoints: [{address: db.example}]\n",
+              "t.yaml:8:16: endpoints[0]: address \"db.example\" must be an IP address with "
+              "resolution STATIC");
+  EXPECT_DIAG(
+      head + "  hosts: [a.example]\n  ports: [{number: 80, name: h}]\n  resolution: STATIC\n",
+      "t.yaml:7:3: resolution STATIC requires endpoints or a workloadSelector");
+  EXPECT_DIAG(
+      head +
+          "  hosts: [a.example]\n  ports: [{number: 80, name: h}]\n  resolution: STATIC\n  "
+          "endpoints: [{address: 10.0.0.1, ports: {web: 81}}]\n",
+      "t.yaml:8:43: endpoints[0]: port name \"web\" is not a port name of this ServiceEntry");
   EXPECT_DIAG(head + "  hosts: [\"*\"]\n  ports: [{number: 80, name: h}]\n  resolution: DNS\n",
               "t.yaml:5:3: hosts: \"*\" is not allowed in a ServiceEntry");
-  EXPECT_DIAG(head + "  hosts: [a.example]\n  ports: [{number: 80, name: h}, {number: 80, name: i}]\n  resolution: DNS\n",
+  EXPECT_DIAG(head +
+                  "  hosts: [a.example]\n  ports: [{number: 80, name: h}, {number: 80, name: i}]\n "
+                  " resolution: DNS\n",
               "t.yaml:6:34: ports[1]: duplicate port number 80");
-  EXPECT_DIAG(head + "  hosts: [a.example]\n  ports: [{number: 80}]\n  resolution: DNS\n  addresses: [10.0.0.300]\n",
+  EXPECT_DIAG(head +
+                  "  hosts: [a.example]\n  ports: [{number: 80}]\n  resolution: DNS\n  addresses: "
+                  "[10.0.0.300]\n",
               "t.yaml:8:3: addresses: invalid IP address or CIDR \"10.0.0.300\"");
 }
 
@@ -297,20 +330,31 @@ spec:
 }
 
 TEST(DestinationRule, Errors) {
-  const std::string head = std::string(kSe) + "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews}\nspec:\n  host: reviews\n";
+  const std::string head = std::string(kSe) +
+                           "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: "
+                           "{name: reviews}\nspec:\n  host: reviews\n";
   EXPECT_DIAG(head + "  trafficPolicy: {tls: {mode: MUTUAL}}\n",
-              "t.yaml:19:25: tls.mode MUTUAL: upstream TLS and mTLS are not supported by meshgate yet; use DISABLE");
-  EXPECT_DIAG(head + "  trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN, consistentHash: {useSourceIp: true}}}\n",
-              "t.yaml:19:55: LoadBalancerSettings: only one of simple, consistentHash may be set (\"simple\" and \"consistentHash\" are both set)");
+              "t.yaml:19:25: tls.mode MUTUAL: upstream TLS and mTLS are not supported by meshgate "
+              "yet; use DISABLE");
+  EXPECT_DIAG(head +
+                  "  trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN, consistentHash: "
+                  "{useSourceIp: true}}}\n",
+              "t.yaml:19:55: LoadBalancerSettings: only one of simple, consistentHash may be set "
+              "(\"simple\" and \"consistentHash\" are both set)");
   EXPECT_DIAG(head + "  trafficPolicy: {outlierDetection: {maxEjectionPercent: 101}}\n",
               "t.yaml:19:58: maxEjectionPercent: 101 is out of range [0, 100]");
   EXPECT_DIAG(head + "  trafficPolicy: {connectionPool: {tcp: {connectTimeout: 1.5us}}}\n",
-              "t.yaml:19:58: connectTimeout: duration \"1.5us\" is finer than a millisecond (only millisecond precision is supported)");
+              "t.yaml:19:58: connectTimeout: duration \"1.5us\" is finer than a millisecond (only "
+              "millisecond precision is supported)");
   EXPECT_DIAG(head + "  subsets: [{name: v1}, {name: v1}]\n",
               "t.yaml:19:25: subsets[1]: duplicate subset name \"v1\"");
-  EXPECT_DIAG(head + "  trafficPolicy: {portLevelSettings: [{port: {number: 81}, loadBalancer: {simple: RANDOM}}]}\n",
-              "t.yaml:19:39: portLevelSettings: port 81 is not a port of ServiceEntry \"default/reviews\" (ports: 9080)");
-  EXPECT_DIAG(head + "  trafficPolicy: {tunnel: {}}\n", "t.yaml:19:19: TrafficPolicy.tunnel is not supported by meshgate yet");
+  EXPECT_DIAG(head +
+                  "  trafficPolicy: {portLevelSettings: [{port: {number: 81}, loadBalancer: "
+                  "{simple: RANDOM}}]}\n",
+              "t.yaml:19:39: portLevelSettings: port 81 is not a port of ServiceEntry "
+              "\"default/reviews\" (ports: 9080)");
+  EXPECT_DIAG(head + "  trafficPolicy: {tunnel: {}}\n",
+              "t.yaml:19:19: TrafficPolicy.tunnel is not supported by meshgate yet");
 }
 
 constexpr std::string_view kDr = R"y(apiVersion: networking.istio.io/v1
@@ -385,7 +429,9 @@ spec:
   EXPECT_EQ(r.match[0].port, 9080);
   EXPECT_EQ(r.route[0].weight, 80u);
   EXPECT_EQ(r.route[0].headers.request.set[0].first, "x-a");
-  EXPECT_EQ(r.rewrite->uri_regex_rewrite->match.replaceAll("/api/x/y", r.rewrite->uri_regex_rewrite->rewrite), "/x/y");
+  EXPECT_EQ(r.rewrite->uri_regex_rewrite->match.replaceAll("/api/x/y",
+                                                           r.rewrite->uri_regex_rewrite->rewrite),
+            "/x/y");
   EXPECT_EQ(*r.timeout, std::chrono::seconds(5));
   EXPECT_EQ(r.retries->attempts, 3u);
   EXPECT_EQ(r.retries->retry_on, (std::vector<std::string>{"5xx", "reset"}));
@@ -405,40 +451,61 @@ spec:
 
 TEST(VirtualService, Errors) {
   const std::string head = std::string(kSe) + std::string(kDr) +
-                           "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n  hosts: [reviews]\n  http:\n";
+                           "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: "
+                           "{name: vs}\nspec:\n  hosts: [reviews]\n  http:\n";
   // line 26 is the first line after head
-  EXPECT_DIAG(head + "  - route: [{destination: {host: reviews}, weight: 60}, {destination: {host: reviews}, weight: 30}]\n",
+  EXPECT_DIAG(head +
+                  "  - route: [{destination: {host: reviews}, weight: 60}, {destination: {host: "
+                  "reviews}, weight: 30}]\n",
               "t.yaml:27:13: http[0]: destination weights must sum to 100 (they sum to 90)");
   EXPECT_DIAG(head + "  - route: [{destination: {host: reviews}, weight: 30}]\n",
-              "t.yaml:27:13: http[0].route[0]: a single destination receives all traffic; weight must be omitted or 100 (got 30)");
+              "t.yaml:27:13: http[0].route[0]: a single destination receives all traffic; weight "
+              "must be omitted or 100 (got 30)");
   EXPECT_DIAG(head + "  - route: [{destination: {host: ratings}}]\n",
-              "t.yaml:27:27: http[0].route[0]: host \"ratings\" is not defined by any ServiceEntry or Workload");
+              "t.yaml:27:27: http[0].route[0]: host \"ratings\" is not defined by any ServiceEntry "
+              "or Workload");
   EXPECT_DIAG(head + "  - route: [{destination: {host: reviews, subset: v9}}]\n",
-              "t.yaml:27:27: http[0].route[0]: subset \"v9\" is not defined in DestinationRule \"default/reviews\" (subsets: v1, v2)");
+              "t.yaml:27:27: http[0].route[0]: subset \"v9\" is not defined in DestinationRule "
+              "\"default/reviews\" (subsets: v1, v2)");
   EXPECT_DIAG(head + "  - route: [{destination: {host: reviews, port: {number: 81}}}]\n",
-              "t.yaml:27:27: http[0].route[0]: port 81 is not a port of ServiceEntry \"default/reviews\" (ports: 9080)");
-  EXPECT_DIAG(head + "  - match: [{uri: {regex: \"(?<name>x)\"}}]\n    directResponse: {status: 200}\n",
-              "t.yaml:27:20: uri: invalid RE2 regex \"(?<name>x)\": invalid perl operator: (?<");
-  EXPECT_DIAG(head + "  - match: [{uri: {prefix: /a, exact: /b}}]\n    directResponse: {status: 200}\n",
-              "t.yaml:27:20: StringMatch: only one of exact, prefix, regex may be set (\"exact\" and \"prefix\" are both set)");
+              "t.yaml:27:27: http[0].route[0]: port 81 is not a port of ServiceEntry "
+              "\"default/reviews\" (ports: 9080)");
+  EXPECT_DIAG(
+      head + "  - match: [{uri: {regex: \"(?<name>x)\"}}]\n    directResponse: {status: 200}\n",
+      "t.yaml:27:20: uri: invalid RE2 regex \"(?<name>x)\": invalid perl operator: (?<");
+  EXPECT_DIAG(
+      head + "  - match: [{uri: {prefix: /a, exact: /b}}]\n    directResponse: {status: 200}\n",
+      "t.yaml:27:20: StringMatch: only one of exact, prefix, regex may be set (\"exact\" and "
+      "\"prefix\" are both set)");
   EXPECT_DIAG(head + "  - directResponse: {status: 200}\n    redirect: {uri: /x}\n",
               "t.yaml:27:5: http[0]: only one of route, redirect or directResponse may be set");
-  EXPECT_DIAG(head + "  - name: x\n", "t.yaml:27:5: http[0]: one of route, redirect or directResponse is required");
+  EXPECT_DIAG(head + "  - name: x\n",
+              "t.yaml:27:5: http[0]: one of route, redirect or directResponse is required");
   EXPECT_DIAG(head + "  - redirect: {uri: /x, redirectCode: 200}\n",
-              "t.yaml:27:25: redirect.redirectCode: 200 is not a redirect code (use 301, 302, 303, 307 or 308)");
-  EXPECT_DIAG(head + "  - delegate: {name: x}\n", "t.yaml:27:5: HTTPRoute.delegate is not supported by meshgate yet (VirtualService delegation)");
-  EXPECT_DIAG(head + "  - directResponse: {status: 200}\n    retries: {attempts: 1, retryOn: \"5xx,bogus\"}\n",
-              "t.yaml:28:28: retryOn: unknown retry policy \"bogus\"");
+              "t.yaml:27:25: redirect.redirectCode: 200 is not a redirect code (use 301, 302, 303, "
+              "307 or 308)");
+  EXPECT_DIAG(head + "  - delegate: {name: x}\n",
+              "t.yaml:27:5: HTTPRoute.delegate is not supported by meshgate yet (VirtualService "
+              "delegation)");
+  EXPECT_DIAG(
+      head +
+          "  - directResponse: {status: 200}\n    retries: {attempts: 1, retryOn: \"5xx,bogus\"}\n",
+      "t.yaml:28:28: retryOn: unknown retry policy \"bogus\"");
   EXPECT_DIAG(head + "  - directResponse: {status: 200}\n    fault: {abort: {httpStatus: 700}}\n",
               "t.yaml:28:33: httpStatus: 700 is out of range [200, 599]");
-  EXPECT_DIAG(head + "  - directResponse: {status: 200}\n    fault: {delay: {fixedDelay: 1s, percentage: {value: 120}}}\n",
+  EXPECT_DIAG(head +
+                  "  - directResponse: {status: 200}\n    fault: {delay: {fixedDelay: 1s, "
+                  "percentage: {value: 120}}}\n",
               "t.yaml:28:57: value: 120 is out of range [0, 100]");
   EXPECT_DIAG(head + "  - directResponse: {status: 200}\n  tcp: []\n",
-              "t.yaml:28:3: VirtualService.spec.tcp is not supported by meshgate yet (meshgate routes HTTP only)");
-  EXPECT_DIAG(head + "  - match: [{queryParams: {a: {prefix: x}}}]\n    directResponse: {status: 200}\n",
-              "t.yaml:27:31: queryParams.a: queryParams match only exact and regex (as Istio)");
-  EXPECT_DIAG(head + "  - route: [{destination: {host: reviews}}]\n    mirrorPercentage: {value: 5}\n",
-              "t.yaml:28:5: mirrorPercentage requires mirror");
+              "t.yaml:28:3: VirtualService.spec.tcp is not supported by meshgate yet (meshgate "
+              "routes HTTP only)");
+  EXPECT_DIAG(
+      head + "  - match: [{queryParams: {a: {prefix: x}}}]\n    directResponse: {status: 200}\n",
+      "t.yaml:27:31: queryParams.a: queryParams match only exact and regex (as Istio)");
+  EXPECT_DIAG(
+      head + "  - route: [{destination: {host: reviews}}]\n    mirrorPercentage: {value: 5}\n",
+      "t.yaml:28:5: mirrorPercentage requires mirror");
 }
 
 TEST(VirtualService, HostConflictsAndGateways) {
@@ -458,8 +525,10 @@ spec:
     return s;
   };
   EXPECT_DIAG(std::string(kSe) + make("a", "mesh") + make("b", "mesh"),
-              "t.yaml:24:12: host \"reviews\" is already routed by VirtualService \"default/a\" at t.yaml:14:1");
-  EXPECT_DIAG(std::string(kSe) + make("a", "edge"), "t.yaml:16:12: gateways: Gateway \"edge\" is not defined");
+              "t.yaml:24:12: host \"reviews\" is already routed by VirtualService \"default/a\" at "
+              "t.yaml:14:1");
+  EXPECT_DIAG(std::string(kSe) + make("a", "edge"),
+              "t.yaml:16:12: gateways: Gateway \"edge\" is not defined");
 }
 
 TEST(Gateway, ServersBecomeListeners) {
@@ -484,10 +553,17 @@ spec:
   EXPECT_EQ(c->gateways[0].servers[0].port, 8080);
   EXPECT_TRUE(c->virtual_services[0].appliesToGateway("default", "edge"));
   EXPECT_TRUE(c->virtual_services[0].appliesToMesh());
-  EXPECT_DIAG("apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [\"*\"]\n    tls: {mode: SIMPLE}\n",
-              "t.yaml:6:38: protocol HTTPS is not supported by meshgate yet (meshgate speaks HTTP/1.1; use protocol HTTP)");
-  EXPECT_DIAG("apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n  servers:\n  - port: {number: 443, name: https, protocol: HTTP}\n    hosts: [\"*\"]\n    tls: {mode: SIMPLE}\n",
-              "t.yaml:8:5: Server.tls is not supported by meshgate yet (HTTPS/TLS servers come later)");
+  EXPECT_DIAG(
+      "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n  servers:\n "
+      " - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [\"*\"]\n    tls: {mode: "
+      "SIMPLE}\n",
+      "t.yaml:6:38: protocol HTTPS is not supported by meshgate yet (meshgate speaks HTTP/1.1; use "
+      "protocol HTTP)");
+  EXPECT_DIAG(
+      "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n  servers:\n "
+      " - port: {number: 443, name: https, protocol: HTTP}\n    hosts: [\"*\"]\n    tls: {mode: "
+      "SIMPLE}\n",
+      "t.yaml:8:5: Server.tls is not supported by meshgate yet (HTTPS/TLS servers come later)");
 }
 
 // ------------------------------------------------------------- security kinds
@@ -524,12 +600,20 @@ spec:
   EXPECT_EQ(ra.jwt_rules[0].from_headers[0].prefix, "Bearer ");
   EXPECT_EQ(ra.jwt_rules[0].timeout, std::chrono::seconds(3));
   EXPECT_EQ(ra.jwt_rules[1].timeout, std::chrono::seconds(5));
-  const std::string head = "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: r}\nspec:\n  jwtRules:\n";
-  EXPECT_DIAG(head + "  - issuer: a\n", "t.yaml:6:5: jwtRules[0]: jwksUri or jwks is required (OpenID Connect discovery from the issuer is not supported by meshgate yet)");
-  EXPECT_DIAG(head + "  - {issuer: a, jwksUri: ftp://x}\n", "t.yaml:6:17: jwksUri: \"ftp://x\" is not an http:// or https:// URL with a host");
-  EXPECT_DIAG(head + "  - {issuer: a, jwks: \"{\\\"nokeys\\\": 1}\"}\n", "t.yaml:6:17: jwks: expected a JSON Web Key Set ({\"keys\": [...]})");
-  EXPECT_DIAG("apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: r}\nspec:\n  targetRef: {kind: Listener, name: nope}\n",
-              "t.yaml:5:14: targetRef: Listener \"default/nope\" is not defined");
+  const std::string head =
+      "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: r}\nspec:\n "
+      " jwtRules:\n";
+  EXPECT_DIAG(head + "  - issuer: a\n",
+              "t.yaml:6:5: jwtRules[0]: jwksUri or jwks is required (OpenID Connect discovery from "
+              "the issuer is not supported by meshgate yet)");
+  EXPECT_DIAG(head + "  - {issuer: a, jwksUri: ftp://x}\n",
+              "t.yaml:6:17: jwksUri: \"ftp://x\" is not an http:// or https:// URL with a host");
+  EXPECT_DIAG(head + "  - {issuer: a, jwks: \"{\\\"nokeys\\\": 1}\"}\n",
+              "t.yaml:6:17: jwks: expected a JSON Web Key Set ({\"keys\": [...]})");
+  EXPECT_DIAG(
+      "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: r}\nspec:\n "
+      " targetRef: {kind: Listener, name: nope}\n",
+      "t.yaml:5:14: targetRef: Listener \"default/nope\" is not defined");
 }
 
 TEST(AuthorizationPolicy, RulesAndValidation) {
@@ -571,14 +655,21 @@ spec: {}
   EXPECT_EQ(c->authorization_policies[1].action, AuthorizationPolicy::Action::Allow);
   EXPECT_TRUE(c->authorization_policies[1].rules.empty());
 
-  const std::string head = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p}\nspec:\n";
-  EXPECT_DIAG(head + "  action: CUSTOM\n", "t.yaml:5:3: action CUSTOM requires provider.name (a meshgate.io/v1 PolicyProvider)");
+  const std::string head =
+      "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p}\nspec:\n";
+  EXPECT_DIAG(head + "  action: CUSTOM\n",
+              "t.yaml:5:3: action CUSTOM requires provider.name (a meshgate.io/v1 PolicyProvider)");
   EXPECT_DIAG(head + "  action: CUSTOM\n  provider: {name: opa}\n",
-              "t.yaml:6:13: provider \"opa\" is not defined (define a meshgate.io/v1 PolicyProvider with this name)");
-  EXPECT_DIAG(head + "  provider: {name: opa}\n", "t.yaml:5:3: provider may only be set with action CUSTOM");
-  EXPECT_DIAG(head + "  action: ALOW\n", "t.yaml:5:11: action: unknown value \"ALOW\" (expected one of ALLOW, DENY, AUDIT, CUSTOM)");
-  EXPECT_DIAG(head + "  rules: [{to: [{operation: {paths: [\"/a*b\"]}}]}]\n",
-              "t.yaml:5:30: paths: \"/a*b\": '*' is only allowed alone, as a prefix or as a suffix");
+              "t.yaml:6:13: provider \"opa\" is not defined (define a meshgate.io/v1 "
+              "PolicyProvider with this name)");
+  EXPECT_DIAG(head + "  provider: {name: opa}\n",
+              "t.yaml:5:3: provider may only be set with action CUSTOM");
+  EXPECT_DIAG(
+      head + "  action: ALOW\n",
+      "t.yaml:5:11: action: unknown value \"ALOW\" (expected one of ALLOW, DENY, AUDIT, CUSTOM)");
+  EXPECT_DIAG(
+      head + "  rules: [{to: [{operation: {paths: [\"/a*b\"]}}]}]\n",
+      "t.yaml:5:30: paths: \"/a*b\": '*' is only allowed alone, as a prefix or as a suffix");
   EXPECT_DIAG(head + "  rules: [{to: [{operation: {paths: [\"/a/{*}\"]}}]}]\n",
               "t.yaml:5:30: paths: path templates (\"/a/{*}\") are not supported by meshgate yet");
   EXPECT_DIAG(head + "  rules: [{when: [{key: source.ipx, values: [a]}]}]\n",
@@ -587,20 +678,30 @@ spec: {}
               "t.yaml:5:36: values: \"1.2.3.400\" is not an IP address or CIDR");
   EXPECT_DIAG(head + "  rules: [{when: [{key: \"request.headers[]\", values: [a]}]}]\n",
               "t.yaml:5:20: when[0]: invalid key \"request.headers[]\": empty name in brackets");
-  EXPECT_DIAG(head + "  rules: [{when: [{key: source.ip}]}]\n", "t.yaml:5:19: when[0]: values or notValues is required");
-  EXPECT_DIAG(head + "  rules: [{from: [{source: {}}]}]\n", "t.yaml:5:28: from[0].source: must not be empty");
+  EXPECT_DIAG(head + "  rules: [{when: [{key: source.ip}]}]\n",
+              "t.yaml:5:19: when[0]: values or notValues is required");
+  EXPECT_DIAG(head + "  rules: [{from: [{source: {}}]}]\n",
+              "t.yaml:5:28: from[0].source: must not be empty");
   EXPECT_DIAG(head + "  rules: [{to: [{operation: {ports: [\"http\"]}}]}]\n",
               "t.yaml:5:38: ports[0]: invalid port \"http\" (expected 1-65535)");
 }
 
 TEST(PeerAuthentication, StrictIsRejected) {
-  auto c = load("apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata: {name: p}\nspec:\n  selector: {matchLabels: {app: a}}\n  mtls: {mode: PERMISSIVE}\n  portLevelMtls: {8080: {mode: DISABLE}}\n");
+  auto c = load(
+      "apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata: {name: "
+      "p}\nspec:\n  selector: {matchLabels: {app: a}}\n  mtls: {mode: PERMISSIVE}\n  "
+      "portLevelMtls: {8080: {mode: DISABLE}}\n");
   EXPECT_EQ(c->peer_authentications[0].mode, PeerAuthentication::Mode::Permissive);
   EXPECT_EQ(c->peer_authentications[0].port_level_mtls.at(8080), PeerAuthentication::Mode::Disable);
-  EXPECT_DIAG("apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: p}\nspec:\n  mtls: {mode: STRICT}\n",
-              "t.yaml:5:10: mtls.mode STRICT is not supported by meshgate yet (meshgate has no mTLS; it would have to refuse every request); use PERMISSIVE or DISABLE");
-  EXPECT_DIAG("apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: p}\nspec:\n  portLevelMtls: {8080: {mode: DISABLE}}\n",
-              "t.yaml:5:3: portLevelMtls requires a selector (as Istio)");
+  EXPECT_DIAG(
+      "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: p}\nspec:\n  "
+      "mtls: {mode: STRICT}\n",
+      "t.yaml:5:10: mtls.mode STRICT is not supported by meshgate yet (meshgate has no mTLS; it "
+      "would have to refuse every request); use PERMISSIVE or DISABLE");
+  EXPECT_DIAG(
+      "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: p}\nspec:\n  "
+      "portLevelMtls: {8080: {mode: DISABLE}}\n",
+      "t.yaml:5:3: portLevelMtls requires a selector (as Istio)");
 }
 
 // ------------------------------------------------------------- meshgate kinds
@@ -635,15 +736,23 @@ spec:
   EXPECT_EQ(l.drain_timeout, std::chrono::seconds(20));
   EXPECT_EQ(l.xff.trusted_hops, 1u);
   // A listener host no VirtualService routes is a warning, not an error.
-  LoadResult r = loadText("apiVersion: meshgate.io/v1\nkind: Listener\nmetadata: {name: l}\nspec: {port: 8080, hosts: [a.example]}\n", "t.yaml");
+  LoadResult r = loadText(
+      "apiVersion: meshgate.io/v1\nkind: Listener\nmetadata: {name: l}\nspec: {port: 8080, hosts: "
+      "[a.example]}\n",
+      "t.yaml");
   EXPECT_TRUE(r.ok());
   EXPECT_EQ(r.diagnostics.toString(),
-            "t.yaml:3:12: warning: Listener \"default/l\" serves host \"a.example\" but no VirtualService routes it (requests will get 404)\n");
+            "t.yaml:3:12: warning: Listener \"default/l\" serves host \"a.example\" but no "
+            "VirtualService routes it (requests will get 404)\n");
 }
 
 TEST(Listener, PortConflicts) {
-  EXPECT_DIAG("apiVersion: meshgate.io/v1\nkind: Admin\nmetadata: {name: a}\nspec: {port: 8080}\n---\napiVersion: meshgate.io/v1\nkind: Listener\nmetadata: {name: l}\nspec: {port: 8080}\n",
-              "t.yaml:3:12: Admin default/a listens on 127.0.0.1:8080, which Listener default/l already uses (t.yaml:8:12)");
+  EXPECT_DIAG(
+      "apiVersion: meshgate.io/v1\nkind: Admin\nmetadata: {name: a}\nspec: {port: "
+      "8080}\n---\napiVersion: meshgate.io/v1\nkind: Listener\nmetadata: {name: l}\nspec: {port: "
+      "8080}\n",
+      "t.yaml:3:12: Admin default/a listens on 127.0.0.1:8080, which Listener default/l already "
+      "uses (t.yaml:8:12)");
 }
 
 TEST(RateLimitPolicy, TargetsDescriptorsLimits) {
@@ -680,11 +789,16 @@ spec:
   EXPECT_EQ(rl.limit.burst, 20u);
   EXPECT_TRUE(rl.shadow_mode);
   EXPECT_FALSE(rl.response_headers);
-  const std::string head = "apiVersion: meshgate.io/v1\nkind: RateLimitPolicy\nmetadata: {name: rl}\nspec:\n  limit: {requestsPerUnit: 1}\n";
-  EXPECT_DIAG(head + "  targets: [{virtualService: nope}]\n", "t.yaml:6:13: targets: VirtualService \"nope\" is not defined");
+  const std::string head =
+      "apiVersion: meshgate.io/v1\nkind: RateLimitPolicy\nmetadata: {name: rl}\nspec:\n  limit: "
+      "{requestsPerUnit: 1}\n";
+  EXPECT_DIAG(head + "  targets: [{virtualService: nope}]\n",
+              "t.yaml:6:13: targets: VirtualService \"nope\" is not defined");
   EXPECT_DIAG(head + "  targets: [{hosts: [\"*\"]}]\n  descriptors: [{header: a, path: true}]\n",
-              "t.yaml:7:29: RateLimitDescriptor: only one of header, clientIp, jwtClaim, path, genericKey may be set (\"header\" and \"path\" are both set)");
-  EXPECT_DIAG(head + "  targets: [{route: x}]\n", "t.yaml:6:13: targets[0]: virtualService or hosts/path is required");
+              "t.yaml:7:29: RateLimitDescriptor: only one of header, clientIp, jwtClaim, path, "
+              "genericKey may be set (\"header\" and \"path\" are both set)");
+  EXPECT_DIAG(head + "  targets: [{route: x}]\n",
+              "t.yaml:6:13: targets[0]: virtualService or hosts/path is required");
 }
 
 TEST(HealthCheck, FieldsAndReferences) {
@@ -706,10 +820,16 @@ spec:
   ASSERT_EQ(hc.expected_statuses.size(), 2u);
   EXPECT_EQ(hc.expected_statuses[1].start, 300u);
   EXPECT_EQ(hc.expected_statuses[1].end, 399u);
-  const std::string head = std::string(kSe) + "apiVersion: meshgate.io/v1\nkind: HealthCheck\nmetadata: {name: hc}\nspec:\n";
-  EXPECT_DIAG(head + "  host: nothere\n", "t.yaml:18:3: host \"nothere\" is not defined by any ServiceEntry or Workload");
-  EXPECT_DIAG(head + "  host: reviews\n  subset: v1\n", "t.yaml:18:3: subset \"v1\" is not defined in any DestinationRule for host \"reviews\"");
-  EXPECT_DIAG(head + "  host: reviews\n  interval: 1s\n  timeout: 2s\n", "t.yaml:20:3: timeout: must not be longer than interval");
+  const std::string head =
+      std::string(kSe) +
+      "apiVersion: meshgate.io/v1\nkind: HealthCheck\nmetadata: {name: hc}\nspec:\n";
+  EXPECT_DIAG(head + "  host: nothere\n",
+              "t.yaml:18:3: host \"nothere\" is not defined by any ServiceEntry or Workload");
+  EXPECT_DIAG(
+      head + "  host: reviews\n  subset: v1\n",
+      "t.yaml:18:3: subset \"v1\" is not defined in any DestinationRule for host \"reviews\"");
+  EXPECT_DIAG(head + "  host: reviews\n  interval: 1s\n  timeout: 2s\n",
+              "t.yaml:20:3: timeout: must not be longer than interval");
 }
 
 TEST(PolicyProvider, Fields) {
@@ -738,8 +858,10 @@ spec: {action: CUSTOM, provider: {name: opa}, rules: [{}]}
   EXPECT_EQ(p.decision_log.redact.size(), 1u);
   EXPECT_TRUE(p.v0_compatible);
   EXPECT_EQ(c->authorization_policies[0].rules.size(), 1u);
-  EXPECT_DIAG("apiVersion: meshgate.io/v1\nkind: PolicyProvider\nmetadata: {name: p}\nspec: {bundlePath: b, decisionPath: \"envoy//allow\"}\n",
-              "t.yaml:4:23: decisionPath: \"envoy//allow\" is not a rule path such as envoy/authz/allow");
+  EXPECT_DIAG(
+      "apiVersion: meshgate.io/v1\nkind: PolicyProvider\nmetadata: {name: p}\nspec: {bundlePath: "
+      "b, decisionPath: \"envoy//allow\"}\n",
+      "t.yaml:4:23: decisionPath: \"envoy//allow\" is not a rule path such as envoy/authz/allow");
 }
 
 TEST(Workload, FieldsAndReferences) {
@@ -791,22 +913,32 @@ spec:
   ASSERT_EQ(c->selectedWorkloads(c->service_entries[0]).size(), 1u);
   // A route may name the Workload directly (short name rules apply).
   EXPECT_EQ(c->findWorkloadByHost("api.default.svc.cluster.local", "other"), &w);
-  EXPECT_DIAG("apiVersion: meshgate.io/v1\nkind: Workload\nmetadata: {name: w}\nspec: {command: /bin/true, sandboxProfile: nope}\n",
-              "t.yaml:4:28: sandboxProfile \"nope\" is neither a SandboxProfile in namespace default nor a built-in profile (strict, http-service, shell)");
-  EXPECT_DIAG("apiVersion: meshgate.io/v1\nkind: Workload\nmetadata: {name: w}\nspec: {command: /bin/true, sandboxProfile: strict, restartPolicy: always}\n",
-              "t.yaml:4:67: restartPolicy: unknown value \"always\" (expected one of Always, OnFailure, Never)");
+  EXPECT_DIAG(
+      "apiVersion: meshgate.io/v1\nkind: Workload\nmetadata: {name: w}\nspec: {command: /bin/true, "
+      "sandboxProfile: nope}\n",
+      "t.yaml:4:28: sandboxProfile \"nope\" is neither a SandboxProfile in namespace default nor a "
+      "built-in profile (strict, http-service, shell)");
+  EXPECT_DIAG(
+      "apiVersion: meshgate.io/v1\nkind: Workload\nmetadata: {name: w}\nspec: {command: /bin/true, "
+      "sandboxProfile: strict, restartPolicy: always}\n",
+      "t.yaml:4:67: restartPolicy: unknown value \"always\" (expected one of Always, OnFailure, "
+      "Never)");
 }
 
 TEST(ExternalKinds, ValidatorIssuesGetFilePositions) {
-  registerExternalKind("meshgate.io/v1", "TestProfile", [](const YAML::Node& spec, const ObjectMeta& meta) {
-    std::vector<ExternalIssue> issues;
-    if (spec["syscalls"] && !spec["syscalls"].IsSequence()) {
-      issues.push_back(externalIssueAt(spec["syscalls"], "syscalls: expected a list (in " + meta.name + ")"));
-    }
-    return issues;
-  });
+  registerExternalKind(
+      "meshgate.io/v1", "TestProfile", [](const YAML::Node& spec, const ObjectMeta& meta) {
+        std::vector<ExternalIssue> issues;
+        if (spec["syscalls"] && !spec["syscalls"].IsSequence()) {
+          issues.push_back(externalIssueAt(spec["syscalls"],
+                                           "syscalls: expected a list (in " + meta.name + ")"));
+        }
+        return issues;
+      });
   EXPECT_TRUE(isExternalKind("meshgate.io/v1", "TestProfile"));
-  auto d = diags("# comment\n---\napiVersion: meshgate.io/v1\nkind: TestProfile\nmetadata: {name: p}\nspec:\n  syscalls: read\n");
+  auto d = diags(
+      "# comment\n---\napiVersion: meshgate.io/v1\nkind: TestProfile\nmetadata: {name: p}\nspec:\n "
+      " syscalls: read\n");
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0], "t.yaml:7:13: syscalls: expected a list (in p)");
 }
