@@ -12,6 +12,8 @@ using Args = std::span<char* const>;
 
 int versionCommand(Args args);
 int runCommand(Args args);
+int validateCommand(Args args);
+int diffCommand(Args args);
 
 struct Command {
   std::string_view name;

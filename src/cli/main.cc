@@ -12,6 +12,8 @@ namespace {
 constexpr Command kCommands[] = {
     {"run", runCommand, "run the proxy (on a config file or directory, or the embedded default)"},
     {"version", versionCommand, "print the version and build information"},
+    {"validate", validateCommand, "check a configuration file or directory"},
+    {"diff", diffCommand, "compare two configurations by meaning"},
 };
 
 void printUsage(FILE* out) {

@@ -516,6 +516,18 @@ LoadResult loadFiles(const std::vector<SourceFile>& files) {
   for (const SourceFile& f : files)
     loader.loadSource(f);
   auto config = std::make_shared<ConfigSet>(loader.finish());
+  const bool empty =
+      config->service_entries.empty() && config->destination_rules.empty() &&
+      config->virtual_services.empty() && config->gateways.empty() &&
+      config->request_authentications.empty() && config->authorization_policies.empty() &&
+      config->peer_authentications.empty() && config->listeners.empty() && !config->admin &&
+      config->demo_upstreams.empty() && config->rate_limit_policies.empty() &&
+      config->health_checks.empty() && config->policy_providers.empty() &&
+      config->workloads.empty() && config->external_objects.empty();
+  if (empty && !files.empty()) {
+    result.diagnostics.warning(SourcePos{files.front().name, 0, 0},
+                               "the configuration defines no objects");
+  }
   result.diagnostics.sort();
   if (!result.diagnostics.hasErrors()) result.config = std::move(config);
   return result;

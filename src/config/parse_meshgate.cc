@@ -15,10 +15,12 @@ std::string idx(std::string_view name, size_t i) {
 }
 
 void readAddress(MapReader& m, std::string& address, IpAddress& ip) {
-  if (auto a = m.string("address")) {
+  if (auto n = m.get("address")) {
+    auto a = readString(m.ctx(), *n, "address");
+    if (!a) return;
     auto parsed = IpAddress::parse(*a);
     if (!parsed) {
-      m.ctx().error(m.keyPos("address"), "address: \"" + *a + "\" is not an IP address");
+      m.ctx().error(*n, "address: \"" + *a + "\" is not an IP address");
       return;
     }
     address = *a;

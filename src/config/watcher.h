@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 
@@ -33,17 +34,20 @@ class Watcher {
 
  private:
   Watcher(int fd, std::string path, bool is_dir);
+  /// (Re-)adds the watches: the directory (directory mode), or the file's
+  /// directory and, when the file is a symlink, its target's directory.
   base::Status arm();
+  bool relevant(int wd, std::string_view name) const;
 
+  struct Watch {
+    int wd = -1;
+    std::string dir;
+    std::string name;  // file mode: the file name that matters in `dir`
+  };
   int fd_ = -1;
   std::string path_;
   bool is_dir_ = false;
-  // Watch descriptors: the parent directory (file mode) or the directory
-  // itself plus the ..data target (directory mode).
-  int parent_wd_ = -1;
-  int dir_wd_ = -1;
-  int target_wd_ = -1;
-  std::string target_dir_;
+  std::vector<Watch> watches_;
 };
 
 }  // namespace meshgate::config
