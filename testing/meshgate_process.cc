@@ -10,7 +10,8 @@
 
 namespace meshgate::testing {
 
-MeshgateProcess::MeshgateProcess(std::string binary, const std::string& yaml, MeshgateOptions options) {
+MeshgateProcess::MeshgateProcess(std::string binary, const std::string& yaml,
+                                 MeshgateOptions options) {
   if (options.as_directory) {
     config_path_ = dir_.file("config");
     config_file_ = config_path_ + "/10-main.yaml";
@@ -20,9 +21,16 @@ MeshgateProcess::MeshgateProcess(std::string binary, const std::string& yaml, Me
   }
   dir_.write(options.as_directory ? "config/10-main.yaml" : "config.yaml", yaml);
   const std::string admin_file = dir_.file("admin-address");
-  std::vector<std::string> argv = {binary, "run", "-c", config_path_, "--concurrency",
-                                   std::to_string(options.concurrency), "--admin-address-path", admin_file};
-  for (const auto& a : options.extra_args) argv.push_back(a);
+  std::vector<std::string> argv = {binary,
+                                   "run",
+                                   "-c",
+                                   config_path_,
+                                   "--concurrency",
+                                   std::to_string(options.concurrency),
+                                   "--admin-address-path",
+                                   admin_file};
+  for (const auto& a : options.extra_args)
+    argv.push_back(a);
   process_ = std::make_unique<Subprocess>(argv);
   const bool have_admin = waitUntil(
       [&] {
@@ -37,7 +45,8 @@ MeshgateProcess::MeshgateProcess(std::string binary, const std::string& yaml, Me
       std::chrono::seconds(15));
   if (!have_admin || admin_port_ == 0) {
     if (!options.wait_ready) return;
-    throw std::runtime_error("meshgate did not start:\n" + process_->stderrText() + process_->stdoutText());
+    throw std::runtime_error("meshgate did not start:\n" + process_->stderrText() +
+                             process_->stdoutText());
   }
   if (options.wait_ready && !waitReady()) {
     throw std::runtime_error("meshgate not ready:\n" + process_->stderrText());
@@ -80,7 +89,9 @@ void MeshgateProcess::writeConfig(const std::string& yaml) {
   std::rename(tmp.c_str(), config_file_.c_str());
 }
 
-std::optional<HttpResponse> MeshgateProcess::admin(const std::string& path) { return httpGet(admin_port_, path); }
+std::optional<HttpResponse> MeshgateProcess::admin(const std::string& path) {
+  return httpGet(admin_port_, path);
+}
 
 double MeshgateProcess::metric(const std::string& series) {
   auto r = admin("/metrics");
@@ -88,7 +99,8 @@ double MeshgateProcess::metric(const std::string& series) {
   std::istringstream in(r->body);
   std::string line;
   while (std::getline(in, line)) {
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 && line[series.size()] == ' ') {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
+        line[series.size()] == ' ') {
       return std::stod(line.substr(series.size() + 1));
     }
   }

@@ -133,6 +133,18 @@ class Reader {
     pos_ += n;
     return true;
   }
+  // Consumes n bytes, handing them to `sink` piece by piece (never all at once).
+  template <typename Sink>
+  bool stream(uint64_t n, Sink&& sink) {
+    while (n > 0) {
+      if (pos_ == buf_.size() && !fill()) return false;
+      size_t take = static_cast<size_t>(std::min<uint64_t>(n, buf_.size() - pos_));
+      sink(std::string_view(buf_).substr(pos_, take));
+      pos_ += take;
+      n -= take;
+    }
+    return true;
+  }
 
  private:
   bool fill() {
@@ -231,6 +243,11 @@ void TestUpstream::serve(int fd, uint64_t id) {
     if (iequals(req.header("Expect"), "100-continue")) {
       sendAll(fd, "HTTP/1.1 100 Continue\r\n\r\n");
     }
+    const bool store = store_bodies_.load();
+    auto take_body = [&](std::string_view piece) {
+      req.body_bytes += piece.size();
+      if (store) req.body.append(piece);
+    };
     if (iequals(req.header("Transfer-Encoding"), "chunked")) {
       while (ok) {
         if (!in.line(&line)) {
@@ -243,10 +260,10 @@ void TestUpstream::serve(int fd, uint64_t id) {
           }
           break;
         }
-        ok = in.exact(size, &req.body) && in.line(&line);
+        ok = in.stream(size, take_body) && in.line(&line);
       }
     } else if (!req.header("Content-Length").empty()) {
-      ok = in.exact(std::stoul(req.header("Content-Length")), &req.body);
+      ok = in.stream(std::stoull(req.header("Content-Length")), take_body);
     }
     if (!ok) break;
     Handler handler;
@@ -284,6 +301,35 @@ void TestUpstream::serve(int fd, uint64_t id) {
       if (!has_type) out += "Content-Type: text/plain\r\n";
       if (reply.close) out += "Connection: close\r\n";
       const bool bodyless = reply.status == 204 || reply.status == 304 || req.method == "HEAD";
+      if (reply.stream_bytes > 0 && !bodyless) {
+        const size_t piece = reply.chunk_size ? reply.chunk_size : 64 * 1024;
+        if (reply.chunk_size) {
+          out += "Transfer-Encoding: chunked\r\n\r\n";
+        } else {
+          out += "Content-Length: " + std::to_string(reply.stream_bytes) + "\r\n\r\n";
+        }
+        if (!sendAll(fd, out)) break;
+        std::string block(piece, 'x');
+        bool sent = true;
+        for (uint64_t left = reply.stream_bytes; left > 0 && sent;) {
+          size_t n = static_cast<size_t>(std::min<uint64_t>(left, piece));
+          std::string framed;
+          if (reply.chunk_size) {
+            char hex[32];
+            std::snprintf(hex, sizeof hex, "%zx\r\n", n);
+            framed = hex;
+            framed.append(block, 0, n);
+            framed += "\r\n";
+            sent = sendAll(fd, framed);
+          } else {
+            sent = sendAll(fd, block.substr(0, n));
+          }
+          left -= n;
+        }
+        if (!sent || (reply.chunk_size && !sendAll(fd, "0\r\n\r\n"))) break;
+        if (reply.close) break;
+        continue;
+      }
       if (reply.chunk_size > 0 && !bodyless) {
         out += "Transfer-Encoding: chunked\r\n\r\n";
         for (size_t off = 0; off < reply.body.size(); off += reply.chunk_size) {

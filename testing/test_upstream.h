@@ -21,7 +21,8 @@ struct ReceivedRequest {
   std::string target;
   std::string version;
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
+  std::string body;  // empty when bodies are not stored (see setStoreBodies)
+  uint64_t body_bytes = 0;
   uint64_t connection_id = 0;
 
   std::string header(const std::string& name) const;
@@ -43,6 +44,10 @@ struct UpstreamReply {
   std::string raw;
   /// Reset the connection (RST) instead of replying.
   bool reset = false;
+  /// When > 0, `body` is ignored and this many bytes are generated while sending
+  /// (chunked with chunk_size, or Content-Length when chunk_size is 0), so huge
+  /// responses never sit in memory.
+  uint64_t stream_bytes = 0;
 };
 
 class TestUpstream {
@@ -59,6 +64,9 @@ class TestUpstream {
   uint16_t port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   void setHandler(Handler handler);
+  /// When false, request bodies are counted (body_bytes) but not kept, for tests
+  /// that stream gigabytes through.
+  void setStoreBodies(bool store) { store_bodies_ = store; }
 
   uint64_t connectionsAccepted() const { return connections_.load(); }
   size_t requestCount() const;
@@ -75,6 +83,7 @@ class TestUpstream {
   int listen_fd_ = -1;
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> store_bodies_{true};
   std::atomic<uint64_t> connections_{0};
   mutable std::mutex mu_;
   Handler handler_;

@@ -3,11 +3,16 @@
 
 namespace meshgate::admin {
 
-AdminServer::AdminServer(event::EventLoop& loop, metrics::Registry& registry, AdminProviders providers)
+AdminServer::AdminServer(event::EventLoop& loop, metrics::Registry& registry,
+                         AdminProviders providers)
     : registry_(registry),
       providers_(std::move(providers)),
-      server_(loop, "admin", [this](const HttpRequest& r, HttpServer::Respond respond) { handle(r, std::move(respond)); }),
-      requests_(registry.counter("meshgate_admin_requests_total", "Requests served by the admin listener.")) {}
+      server_(loop, "admin",
+              [this](const HttpRequest& r, HttpServer::Respond respond) {
+                handle(r, std::move(respond));
+              }),
+      requests_(registry.counter("meshgate_admin_requests_total",
+                                 "Requests served by the admin listener.")) {}
 
 void AdminServer::handle(const HttpRequest& request, HttpServer::Respond respond) {
   registry_.mainShard().inc(requests_);
@@ -19,24 +24,37 @@ void AdminServer::handle(const HttpRequest& request, HttpServer::Respond respond
   }
   if (path == "/ready") {
     const bool ready = providers_.ready && providers_.ready();
-    respond(HttpResponse{static_cast<uint16_t>(ready ? 200 : 503), "text/plain", ready ? "LIVE\n" : "NOT READY\n", {}});
-  } else if (path == "/metrics" || path == "/stats/prometheus") {
-    respond(HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", registry_.renderPrometheus(), {}});
-  } else if (path == "/config_dump") {
-    respond(HttpResponse{200, "application/json", providers_.config_dump ? providers_.config_dump() + "\n" : "{}\n", {}});
-  } else if (path == "/listeners") {
-    respond(HttpResponse{200, "application/json", providers_.listeners ? providers_.listeners() + "\n" : "[]\n", {}});
-  } else if (path == "/clusters") {
-    respond(HttpResponse{200, "application/json", providers_.clusters ? providers_.clusters() + "\n" : "[]\n", {}});
-  } else if (path == "/") {
-    respond(HttpResponse{200, "text/plain",
-                         "meshgate admin\n"
-                         "  /ready        200 when serving, 503 while starting or draining\n"
-                         "  /metrics      Prometheus metrics (also /stats/prometheus)\n"
-                         "  /config_dump  the effective configuration as JSON, with its version hash\n"
-                         "  /listeners    listeners and their bound addresses\n"
-                         "  /clusters     clusters, endpoints, health and circuit breakers\n",
+    respond(HttpResponse{static_cast<uint16_t>(ready ? 200 : 503),
+                         "text/plain",
+                         ready ? "LIVE\n" : "NOT READY\n",
                          {}});
+  } else if (path == "/metrics" || path == "/stats/prometheus") {
+    respond(HttpResponse{
+        200, "text/plain; version=0.0.4; charset=utf-8", registry_.renderPrometheus(), {}});
+  } else if (path == "/config_dump") {
+    respond(HttpResponse{200,
+                         "application/json",
+                         providers_.config_dump ? providers_.config_dump() + "\n" : "{}\n",
+                         {}});
+  } else if (path == "/listeners") {
+    respond(HttpResponse{200,
+                         "application/json",
+                         providers_.listeners ? providers_.listeners() + "\n" : "[]\n",
+                         {}});
+  } else if (path == "/clusters") {
+    respond(HttpResponse{
+        200, "application/json", providers_.clusters ? providers_.clusters() + "\n" : "[]\n", {}});
+  } else if (path == "/") {
+    respond(
+        HttpResponse{200,
+                     "text/plain",
+                     "meshgate admin\n"
+                     "  /ready        200 when serving, 503 while starting or draining\n"
+                     "  /metrics      Prometheus metrics (also /stats/prometheus)\n"
+                     "  /config_dump  the effective configuration as JSON, with its version hash\n"
+                     "  /listeners    listeners and their bound addresses\n"
+                     "  /clusters     clusters, endpoints, health and circuit breakers\n",
+                     {}});
   } else {
     respond(HttpResponse{404, "text/plain", "not found\n", {}});
   }

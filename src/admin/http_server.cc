@@ -17,7 +17,8 @@ constexpr size_t kMaxBody = 1024 * 1024;
 
 class HttpServer::Session final : public net::ConnectionCallbacks, public event::DeferredDeletable {
  public:
-  Session(HttpServer& server, int fd) : server_(server), conn_(server.loop_, fd, false), alive_(std::make_shared<bool>(true)) {
+  Session(HttpServer& server, int fd)
+      : server_(server), conn_(server.loop_, fd, false), alive_(std::make_shared<bool>(true)) {
     conn_.setCallbacks(this);
   }
   ~Session() override { *alive_ = false; }
@@ -85,7 +86,8 @@ class HttpServer::Session final : public net::ConnectionCallbacks, public event:
     head.setStatus(r.status);
     auto& h = head.headers();
     h.add("content-type", r.content_type);
-    for (auto& [k, v] : r.headers) h.add(k, v);
+    for (auto& [k, v] : r.headers)
+      h.add(k, v);
     h.add("content-length", std::to_string(r.body.size()));
     if (close) h.add("connection", "close");
     std::string out;
@@ -118,7 +120,9 @@ class HttpServer::Session final : public net::ConnectionCallbacks, public event:
 HttpServer::HttpServer(event::EventLoop& loop, std::string name, Handler handler)
     : loop_(loop), name_(std::move(name)), handler_(std::move(handler)) {}
 
-HttpServer::~HttpServer() { close(); }
+HttpServer::~HttpServer() {
+  close();
+}
 
 base::Status HttpServer::listen(const net::Address& address) {
   net::ListenOptions opts;
@@ -138,7 +142,8 @@ base::Status HttpServer::listen(const net::Address& address) {
 void HttpServer::close() {
   if (listener_) listener_->close();
   std::vector<Session*> sessions = sessions_;
-  for (Session* s : sessions) s->close();
+  for (Session* s : sessions)
+    s->close();
 }
 
 }  // namespace meshgate::admin

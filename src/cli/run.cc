@@ -57,7 +57,8 @@ int runCommand(Args args) {
       if (!v) return 2;
       auto n = base::parseUint64(v);
       if (!n || *n == 0 || *n > 1024) {
-        std::fprintf(stderr, "meshgate run: --concurrency wants a number from 1 to 1024, not '%s'\n", v);
+        std::fprintf(stderr,
+                     "meshgate run: --concurrency wants a number from 1 to 1024, not '%s'\n", v);
         return 2;
       }
       opts.concurrency = static_cast<uint32_t>(*n);

@@ -23,10 +23,14 @@ constexpr size_t kReadSize = 64 * 1024;
 
 const char* closeReasonName(CloseReason reason) {
   switch (reason) {
-    case CloseReason::LocalClose: return "local_close";
-    case CloseReason::RemoteClose: return "remote_close";
-    case CloseReason::ConnectFailed: return "connect_failed";
-    case CloseReason::IoError: return "io_error";
+    case CloseReason::LocalClose:
+      return "local_close";
+    case CloseReason::RemoteClose:
+      return "remote_close";
+    case CloseReason::ConnectFailed:
+      return "connect_failed";
+    case CloseReason::IoError:
+      return "io_error";
   }
   return "unknown";
 }
@@ -175,9 +179,9 @@ void Connection::doWrite() {
   if (!out_.empty()) {
     IoResult r = writeFrom(fd_, out_);
     if (r.status == IoStatus::Error) {
-      finishClose(r.err == EPIPE || r.err == ECONNRESET ? CloseReason::RemoteClose
-                                                          : CloseReason::IoError,
-                  r.err);
+      finishClose(
+          r.err == EPIPE || r.err == ECONNRESET ? CloseReason::RemoteClose : CloseReason::IoError,
+          r.err);
       return;
     }
     if (!out_.empty()) write_blocked_ = true;

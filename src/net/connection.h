@@ -115,7 +115,7 @@ class Connection final : public event::FdHandler {
   bool write_blocked_ = false;
   bool readable_pending_ = false;  // an edge arrived while reads were disabled
   bool read_scheduled_ = false;
-  bool deliver_pending_ = false;   // buffered input to hand over on resume
+  bool deliver_pending_ = false;  // buffered input to hand over on resume
   bool peer_eof_ = false;
   int read_disable_count_ = 0;
   event::Timer linger_timer_;

@@ -21,7 +21,9 @@ constexpr int kAcceptsPerEvent = 64;
 Listener::Listener(event::EventLoop& loop, int fd, AcceptCallback on_accept)
     : loop_(loop), fd_(fd), on_accept_(std::move(on_accept)) {}
 
-Listener::~Listener() { close(); }
+Listener::~Listener() {
+  close();
+}
 
 base::Status Listener::start() {
   // Level-triggered: if we stop early (budget), the loop tells us again.

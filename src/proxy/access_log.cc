@@ -52,10 +52,10 @@ void AccessLogSink::writeLines(std::string_view lines) const {
 void formatAccessLogLine(const AccessLogEntry& e, std::string& out) {
   char stamp[40];
   auto secs = std::chrono::system_clock::to_time_t(e.start_time);
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    e.start_time.time_since_epoch())
-                    .count() %
-                1000;
+  auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(e.start_time.time_since_epoch())
+          .count() %
+      1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
   size_t len = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -97,7 +97,8 @@ void formatAccessLogLine(const AccessLogEntry& e, std::string& out) {
   out += '\n';
 }
 
-void AccessLogBuffer::append(const std::shared_ptr<AccessLogSink>& sink, const AccessLogEntry& entry) {
+void AccessLogBuffer::append(const std::shared_ptr<AccessLogSink>& sink,
+                             const AccessLogEntry& entry) {
   for (Pending& p : pending_) {
     if (p.sink == sink) {
       formatAccessLogLine(entry, p.lines);

@@ -40,7 +40,7 @@ class AccessLogSink {
 struct AccessLogEntry {
   base::SystemTime start_time;
   std::string_view method;
-  std::string_view path;  // original path and query, as received
+  std::string_view path;      // original path and query, as received
   std::string_view protocol;  // "HTTP/1.1"
   int response_code = 0;
   std::string_view response_flags;  // Envoy's short flags, e.g. "UF,URX" or "-"

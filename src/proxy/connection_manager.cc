@@ -9,8 +9,8 @@
 #include "base/hash.h"
 #include "base/log.h"
 #include "base/strings.h"
-#include "http/http1/hop_by_hop.h"
 #include "http/http1/buffer_serializer.h"
+#include "http/http1/hop_by_hop.h"
 #include "proxy/worker_context.h"
 
 namespace meshgate::proxy {
@@ -22,12 +22,17 @@ int statusClass(uint16_t status) {
   return c < 0 ? 0 : (c > 4 ? 4 : c);
 }
 
-bool bodylessStatus(uint16_t status) { return (status >= 100 && status < 200) || status == 204 || status == 304; }
+bool bodylessStatus(uint16_t status) {
+  return (status >= 100 && status < 200) || status == 204 || status == 304;
+}
 
 void applyHeaderOps(const config::HeaderOperations& ops, http::HeaderMap& headers) {
-  for (const std::string& name : ops.remove) headers.remove(name);
-  for (const auto& [name, value] : ops.set) headers.set(name, value);
-  for (const auto& [name, value] : ops.add) headers.add(name, value);
+  for (const std::string& name : ops.remove)
+    headers.remove(name);
+  for (const auto& [name, value] : ops.set)
+    headers.set(name, value);
+  for (const auto& [name, value] : ops.add)
+    headers.add(name, value);
 }
 
 // The value of cookie `name` in the request's Cookie fields.
@@ -50,7 +55,8 @@ std::optional<std::string_view> cookieValue(const http::HeaderMap& headers, std:
 std::optional<std::string_view> queryParam(std::string_view query, std::string_view key) {
   for (std::string_view pair : base::split(query, '&')) {
     size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == key) return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    if (pair.substr(0, eq) == key)
+      return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
   }
   return std::nullopt;
 }
@@ -225,7 +231,8 @@ bool ConnectionManager::handleParseError() {
   stage_ = Stage::Active;
   headers_timer_.cancel();
   router_.cancel();
-  sendLocalReply(e.status, e.message, static_cast<uint32_t>(ResponseFlag::DownstreamProtocolError), e.reason,
+  sendLocalReply(e.status, e.message, static_cast<uint32_t>(ResponseFlag::DownstreamProtocolError),
+                 e.reason,
                  /*close_connection=*/true);
   return false;
 }
@@ -238,7 +245,8 @@ void ConnectionManager::onRequestHeaders() {
   request_version_ = head.version();
   head_request_ = head.method() == http::Method::Head;
   client_keep_alive_ = parser_.framing().keep_alive;
-  expect_continue_ = parser_.framing().expect_continue && parser_.framing().body != http1::BodyFraming::None;
+  expect_continue_ =
+      parser_.framing().expect_continue && parser_.framing().body != http1::BodyFraming::None;
   original_path_.assign(head.target());
   authority_.assign(head.authority());
   if (auto ua = head.headers().get(http::HeaderId::UserAgent)) user_agent_.assign(*ua);
@@ -254,12 +262,14 @@ void ConnectionManager::onRequestHeaders() {
   // Normalize the path before routing (and authorization), and forward the
   // normalized form, as Envoy's normalize_path does.
   std::string_view path = head.path();
-  if (head.targetForm() == http::TargetForm::Origin || head.targetForm() == http::TargetForm::Absolute) {
-    http::PathNormalizeResult r = http::normalizePath(path, listener_->path_options, normalized_path_);
+  if (head.targetForm() == http::TargetForm::Origin ||
+      head.targetForm() == http::TargetForm::Absolute) {
+    http::PathNormalizeResult r =
+        http::normalizePath(path, listener_->path_options, normalized_path_);
     if (!r.ok()) {
       sendLocalReply(400, http::pathErrorMessage(r.error),
-                     static_cast<uint32_t>(ResponseFlag::DownstreamProtocolError), http::pathErrorReason(r.error),
-                     true);
+                     static_cast<uint32_t>(ResponseFlag::DownstreamProtocolError),
+                     http::pathErrorReason(r.error), true);
       return;
     }
     if (r.redirect) {
@@ -301,9 +311,10 @@ void ConnectionManager::routeRequest() {
   }
   if (r.direct_response) {
     local_head_.clear();
-    sendLocalReply(static_cast<uint16_t>(r.direct_response->status),
-                   r.direct_response->body ? std::string_view(*r.direct_response->body) : std::string_view(), 0,
-                   "direct_response");
+    sendLocalReply(
+        static_cast<uint16_t>(r.direct_response->status),
+        r.direct_response->body ? std::string_view(*r.direct_response->body) : std::string_view(),
+        0, "direct_response");
     return;
   }
   forwardRequest(*route_);
@@ -313,7 +324,8 @@ void ConnectionManager::sendRedirect(const RouteEntry& route) {
   const config::HttpRedirect& rd = *route.route->redirect;
   const http::RequestHead& head = parser_.head();
   std::string scheme = rd.scheme.empty() ? "http" : rd.scheme;
-  std::string host(rd.authority.empty() ? hostWithoutPort(authority_) : std::string_view(rd.authority));
+  std::string host(rd.authority.empty() ? hostWithoutPort(authority_)
+                                        : std::string_view(rd.authority));
   std::string port;
   if (rd.port) {
     port = ":" + std::to_string(rd.port);
@@ -338,7 +350,8 @@ void ConnectionManager::forwardRequest(const RouteEntry& route) {
   const config::HttpRoute& r = *route.route;
   destination_ = route.pickDestination(worker_.rng()());
   if (!destination_) {
-    sendLocalReply(503, "no healthy upstream", static_cast<uint32_t>(ResponseFlag::NoClusterFound), "no_cluster");
+    sendLocalReply(503, "no healthy upstream", static_cast<uint32_t>(ResponseFlag::NoClusterFound),
+                   "no_cluster");
     return;
   }
   const http1::Framing& framing = parser_.framing();
@@ -347,7 +360,8 @@ void ConnectionManager::forwardRequest(const RouteEntry& route) {
 
   // X-Forwarded-For / -Proto and the request id (Envoy's use_remote_address).
   const config::XffSettings& xff = listener_->settings.xff;
-  if (xff.use_remote_address && !xff.skip_append) h.append("x-forwarded-for", conn_.peer().ip(), ",");
+  if (xff.use_remote_address && !xff.skip_append)
+    h.append("x-forwarded-for", conn_.peer().ip(), ",");
   if (auto v = h.get(http::HeaderId::XForwardedFor)) xff_.assign(*v);
   if (xff.use_remote_address) h.set(http::HeaderId::XForwardedProto, "http");
   if (auto id = h.get(http::HeaderId::XRequestId); id && !id->empty()) {
@@ -362,13 +376,15 @@ void ConnectionManager::forwardRequest(const RouteEntry& route) {
   // Rewrites.
   if (r.rewrite) {
     if (r.rewrite->uri_regex_rewrite) {
-      std::string rewritten = r.rewrite->uri_regex_rewrite->match.replaceAll(normalized_path_, r.rewrite->uri_regex_rewrite->rewrite);
+      std::string rewritten = r.rewrite->uri_regex_rewrite->match.replaceAll(
+          normalized_path_, r.rewrite->uri_regex_rewrite->rewrite);
       head.setPathAndQuery(rewritten, head.query(), head.hasQuery());
     } else if (!r.rewrite->uri.empty()) {
       // Istio: a prefix match has its matched prefix replaced; otherwise the whole path.
       std::string rewritten = r.rewrite->uri;
       for (const auto& m : r.match) {
-        if (m.uri && m.uri->kind == config::StringMatch::Kind::Prefix && m.uri->matches(normalized_path_, m.ignore_uri_case)) {
+        if (m.uri && m.uri->kind == config::StringMatch::Kind::Prefix &&
+            m.uri->matches(normalized_path_, m.ignore_uri_case)) {
           rewritten += normalized_path_.substr(m.uri->value.size());
           break;
         }
@@ -517,16 +533,24 @@ void ConnectionManager::onUpstreamHeaders(http::ResponseHead& head, const http1:
   encodeHeaders(head, body_expected, &framing);
 }
 
-void ConnectionManager::onUpstreamData(std::string_view data) { encodeData(data); }
+void ConnectionManager::onUpstreamData(std::string_view data) {
+  encodeData(data);
+}
 
-void ConnectionManager::onUpstreamComplete() { encodeEnd(); }
+void ConnectionManager::onUpstreamComplete() {
+  encodeEnd();
+}
 
-bool ConnectionManager::downstreamBackedUp() { return conn_.aboveHighWatermark(); }
+bool ConnectionManager::downstreamBackedUp() {
+  return conn_.aboveHighWatermark();
+}
 
-void ConnectionManager::onWriteDrained(net::Connection&) { router_.resumeResponse(); }
+void ConnectionManager::onWriteDrained(net::Connection&) {
+  router_.resumeResponse();
+}
 
-void ConnectionManager::onRouterLocalReply(uint16_t status, std::string_view body, ResponseFlag flag,
-                                           std::string_view details) {
+void ConnectionManager::onRouterLocalReply(uint16_t status, std::string_view body,
+                                           ResponseFlag flag, std::string_view details) {
   local_head_.clear();
   sendLocalReply(status, body, static_cast<uint32_t>(flag), details);
 }
@@ -556,7 +580,8 @@ void ConnectionManager::sendLocalReply(uint16_t status, std::string_view body, R
   details_.assign(details);
   // An unread request body would be taken for the next request: close instead of
   // skipping it, unless the request had no body at all.
-  const bool body_pending = !request_complete_ && parser_.framing().body != http1::BodyFraming::None;
+  const bool body_pending =
+      !request_complete_ && parser_.framing().body != http1::BodyFraming::None;
   if (close_connection || body_pending) closing_ = true;
   http::HeaderMap& h = local_head_.headers();
   local_head_.setStatus(status);
@@ -581,7 +606,8 @@ void ConnectionManager::sendLocalReply(uint16_t status, std::string_view body, R
 void ConnectionManager::maybeFinish() {
   if (!response_complete_ || closed_) return;
   if (!request_complete_) {
-    if (parser_.framing().body != http1::BodyFraming::None || stage_ != Stage::Active) closing_ = true;
+    if (parser_.framing().body != http1::BodyFraming::None || stage_ != Stage::Active)
+      closing_ = true;
     // A bodyless request completes right after its head: wait for that event.
     if (!closing_) return;
   }
@@ -640,7 +666,8 @@ void ConnectionManager::logAndCount() {
   metrics::Shard& m = worker_.metrics();
   if (route_) {
     size_t row = route_->destinations.size();  // local replies
-    if (destination_ && !local_reply_) row = static_cast<size_t>(destination_ - route_->destinations.data());
+    if (destination_ && !local_reply_)
+      row = static_cast<size_t>(destination_ - route_->destinations.data());
     m.inc(route_->metrics.requests[row][cls]);
     m.observe(route_->metrics.latency, std::chrono::duration<double>(duration).count());
   } else {
@@ -655,8 +682,9 @@ void ConnectionManager::logAndCount() {
   e.response_code = status_;
   std::string flags = formatResponseFlags(flags_);
   e.response_flags = flags;
-  e.response_code_details = details_.empty() ? std::string_view(local_reply_ ? "local_reply" : "via_upstream")
-                                             : std::string_view(details_);
+  e.response_code_details = details_.empty()
+                                ? std::string_view(local_reply_ ? "local_reply" : "via_upstream")
+                                : std::string_view(details_);
   e.bytes_received = bytes_received_;
   e.bytes_sent = bytes_sent_;
   e.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
@@ -751,7 +779,8 @@ void ConnectionManager::onStreamIdleTimer() {
     return;
   }
   sendLocalReply(request_complete_ ? 504 : 408, "stream timeout",
-                 static_cast<uint32_t>(ResponseFlag::StreamIdleTimeout), "stream_idle_timeout", true);
+                 static_cast<uint32_t>(ResponseFlag::StreamIdleTimeout), "stream_idle_timeout",
+                 true);
 }
 
 }  // namespace meshgate::proxy

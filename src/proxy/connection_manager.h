@@ -56,9 +56,9 @@ class ConnectionManager final : public net::ConnectionCallbacks,
  private:
   /// Where the current request is.
   enum class Stage {
-    Idle,            // between requests
-    ReceivingHead,   // bytes of a head arrived, the head is not complete
-    Active,          // head parsed; request and/or response in progress
+    Idle,           // between requests
+    ReceivingHead,  // bytes of a head arrived, the head is not complete
+    Active,         // head parsed; request and/or response in progress
   };
 
   void processInput();
@@ -71,7 +71,8 @@ class ConnectionManager final : public net::ConnectionCallbacks,
   void sendLocalReply(uint16_t status, std::string_view body, ResponseFlags flags,
                       std::string_view details, bool close_connection = false);
   void sendRedirect(const RouteEntry& route);
-  void encodeHeaders(http::ResponseHead& head, bool body_expected, const http1::Framing* upstream_framing);
+  void encodeHeaders(http::ResponseHead& head, bool body_expected,
+                     const http1::Framing* upstream_framing);
   void encodeData(std::string_view data);
   void encodeEnd();
   void maybeFinish();
@@ -91,14 +92,14 @@ class ConnectionManager final : public net::ConnectionCallbacks,
   std::string listener_name_;
   http1::RequestParser parser_;
   Router router_;
-  const ListenerSpec* listener_ = nullptr;  // in generation_ (or the last one seen)
+  const ListenerSpec* listener_ = nullptr;     // in generation_ (or the last one seen)
   Generation* listener_generation_ = nullptr;  // generation listener_ belongs to
   Stage stage_ = Stage::Idle;
-  bool closing_ = false;        // close after the current response
+  bool closing_ = false;  // close after the current response
   bool closed_ = false;
   bool draining_ = false;
   bool peer_eof_ = false;
-  bool body_paused_ = false;    // downstream reads paused for the upstream
+  bool body_paused_ = false;  // downstream reads paused for the upstream
   bool in_process_input_ = false;
 
   // Per-request state (reset between requests; storage reused).

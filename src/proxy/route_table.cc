@@ -119,7 +119,8 @@ const VirtualHost* RouteTable::findVirtualHost(std::string_view authority) const
     heap.resize(host.size());
     lower = heap.data();
   }
-  for (size_t i = 0; i < host.size(); ++i) lower[i] = base::asciiLower(host[i]);
+  for (size_t i = 0; i < host.size(); ++i)
+    lower[i] = base::asciiLower(host[i]);
   std::string_view h(lower, host.size());
   if (!exact_.empty()) {
     auto it = exact_.find(h);

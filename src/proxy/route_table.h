@@ -41,7 +41,7 @@ struct WeightedDestination {
   const upstream::Cluster* cluster = nullptr;  // owned by the Snapshot
   std::string host;                            // the destination host, qualified
   uint32_t weight = 0;
-  const config::Headers* headers = nullptr;    // per-destination header operations
+  const config::Headers* headers = nullptr;  // per-destination header operations
 };
 
 /// Per-route metric series: requests by (destination index or local reply) and
@@ -99,7 +99,8 @@ class RouteTable {
  private:
   std::vector<std::unique_ptr<VirtualHost>> hosts_;
   std::unordered_map<std::string, const VirtualHost*, StringViewHash, std::equal_to<>> exact_;
-  std::vector<std::pair<std::string, const VirtualHost*>> suffixes_;  // ".example.com", longest first
+  std::vector<std::pair<std::string, const VirtualHost*>>
+      suffixes_;  // ".example.com", longest first
   const VirtualHost* catch_all_ = nullptr;
   std::string namespace_ = "default";
 };

@@ -18,9 +18,13 @@ constexpr std::string_view kResetPrefix =
 }  // namespace
 
 Router::Router(WorkerContext& worker, RouterCallbacks& callbacks)
-    : worker_(worker), callbacks_(callbacks), timeout_timer_(worker.loop(), [this] { onTimeout(); }) {}
+    : worker_(worker),
+      callbacks_(callbacks),
+      timeout_timer_(worker.loop(), [this] { onTimeout(); }) {}
 
-Router::~Router() { cancel(); }
+Router::~Router() {
+  cancel();
+}
 
 void Router::start(const Request& request) {
   MG_ASSERT(state_ == State::Idle || state_ == State::Done, "Router::start while active");
@@ -55,7 +59,8 @@ void Router::start(const Request& request) {
     }
     passthrough_endpoint_.address = *request.original_destination;
     passthrough_endpoint_.address_text = request.original_destination->toString();
-    if (!passthrough_endpoint_.health) passthrough_endpoint_.health = std::make_shared<upstream::EndpointHealth>();
+    if (!passthrough_endpoint_.health)
+      passthrough_endpoint_.health = std::make_shared<upstream::EndpointHealth>();
     endpoint_ = &passthrough_endpoint_;
     pool_ = &worker_.clusters().passthroughPool(cluster, passthrough_endpoint_);
   } else {
@@ -64,7 +69,8 @@ void Router::start(const Request& request) {
     ctx.hash = request.hash;
     endpoint_ = worker_.clusters().loadBalancer(cluster).pick(ctx);
     if (!endpoint_) {
-      failBeforeResponse(503, "no healthy upstream", ResponseFlag::NoHealthyUpstream, "no_healthy_upstream");
+      failBeforeResponse(503, "no healthy upstream", ResponseFlag::NoHealthyUpstream,
+                         "no_healthy_upstream");
       return;
     }
     pool_ = &worker_.clusters().pool(cluster, *endpoint_);
@@ -105,8 +111,9 @@ bool Router::sendBody(std::string_view data) {
 void Router::endRequest() {
   request_ended_ = true;
   if (conn_) conn_->endRequest();
-  if (request_.timeout.count() > 0 && (state_ == State::WaitingForConnection || state_ == State::Streaming ||
-                                       state_ == State::ResponseStarted)) {
+  if (request_.timeout.count() > 0 &&
+      (state_ == State::WaitingForConnection || state_ == State::Streaming ||
+       state_ == State::ResponseStarted)) {
     timeout_timer_.arm(request_.timeout);
   }
 }
@@ -135,7 +142,8 @@ void Router::onResponseHeaders(http::ResponseHead& head, const http1::Framing& f
   if (state_ != State::Streaming) return;
   state_ = State::ResponseStarted;
   upstream_service_ms_ =
-      std::chrono::duration_cast<std::chrono::milliseconds>(worker_.loop().updateTime() - started_).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(worker_.loop().updateTime() - started_)
+          .count();
   callbacks_.onUpstreamHeaders(head, framing);
 }
 
@@ -169,15 +177,18 @@ void Router::onUpstreamReset(upstream::ResetReason reason, int err, std::string_
   response_paused_ = false;
   if (state_ == State::ResponseStarted) {
     finish();
-    callbacks_.onRouterAbort(ResponseFlag::UpstreamConnectionTermination, "upstream_reset_after_response_started");
+    callbacks_.onRouterAbort(ResponseFlag::UpstreamConnectionTermination,
+                             "upstream_reset_after_response_started");
     return;
   }
   if (state_ != State::Streaming) return;
   if (reason == upstream::ResetReason::ProtocolError) {
     detail_ = "upstream_reset_before_response_started{protocol_error}";
-    if (!detail.empty()) detail_ = "upstream_reset_before_response_started{protocol_error:" + std::string(detail) + "}";
-    failBeforeResponse(502, std::string(kResetPrefix) + "protocol error", ResponseFlag::UpstreamProtocolError,
-                       detail_);
+    if (!detail.empty())
+      detail_ =
+          "upstream_reset_before_response_started{protocol_error:" + std::string(detail) + "}";
+    failBeforeResponse(502, std::string(kResetPrefix) + "protocol error",
+                       ResponseFlag::UpstreamProtocolError, detail_);
     return;
   }
   std::string body = std::string(kResetPrefix) + upstream::resetReasonText(reason);
@@ -200,10 +211,12 @@ void Router::onTimeout() {
     conn_->abort();
     conn_ = nullptr;
   }
-  failBeforeResponse(504, "upstream request timeout", ResponseFlag::UpstreamRequestTimeout, "response_timeout");
+  failBeforeResponse(504, "upstream request timeout", ResponseFlag::UpstreamRequestTimeout,
+                     "response_timeout");
 }
 
-void Router::failBeforeResponse(uint16_t status, std::string_view body, ResponseFlag flag, std::string_view details) {
+void Router::failBeforeResponse(uint16_t status, std::string_view body, ResponseFlag flag,
+                                std::string_view details) {
   // Copy what the callback needs: `body`/`details` may point into our members.
   std::string b(body);
   std::string d(details);

@@ -92,7 +92,8 @@ class Router final : public upstream::UpstreamStreamCallbacks {
  private:
   enum class State { Idle, WaitingForConnection, Streaming, ResponseStarted, Done };
 
-  void failBeforeResponse(uint16_t status, std::string_view body, ResponseFlag flag, std::string_view details);
+  void failBeforeResponse(uint16_t status, std::string_view body, ResponseFlag flag,
+                          std::string_view details);
   void releaseEndpoint();
   void onTimeout();
   void finish();

@@ -22,10 +22,18 @@ http::PathNormalizationOptions pathOptionsFor(const config::PathNormalization& p
   using Preset = config::PathNormalization::Preset;
   http::IstioPathNormalization mode = http::IstioPathNormalization::Base;
   switch (p.preset) {
-    case Preset::None: mode = http::IstioPathNormalization::None; break;
-    case Preset::Base: mode = http::IstioPathNormalization::Base; break;
-    case Preset::MergeSlashes: mode = http::IstioPathNormalization::MergeSlashes; break;
-    case Preset::DecodeAndMergeSlashes: mode = http::IstioPathNormalization::DecodeAndMergeSlashes; break;
+    case Preset::None:
+      mode = http::IstioPathNormalization::None;
+      break;
+    case Preset::Base:
+      mode = http::IstioPathNormalization::Base;
+      break;
+    case Preset::MergeSlashes:
+      mode = http::IstioPathNormalization::MergeSlashes;
+      break;
+    case Preset::DecodeAndMergeSlashes:
+      mode = http::IstioPathNormalization::DecodeAndMergeSlashes;
+      break;
   }
   http::PathNormalizationOptions o = http::PathNormalizationOptions::fromIstio(mode);
   // Explicit flags refine the preset.
@@ -37,10 +45,17 @@ http::PathNormalizationOptions pathOptionsFor(const config::PathNormalization& p
   if (!p.decode_unreserved) o.decode_unreserved = false;
   using Esc = config::PathNormalization::EscapedSlashes;
   switch (p.escaped_slashes) {
-    case Esc::KeepUnchanged: break;
-    case Esc::RejectRequest: o.escaped_slashes = http::EscapedSlashAction::Reject; break;
-    case Esc::UnescapeAndRedirect: o.escaped_slashes = http::EscapedSlashAction::DecodeAndRedirect; break;
-    case Esc::UnescapeAndForward: o.escaped_slashes = http::EscapedSlashAction::Decode; break;
+    case Esc::KeepUnchanged:
+      break;
+    case Esc::RejectRequest:
+      o.escaped_slashes = http::EscapedSlashAction::Reject;
+      break;
+    case Esc::UnescapeAndRedirect:
+      o.escaped_slashes = http::EscapedSlashAction::DecodeAndRedirect;
+      break;
+    case Esc::UnescapeAndForward:
+      o.escaped_slashes = http::EscapedSlashAction::Decode;
+      break;
   }
   if (p.strip_matrix_parameters) o.path_params = http::PathParamAction::Strip;
   return o;
@@ -56,7 +71,8 @@ class Builder {
       MG_RETURN_IF_ERROR(addListener(l));
     }
     for (const config::Gateway& g : cfg_.gateways) {
-      for (const config::GatewayServer& s : g.servers) MG_RETURN_IF_ERROR(addGatewayServer(g, s));
+      for (const config::GatewayServer& s : g.servers)
+        MG_RETURN_IF_ERROR(addGatewayServer(g, s));
     }
     return base::okStatus();
   }
@@ -65,9 +81,10 @@ class Builder {
   base::Status addListener(const config::Listener& l) {
     auto spec = std::make_unique<ListenerSpec>();
     spec->name = l.meta.qualifiedName();
-    auto addr = net::Address::parse(
-        (l.ip.family == config::IpAddress::Family::V6 ? "[" + l.ip.toString() + "]" : l.ip.toString()) +
-        ":" + std::to_string(l.port));
+    auto addr = net::Address::parse((l.ip.family == config::IpAddress::Family::V6
+                                         ? "[" + l.ip.toString() + "]"
+                                         : l.ip.toString()) +
+                                    ":" + std::to_string(l.port));
     if (!addr.ok()) return base::Error{"listener " + spec->name + ": " + addr.error().message};
     spec->address = *addr;
     spec->settings = l;
@@ -118,7 +135,8 @@ class Builder {
             host = host.substr(slash + 1);
           }
           if (!ns_part.empty() && ns_part != "*" &&
-              !(ns_part == "." ? vs.meta.namespace_ == g.meta.namespace_ : ns_part == vs.meta.namespace_)) {
+              !(ns_part == "." ? vs.meta.namespace_ == g.meta.namespace_
+                               : ns_part == vs.meta.namespace_)) {
             continue;
           }
           std::string sh = config::qualifyHost(host, g.meta.namespace_);
@@ -142,17 +160,21 @@ class Builder {
     if (ctx_.access_log_for) spec.access_log = ctx_.access_log_for(spec.settings.access_log);
     metrics::Registry& r = *ctx_.registry;
     metrics::Labels l = {{"listener", spec.name}};
-    spec.downstream_connections_total = r.counter(
-        "meshgate_listener_connections_total", "Downstream connections accepted.", l);
-    spec.downstream_connections_active = r.gauge(
-        "meshgate_listener_connections_active", "Downstream connections open.", l);
+    spec.downstream_connections_total =
+        r.counter("meshgate_listener_connections_total", "Downstream connections accepted.", l);
+    spec.downstream_connections_active =
+        r.gauge("meshgate_listener_connections_active", "Downstream connections open.", l);
     spec.downstream_requests_rejected = r.counter(
         "meshgate_listener_requests_rejected_total",
         "Requests rejected before routing (malformed, over limits, smuggling defences).", l);
     for (int c = 0; c < 5; ++c) {
-      spec.unrouted_requests[c] = r.counter(
-          "meshgate_http_requests_total", "HTTP requests by listener, route, cluster and status class.",
-          {{"listener", spec.name}, {"route", ""}, {"cluster", ""}, {"status_class", kStatusClasses[c]}});
+      spec.unrouted_requests[c] =
+          r.counter("meshgate_http_requests_total",
+                    "HTTP requests by listener, route, cluster and status class.",
+                    {{"listener", spec.name},
+                     {"route", ""},
+                     {"cluster", ""},
+                     {"status_class", kStatusClasses[c]}});
     }
   }
 
@@ -164,7 +186,8 @@ class Builder {
     for (size_t i = 0; i < vs.http.size(); ++i) {
       const config::HttpRoute& hr = vs.http[i];
       RouteEntry entry;
-      entry.name = vs.meta.namespace_ + "/" + vs.meta.name + "/" + (hr.name.empty() ? std::to_string(i) : hr.name);
+      entry.name = vs.meta.namespace_ + "/" + vs.meta.name + "/" +
+                   (hr.name.empty() ? std::to_string(i) : hr.name);
       entry.virtual_service = &vs;
       entry.route = &hr;
       for (const config::HttpRouteDestination& d : hr.route) {
@@ -198,20 +221,24 @@ class Builder {
       for (int c = 0; c < 5; ++c) {
         ids[c] = r.counter("meshgate_http_requests_total",
                            "HTTP requests by listener, route, cluster and status class.",
-                           {{"listener", spec.name}, {"route", entry.name}, {"cluster", cluster},
+                           {{"listener", spec.name},
+                            {"route", entry.name},
+                            {"cluster", cluster},
                             {"status_class", kStatusClasses[c]}});
       }
       return ids;
     };
-    for (const auto& d : entry.destinations) entry.metrics.requests.push_back(row(d.cluster->name()));
+    for (const auto& d : entry.destinations)
+      entry.metrics.requests.push_back(row(d.cluster->name()));
     entry.metrics.requests.push_back(row(""));
-    entry.metrics.latency = r.histogram("meshgate_http_request_duration_seconds",
-                                        "Time from the first request byte to the last response byte.",
-                                        {{"listener", spec.name}, {"route", entry.name}},
-                                        metrics::Registry::latencyBuckets());
+    entry.metrics.latency = r.histogram(
+        "meshgate_http_request_duration_seconds",
+        "Time from the first request byte to the last response byte.",
+        {{"listener", spec.name}, {"route", entry.name}}, metrics::Registry::latencyBuckets());
   }
 
-  base::Result<const upstream::Cluster*> ensureCluster(const config::Destination& d, const std::string& ns) {
+  base::Result<const upstream::Cluster*> ensureCluster(const config::Destination& d,
+                                                       const std::string& ns) {
     const std::string host = config::qualifyHost(d.host, ns);
     std::vector<upstream::Endpoint> endpoints;
     upstream::ClusterSettings settings;
@@ -224,8 +251,10 @@ class Builder {
       name = clusterName(port, d.subset, host);
       if (const upstream::Cluster* existing = snap_.findCluster(name)) return existing;
       auto ip = net::Address::fromIp(w->ip.toString(), w->port);
-      if (!ip.ok()) return base::Error{"workload " + w->meta.qualifiedName() + ": " + ip.error().message};
-      endpoints.push_back(makeEndpoint(name, *ip, 1, w->labels, "workload:" + w->meta.qualifiedName()));
+      if (!ip.ok())
+        return base::Error{"workload " + w->meta.qualifiedName() + ": " + ip.error().message};
+      endpoints.push_back(
+          makeEndpoint(name, *ip, 1, w->labels, "workload:" + w->meta.qualifiedName()));
     } else {
       const config::ServiceEntry* se = cfg_.findServiceEntry(d.host, ns);
       if (!se) return base::Error{"no ServiceEntry or Workload defines host '" + d.host + "'"};
@@ -269,7 +298,8 @@ class Builder {
           ips.push_back(ep.ip->toString());
         } else {
           auto resolved = ctx_.resolver(ep.address);
-          if (!resolved.ok()) return base::Error{"resolve " + ep.address + ": " + resolved.error().message};
+          if (!resolved.ok())
+            return base::Error{"resolve " + ep.address + ": " + resolved.error().message};
           ips = *resolved;
         }
         for (const std::string& ip : ips) {
@@ -282,7 +312,8 @@ class Builder {
         if (!selects(w->labels)) continue;
         auto a = net::Address::fromIp(w->ip.toString(), w->port);
         if (!a.ok()) return std::move(a).error();
-        endpoints.push_back(makeEndpoint(name, *a, 1, w->labels, "workload:" + w->meta.qualifiedName()));
+        endpoints.push_back(
+            makeEndpoint(name, *a, 1, w->labels, "workload:" + w->meta.qualifiedName()));
       }
       if (se->endpoints.empty() && !se->workload_selector &&
           (se->resolution == config::ServiceEntry::Resolution::Dns ||
@@ -305,8 +336,9 @@ class Builder {
     return snap_.clusters.back().get();
   }
 
-  upstream::Endpoint makeEndpoint(const std::string& cluster, const net::Address& a, uint32_t weight,
-                                  const config::Labels& labels, const std::string& health_key) {
+  upstream::Endpoint makeEndpoint(const std::string& cluster, const net::Address& a,
+                                  uint32_t weight, const config::Labels& labels,
+                                  const std::string& health_key) {
     upstream::Endpoint e;
     e.address = a;
     e.address_text = a.toString();
@@ -317,7 +349,8 @@ class Builder {
     return e;
   }
 
-  static void applyTrafficPolicy(const config::EffectiveTrafficPolicy& p, upstream::ClusterSettings& s) {
+  static void applyTrafficPolicy(const config::EffectiveTrafficPolicy& p,
+                                 upstream::ClusterSettings& s) {
     using Simple = config::LoadBalancerSettings::Simple;
     if (p.load_balancer) {
       const auto& lb = *p.load_balancer;
@@ -339,7 +372,9 @@ class Builder {
             h.cookie_path = ch.http_cookie.path;
             h.cookie_ttl = ch.http_cookie.ttl;
             break;
-          case Key::UseSourceIp: h.kind = upstream::HashPolicy::Kind::SourceIp; break;
+          case Key::UseSourceIp:
+            h.kind = upstream::HashPolicy::Kind::SourceIp;
+            break;
           case Key::HttpQueryParameterName:
             h.kind = upstream::HashPolicy::Kind::QueryParameter;
             h.name = ch.http_query_parameter_name;
@@ -348,11 +383,19 @@ class Builder {
         s.hash = h;
       } else {
         switch (lb.simple) {
-          case Simple::RoundRobin: s.lb = upstream::LbPolicy::RoundRobin; break;
-          case Simple::Random: s.lb = upstream::LbPolicy::Random; break;
-          case Simple::Passthrough: s.lb = upstream::LbPolicy::Passthrough; break;
+          case Simple::RoundRobin:
+            s.lb = upstream::LbPolicy::RoundRobin;
+            break;
+          case Simple::Random:
+            s.lb = upstream::LbPolicy::Random;
+            break;
+          case Simple::Passthrough:
+            s.lb = upstream::LbPolicy::Passthrough;
+            break;
           case Simple::LeastRequest:
-          case Simple::Unspecified: s.lb = upstream::LbPolicy::LeastRequest; break;
+          case Simple::Unspecified:
+            s.lb = upstream::LbPolicy::LeastRequest;
+            break;
         }
       }
     }
@@ -390,16 +433,28 @@ class Builder {
     metrics::Registry& r = *ctx_.registry;
     metrics::Labels l = {{"cluster", name}};
     upstream::ClusterMetrics m;
-    m.connections_active = r.gauge("meshgate_upstream_connections_active", "Upstream connections open.", l);
-    m.connections_created = r.counter("meshgate_upstream_connections_created_total", "Upstream connections opened.", l);
-    m.connect_failures = r.counter("meshgate_upstream_connect_failures_total", "Upstream connects that failed or timed out.", l);
-    m.requests_pending_overflow = r.counter("meshgate_upstream_pending_overflow_total", "Requests rejected because the pending queue was full (http1MaxPendingRequests).", l);
-    m.requests_overflow = r.counter("meshgate_upstream_requests_overflow_total", "Requests rejected by the max requests circuit breaker.", l);
-    m.retries_overflow = r.counter("meshgate_upstream_retries_overflow_total", "Retries not attempted because of the retry circuit breaker or budget.", l);
-    m.connections_overflow = r.counter("meshgate_upstream_connections_overflow_total", "Times the max connections circuit breaker was hit.", l);
-    m.requests_retried = r.counter("meshgate_upstream_requests_retried_total", "Upstream request retries.", l);
-    m.outlier_ejections = r.counter("meshgate_upstream_outlier_ejections_total", "Endpoints ejected by outlier detection.", l);
-    m.ejected_endpoints = r.gauge("meshgate_upstream_endpoints_ejected", "Endpoints currently ejected.", l);
+    m.connections_active =
+        r.gauge("meshgate_upstream_connections_active", "Upstream connections open.", l);
+    m.connections_created =
+        r.counter("meshgate_upstream_connections_created_total", "Upstream connections opened.", l);
+    m.connect_failures = r.counter("meshgate_upstream_connect_failures_total",
+                                   "Upstream connects that failed or timed out.", l);
+    m.requests_pending_overflow = r.counter(
+        "meshgate_upstream_pending_overflow_total",
+        "Requests rejected because the pending queue was full (http1MaxPendingRequests).", l);
+    m.requests_overflow = r.counter("meshgate_upstream_requests_overflow_total",
+                                    "Requests rejected by the max requests circuit breaker.", l);
+    m.retries_overflow =
+        r.counter("meshgate_upstream_retries_overflow_total",
+                  "Retries not attempted because of the retry circuit breaker or budget.", l);
+    m.connections_overflow = r.counter("meshgate_upstream_connections_overflow_total",
+                                       "Times the max connections circuit breaker was hit.", l);
+    m.requests_retried =
+        r.counter("meshgate_upstream_requests_retried_total", "Upstream request retries.", l);
+    m.outlier_ejections = r.counter("meshgate_upstream_outlier_ejections_total",
+                                    "Endpoints ejected by outlier detection.", l);
+    m.ejected_endpoints =
+        r.gauge("meshgate_upstream_endpoints_ejected", "Endpoints currently ejected.", l);
     return m;
   }
 
@@ -438,7 +493,8 @@ base::Result<std::vector<std::string>> systemResolve(const std::string& host) {
   return out;
 }
 
-std::shared_ptr<upstream::ClusterCounters> SharedUpstreamState::counters(const std::string& cluster) {
+std::shared_ptr<upstream::ClusterCounters> SharedUpstreamState::counters(
+    const std::string& cluster) {
   auto& slot = counters_[cluster];
   if (!slot) slot = std::make_shared<upstream::ClusterCounters>();
   return slot;
@@ -456,8 +512,8 @@ void SharedUpstreamState::prune() {
   std::erase_if(health_, [](const auto& kv) { return kv.second.use_count() == 1; });
 }
 
-base::Result<std::shared_ptr<const Snapshot>> buildSnapshot(std::shared_ptr<const config::ConfigSet> config,
-                                                            BuildContext& ctx) {
+base::Result<std::shared_ptr<const Snapshot>> buildSnapshot(
+    std::shared_ptr<const config::ConfigSet> config, BuildContext& ctx) {
   auto snap = std::make_shared<Snapshot>();
   snap->config = config;
   snap->generation = ctx.generation;

@@ -8,7 +8,8 @@
 
 namespace meshgate::proxy {
 
-WorkerContext::WorkerContext(event::EventLoop& loop, metrics::Registry& registry, uint32_t worker_id)
+WorkerContext::WorkerContext(event::EventLoop& loop, metrics::Registry& registry,
+                             uint32_t worker_id)
     : loop_(loop),
       shard_(registry),
       clusters_(loop, shard_, 0x5eed0000u + worker_id * 7919u),
@@ -27,7 +28,8 @@ void WorkerContext::setSnapshot(std::shared_ptr<const Snapshot> snapshot) {
   current_ = g.get();
   generations_.push_back(std::move(g));
   std::vector<const upstream::Cluster*> clusters;
-  for (const auto& c : current_->snapshot->clusters) clusters.push_back(c.get());
+  for (const auto& c : current_->snapshot->clusters)
+    clusters.push_back(c.get());
   clusters_.onGeneration(clusters);
   if (previous && previous->refs == 0) freeGeneration(previous);
 }
@@ -39,7 +41,8 @@ void WorkerContext::release(Generation* g) {
 
 void WorkerContext::freeGeneration(Generation* g) {
   std::vector<const upstream::Cluster*> clusters;
-  for (const auto& c : g->snapshot->clusters) clusters.push_back(c.get());
+  for (const auto& c : g->snapshot->clusters)
+    clusters.push_back(c.get());
   clusters_.onGenerationReleased(clusters);
   // Free on the next iteration: callers up the stack may still read from it.
   auto it = std::find_if(generations_.begin(), generations_.end(),
@@ -65,13 +68,15 @@ void WorkerContext::removeConnection(ConnectionManager* c) {
 void WorkerContext::startDrain() {
   draining_ = true;
   std::vector<ConnectionManager*> conns = connections_;
-  for (ConnectionManager* c : conns) c->drain();
+  for (ConnectionManager* c : conns)
+    c->drain();
   clusters_.drainAll();
 }
 
 void WorkerContext::closeAll() {
   std::vector<ConnectionManager*> conns = connections_;
-  for (ConnectionManager* c : conns) c->abort();
+  for (ConnectionManager* c : conns)
+    c->abort();
 }
 
 void WorkerContext::scheduleFlush() {

@@ -15,11 +15,14 @@ constexpr uint64_t kMaxBytes = 10 * 1024 * 1024;
 DemoUpstream::DemoUpstream(event::EventLoop& loop, std::string name)
     : loop_(loop),
       name_(std::move(name)),
-      server_(loop, "demo", [this](const admin::HttpRequest& r, admin::HttpServer::Respond respond) {
-        handle(r, std::move(respond));
-      }) {}
+      server_(loop, "demo",
+              [this](const admin::HttpRequest& r, admin::HttpServer::Respond respond) {
+                handle(r, std::move(respond));
+              }) {}
 
-DemoUpstream::~DemoUpstream() { server_.close(); }
+DemoUpstream::~DemoUpstream() {
+  server_.close();
+}
 
 void DemoUpstream::handle(const admin::HttpRequest& request, admin::HttpServer::Respond respond) {
   const http::RequestHead& head = *request.head;
@@ -30,10 +33,14 @@ void DemoUpstream::handle(const admin::HttpRequest& request, admin::HttpServer::
     base::JsonWriter w(body);
     w.beginObject();
     if (!headers_only) {
-      w.field("service", name_).field("method", head.methodText()).field("path", path).field("query", head.query());
+      w.field("service", name_)
+          .field("method", head.methodText())
+          .field("path", path)
+          .field("query", head.query());
     }
     w.key("headers").beginObject();
-    for (const http::HeaderField f : head.headers()) w.field(f.name, f.value);
+    for (const http::HeaderField f : head.headers())
+      w.field(f.name, f.value);
     w.endObject();
     if (!headers_only) {
       w.field("body_bytes", static_cast<uint64_t>(request.body.size()));
@@ -50,7 +57,9 @@ void DemoUpstream::handle(const admin::HttpRequest& request, admin::HttpServer::
       respond(admin::HttpResponse{400, "text/plain", "want /status/<200-599>\n", {}});
       return;
     }
-    respond(admin::HttpResponse{static_cast<uint16_t>(*code), "text/plain", "status " + std::to_string(*code) + "\n",
+    respond(admin::HttpResponse{static_cast<uint16_t>(*code),
+                                "text/plain",
+                                "status " + std::to_string(*code) + "\n",
                                 {{"x-served-by", name_}}});
   } else if (path.rfind("/delay/", 0) == 0) {
     auto ms = base::parseUint64(path.substr(7));
@@ -77,7 +86,8 @@ void DemoUpstream::handle(const admin::HttpRequest& request, admin::HttpServer::
       return;
     }
     std::string body(*n, 'x');
-    respond(admin::HttpResponse{200, "application/octet-stream", std::move(body), {{"x-served-by", name_}}});
+    respond(admin::HttpResponse{
+        200, "application/octet-stream", std::move(body), {{"x-served-by", name_}}});
   } else if (path == "/headers") {
     respond(echo(true));
   } else {

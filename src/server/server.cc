@@ -60,18 +60,24 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {
                                       {{"result", "success"}});
   reload_failure_ = registry_.counter("meshgate_config_reloads_total", "Config reloads by result.",
                                       {{"result", "failure"}});
-  generation_gauge_ = registry_.gauge("meshgate_config_generation", "The config generation being served.");
-  last_reload_success_time_ = registry_.gauge("meshgate_config_last_reload_success_timestamp_seconds",
-                                              "Unix time of the last successful config load.");
-  registry_.mainShard().add(registry_.gauge("meshgate_build_info", "Build information.", {{"version", "0.1.0"}}), 1);
-  registry_.mainShard().add(registry_.gauge("meshgate_workers", "Worker threads."), options_.concurrency);
+  generation_gauge_ =
+      registry_.gauge("meshgate_config_generation", "The config generation being served.");
+  last_reload_success_time_ =
+      registry_.gauge("meshgate_config_last_reload_success_timestamp_seconds",
+                      "Unix time of the last successful config load.");
+  registry_.mainShard().add(
+      registry_.gauge("meshgate_build_info", "Build information.", {{"version", "0.1.0"}}), 1);
+  registry_.mainShard().add(registry_.gauge("meshgate_workers", "Worker threads."),
+                            options_.concurrency);
 }
 
 Server::~Server() {
-  for (auto& w : workers_) w->stop();
+  for (auto& w : workers_)
+    w->stop();
   workers_.clear();
   for (auto& [key, s] : sockets_) {
-    for (int fd : s->fds) ::close(fd);
+    for (int fd : s->fds)
+      ::close(fd);
   }
 }
 
@@ -84,10 +90,17 @@ std::shared_ptr<proxy::AccessLogSink> Server::accessLogFor(const config::AccessL
   using Target = config::AccessLog::Target;
   std::string key;
   switch (log.target) {
-    case Target::Off: return nullptr;
-    case Target::Stdout: key = "<stdout>"; break;
-    case Target::Stderr: key = "<stderr>"; break;
-    case Target::File: key = log.path; break;
+    case Target::Off:
+      return nullptr;
+    case Target::Stdout:
+      key = "<stdout>";
+      break;
+    case Target::Stderr:
+      key = "<stderr>";
+      break;
+    case Target::File:
+      key = log.path;
+      break;
   }
   auto& sink = log_sinks_[key];
   if (sink) return sink;
@@ -107,7 +120,8 @@ std::shared_ptr<proxy::AccessLogSink> Server::accessLogFor(const config::AccessL
   return sink;
 }
 
-base::Result<std::shared_ptr<const proxy::Snapshot>> Server::compile(std::shared_ptr<const config::ConfigSet> cfg) {
+base::Result<std::shared_ptr<const proxy::Snapshot>> Server::compile(
+    std::shared_ptr<const config::ConfigSet> cfg) {
   proxy::BuildContext ctx;
   ctx.registry = &registry_;
   ctx.shared = &shared_state_;
@@ -118,12 +132,14 @@ base::Result<std::shared_ptr<const proxy::Snapshot>> Server::compile(std::shared
   return snap;
 }
 
-base::Result<std::map<std::string, Server::BoundSocket*>> Server::bindListeners(const proxy::Snapshot& snap) {
+base::Result<std::map<std::string, Server::BoundSocket*>> Server::bindListeners(
+    const proxy::Snapshot& snap) {
   std::map<std::string, BoundSocket*> out;
   std::vector<std::string> created;
   auto fail = [&](base::Error e) {
     for (const std::string& key : created) {
-      for (int fd : sockets_[key]->fds) ::close(fd);
+      for (int fd : sockets_[key]->fds)
+        ::close(fd);
       sockets_.erase(key);
     }
     return e;
@@ -143,7 +159,8 @@ base::Result<std::map<std::string, Server::BoundSocket*>> Server::bindListeners(
     for (uint32_t i = 0; i < options_.concurrency; ++i) {
       auto fd = net::listenTcp(addr);
       if (!fd.ok()) {
-        for (int f : s->fds) ::close(f);
+        for (int f : s->fds)
+          ::close(f);
         return fail(base::Error{"listener " + l->name + ": " + fd.error().describe()});
       }
       s->fds.push_back(*fd);
@@ -160,7 +177,8 @@ base::Result<std::map<std::string, Server::BoundSocket*>> Server::bindListeners(
   return out;
 }
 
-std::vector<ListenerBinding> Server::bindingsFor(uint32_t worker, const std::map<std::string, BoundSocket*>& bound) {
+std::vector<ListenerBinding> Server::bindingsFor(uint32_t worker,
+                                                 const std::map<std::string, BoundSocket*>& bound) {
   std::vector<ListenerBinding> out;
   for (const auto& [name, s] : bound) {
     int dup = ::fcntl(s->fds[worker], F_DUPFD_CLOEXEC, 0);
@@ -176,13 +194,15 @@ std::vector<ListenerBinding> Server::bindingsFor(uint32_t worker, const std::map
 void Server::closeUnused(const std::map<std::string, BoundSocket*>& in_use) {
   for (auto it = sockets_.begin(); it != sockets_.end();) {
     bool used = false;
-    for (const auto& [name, s] : in_use) used = used || s == it->second.get();
+    for (const auto& [name, s] : in_use)
+      used = used || s == it->second.get();
     if (used) {
       ++it;
       continue;
     }
     // Workers hold their own duplicates until they apply the new listener set.
-    for (int fd : it->second->fds) ::close(fd);
+    for (int fd : it->second->fds)
+      ::close(fd);
     it = sockets_.erase(it);
   }
 }
@@ -198,7 +218,9 @@ base::Status Server::applyAuxiliary(const config::ConfigSet& cfg) {
   if (!admin_ || !(want == admin_configured_)) {
     admin::AdminProviders p;
     p.ready = [this] { return ready_ && !draining_; };
-    p.config_dump = [this] { return current_ ? config::toJson(*current_->config) : std::string("{}"); };
+    p.config_dump = [this] {
+      return current_ ? config::toJson(*current_->config) : std::string("{}");
+    };
     p.listeners = [this] { return listenersJson(); };
     p.clusters = [this] { return clustersJson(); };
     auto fresh = std::make_unique<admin::AdminServer>(loop_, registry_, std::move(p));
@@ -225,7 +247,8 @@ base::Status Server::applyAuxiliary(const config::ConfigSet& cfg) {
     }
     auto demo = std::make_unique<DemoUpstream>(loop_, d.meta.name);
     auto st = demo->listen(*a);
-    if (!st.ok()) return base::Error{"demo upstream " + d.meta.qualifiedName() + ": " + st.error().describe()};
+    if (!st.ok())
+      return base::Error{"demo upstream " + d.meta.qualifiedName() + ": " + st.error().describe()};
     next[key] = std::move(demo);
   }
   demos_ = std::move(next);
@@ -235,19 +258,20 @@ base::Status Server::applyAuxiliary(const config::ConfigSet& cfg) {
 int Server::run() {
   ::signal(SIGPIPE, SIG_IGN);
   // Block the signals before any thread starts, so only the main loop sees them.
-  signals_ = std::make_unique<event::SignalWatcher>(loop_, std::initializer_list<int>{SIGTERM, SIGINT, SIGHUP},
-                                                    [this](int sig) {
-                                                      if (sig == SIGHUP) {
-                                                        reload("SIGHUP");
-                                                      } else if (draining_) {
-                                                        MG_LOG(Warn) << "second stop signal: closing now";
-                                                        finish();
-                                                      } else {
-                                                        startDrain();
-                                                      }
-                                                    });
+  signals_ = std::make_unique<event::SignalWatcher>(
+      loop_, std::initializer_list<int>{SIGTERM, SIGINT, SIGHUP}, [this](int sig) {
+        if (sig == SIGHUP) {
+          reload("SIGHUP");
+        } else if (draining_) {
+          MG_LOG(Warn) << "second stop signal: closing now";
+          finish();
+        } else {
+          startDrain();
+        }
+      });
   config::LoadResult loaded = loadConfig();
-  for (const auto& d : loaded.diagnostics.items()) std::fprintf(stderr, "%s\n", d.toString().c_str());
+  for (const auto& d : loaded.diagnostics.items())
+    std::fprintf(stderr, "%s\n", d.toString().c_str());
   if (!loaded.ok()) {
     std::fprintf(stderr, "meshgate: the configuration is invalid (%zu errors); not starting\n",
                  loaded.diagnostics.errorCount());
@@ -255,7 +279,8 @@ int Server::run() {
   }
   auto snap = compile(loaded.config);
   if (!snap.ok()) {
-    std::fprintf(stderr, "meshgate: cannot serve the configuration: %s\n", snap.error().describe().c_str());
+    std::fprintf(stderr, "meshgate: cannot serve the configuration: %s\n",
+                 snap.error().describe().c_str());
     return 1;
   }
   auto bound = bindListeners(**snap);
@@ -271,10 +296,10 @@ int Server::run() {
   current_ = *snap;
   generation_ = current_->generation;
   registry_.mainShard().add(generation_gauge_, static_cast<int64_t>(generation_));
-  registry_.mainShard().add(last_reload_success_time_,
-                            std::chrono::duration_cast<std::chrono::seconds>(
-                                loop_.clock().systemNow().time_since_epoch())
-                                .count());
+  registry_.mainShard().add(
+      last_reload_success_time_,
+      std::chrono::duration_cast<std::chrono::seconds>(loop_.clock().systemNow().time_since_epoch())
+          .count());
   for (uint32_t i = 0; i < options_.concurrency; ++i) {
     workers_.push_back(std::make_unique<Worker>(i, registry_));
     workers_.back()->start(current_, bindingsFor(i, *bound));
@@ -290,7 +315,8 @@ int Server::run() {
       auto st = loop_.addFd(watcher_->fd(), EPOLLIN, watcher_handler_.get());
       if (!st.ok()) MG_LOG(Warn) << "config watch disabled: " << st.error().describe();
     } else {
-      MG_LOG(Warn) << "config watch disabled: " << w.error().describe() << " (SIGHUP still reloads)";
+      MG_LOG(Warn) << "config watch disabled: " << w.error().describe()
+                   << " (SIGHUP still reloads)";
     }
   }
   ready_ = true;
@@ -300,10 +326,11 @@ int Server::run() {
 }
 
 void Server::printBanner() const {
-  std::string out = "meshgate 0.1.0: " + std::to_string(options_.concurrency) + " workers, config " +
-                    (options_.config_path.empty() ? std::string("<embedded default>") : options_.config_path) +
-                    " (generation " + std::to_string(generation_) + ", version " + current_->version.substr(0, 12) +
-                    ")\n";
+  std::string out =
+      "meshgate 0.1.0: " + std::to_string(options_.concurrency) + " workers, config " +
+      (options_.config_path.empty() ? std::string("<embedded default>") : options_.config_path) +
+      " (generation " + std::to_string(generation_) + ", version " +
+      current_->version.substr(0, 12) + ")\n";
   for (const auto& l : current_->listeners) {
     std::string addr;
     for (const auto& [key, s] : sockets_) {
@@ -334,16 +361,18 @@ void Server::reload(const char* trigger) {
   config::LoadResult loaded = loadConfig();
   auto reject = [&](const std::string& why) {
     registry_.mainShard().inc(reload_failure_);
-    MG_LOG(Error) << "config reload (" << trigger << ") rejected; still serving generation " << generation_
-                  << " (version " << current_->version.substr(0, 12) << "): " << why;
+    MG_LOG(Error) << "config reload (" << trigger << ") rejected; still serving generation "
+                  << generation_ << " (version " << current_->version.substr(0, 12) << "): " << why;
   };
   if (!loaded.ok()) {
-    std::string why = std::to_string(loaded.diagnostics.errorCount()) + " error(s)\n" + loaded.diagnostics.toString();
+    std::string why = std::to_string(loaded.diagnostics.errorCount()) + " error(s)\n" +
+                      loaded.diagnostics.toString();
     if (!why.empty() && why.back() == '\n') why.pop_back();
     reject(why);
     return;
   }
-  for (const auto& d : loaded.diagnostics.items()) MG_LOG(Warn) << d.toString();
+  for (const auto& d : loaded.diagnostics.items())
+    MG_LOG(Warn) << d.toString();
   auto snap = compile(loaded.config);
   if (!snap.ok()) {
     reject(snap.error().describe());
@@ -370,14 +399,18 @@ void Server::reload(const char* trigger) {
   }
   const std::string old_version = current_->version;
   current_ = *snap;
-  registry_.mainShard().add(generation_gauge_, static_cast<int64_t>(current_->generation - generation_));
+  registry_.mainShard().add(generation_gauge_,
+                            static_cast<int64_t>(current_->generation - generation_));
   generation_ = current_->generation;
-  for (uint32_t i = 0; i < workers_.size(); ++i) workers_[i]->update(current_, bindingsFor(i, *bound));
+  for (uint32_t i = 0; i < workers_.size(); ++i)
+    workers_[i]->update(current_, bindingsFor(i, *bound));
   closeUnused(*bound);
   registry_.mainShard().inc(reload_success_);
   const int64_t now_s =
-      std::chrono::duration_cast<std::chrono::seconds>(loop_.clock().systemNow().time_since_epoch()).count();
-  registry_.mainShard().add(last_reload_success_time_, now_s - registry_.value(last_reload_success_time_));
+      std::chrono::duration_cast<std::chrono::seconds>(loop_.clock().systemNow().time_since_epoch())
+          .count();
+  registry_.mainShard().add(last_reload_success_time_,
+                            now_s - registry_.value(last_reload_success_time_));
   MG_LOG(Info) << "config reloaded (" << trigger << "): generation " << generation_ << ", version "
                << current_->version.substr(0, 12)
                << (old_version == current_->version ? " (unchanged)" : "");
@@ -386,10 +419,12 @@ void Server::reload(const char* trigger) {
 void Server::startDrain() {
   draining_ = true;
   auto timeout = std::chrono::nanoseconds(0);
-  for (const auto& l : current_->listeners) timeout = std::max(timeout, l->settings.drain_timeout);
+  for (const auto& l : current_->listeners)
+    timeout = std::max(timeout, l->settings.drain_timeout);
   MG_LOG(Info) << "draining: no new connections; waiting up to " << base::formatDuration(timeout)
                << " for in-flight requests";
-  for (auto& w : workers_) w->drain();
+  for (auto& w : workers_)
+    w->drain();
   drain_deadline_ = loop_.updateTime() + timeout;
   drain_timer_ = std::make_unique<event::Timer>(loop_, [this] { checkDrained(); });
   drain_timer_->arm(kDrainPoll);
@@ -397,7 +432,8 @@ void Server::startDrain() {
 
 void Server::checkDrained() {
   size_t open = 0;
-  for (auto& w : workers_) open += w->connections();
+  for (auto& w : workers_)
+    open += w->connections();
   if (open == 0) {
     MG_LOG(Info) << "drained";
     finish();
@@ -407,7 +443,8 @@ void Server::checkDrained() {
     if (!force_close_sent_) {
       MG_LOG(Warn) << "drain deadline passed with " << open << " connection(s) open; closing them";
       force_close_sent_ = true;
-      for (auto& w : workers_) w->closeAll();
+      for (auto& w : workers_)
+        w->closeAll();
     } else {
       finish();
       return;
@@ -417,7 +454,8 @@ void Server::checkDrained() {
 }
 
 void Server::finish() {
-  for (auto& w : workers_) w->stop();
+  for (auto& w : workers_)
+    w->stop();
   if (admin_) admin_->close();
   demos_.clear();
   loop_.stop();

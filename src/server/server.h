@@ -63,10 +63,12 @@ class Server {
   };
 
   config::LoadResult loadConfig() const;
-  base::Result<std::shared_ptr<const proxy::Snapshot>> compile(std::shared_ptr<const config::ConfigSet> cfg);
+  base::Result<std::shared_ptr<const proxy::Snapshot>> compile(
+      std::shared_ptr<const config::ConfigSet> cfg);
   /// Binds what `snap` needs; returns the sockets by listener name.
   base::Result<std::map<std::string, BoundSocket*>> bindListeners(const proxy::Snapshot& snap);
-  std::vector<ListenerBinding> bindingsFor(uint32_t worker, const std::map<std::string, BoundSocket*>& bound);
+  std::vector<ListenerBinding> bindingsFor(uint32_t worker,
+                                           const std::map<std::string, BoundSocket*>& bound);
   void closeUnused(const std::map<std::string, BoundSocket*>& in_use);
   base::Status applyAuxiliary(const config::ConfigSet& cfg);
   void reload(const char* trigger);

@@ -26,26 +26,30 @@ Worker::~Worker() {
   ctx_.reset();
 }
 
-void Worker::start(std::shared_ptr<const proxy::Snapshot> snapshot, std::vector<ListenerBinding> listeners) {
-  thread_ = std::thread([this, snapshot = std::move(snapshot), listeners = std::move(listeners)]() mutable {
-    char name[16];
-    std::snprintf(name, sizeof name, "mg-worker-%u", id_);
-    ::pthread_setname_np(::pthread_self(), name);
-    ctx_->setSnapshot(snapshot);
-    generation_.store(snapshot->generation, std::memory_order_relaxed);
-    applyListeners(std::move(listeners));
-    housekeeping_timer_ = std::make_unique<event::Timer>(loop_, [this] { housekeeping(); });
-    housekeeping_timer_->arm(kHousekeepingPeriod);
-    loop_.run();
-    // Shutting down: close what is left on this thread, where it lives.
-    ctx_->closeAll();
-    for (auto& [id, b] : listeners_) b.listener->close();
-    loop_.runOnce(std::chrono::milliseconds(0));
-    ctx_->flushAccessLog();
-  });
+void Worker::start(std::shared_ptr<const proxy::Snapshot> snapshot,
+                   std::vector<ListenerBinding> listeners) {
+  thread_ = std::thread(
+      [this, snapshot = std::move(snapshot), listeners = std::move(listeners)]() mutable {
+        char name[16];
+        std::snprintf(name, sizeof name, "mg-worker-%u", id_);
+        ::pthread_setname_np(::pthread_self(), name);
+        ctx_->setSnapshot(snapshot);
+        generation_.store(snapshot->generation, std::memory_order_relaxed);
+        applyListeners(std::move(listeners));
+        housekeeping_timer_ = std::make_unique<event::Timer>(loop_, [this] { housekeeping(); });
+        housekeeping_timer_->arm(kHousekeepingPeriod);
+        loop_.run();
+        // Shutting down: close what is left on this thread, where it lives.
+        ctx_->closeAll();
+        for (auto& [id, b] : listeners_)
+          b.listener->close();
+        loop_.runOnce(std::chrono::milliseconds(0));
+        ctx_->flushAccessLog();
+      });
 }
 
-void Worker::update(std::shared_ptr<const proxy::Snapshot> snapshot, std::vector<ListenerBinding> listeners) {
+void Worker::update(std::shared_ptr<const proxy::Snapshot> snapshot,
+                    std::vector<ListenerBinding> listeners) {
   loop_.post([this, snapshot = std::move(snapshot), listeners = std::move(listeners)]() mutable {
     ctx_->setSnapshot(snapshot);
     generation_.store(snapshot->generation, std::memory_order_relaxed);
@@ -66,16 +70,19 @@ void Worker::applyListeners(std::vector<ListenerBinding> listeners) {
       continue;
     }
     const int socket_id = b.socket_id;
-    auto l = std::make_unique<net::Listener>(loop_, b.fd, [this, socket_id](int fd) { onAccept(socket_id, fd); });
+    auto l = std::make_unique<net::Listener>(
+        loop_, b.fd, [this, socket_id](int fd) { onAccept(socket_id, fd); });
     auto st = l->start();
     if (!st.ok()) {
-      MG_LOG(Error) << "worker " << id_ << ": cannot watch listener " << b.name << ": " << st.error().describe();
+      MG_LOG(Error) << "worker " << id_ << ": cannot watch listener " << b.name << ": "
+                    << st.error().describe();
       continue;
     }
     next.emplace(socket_id, Bound{b.name, std::move(l)});
   }
   // Listeners no longer configured: stop accepting (their connections live on).
-  for (auto& [id, b] : listeners_) b.listener->close();
+  for (auto& [id, b] : listeners_)
+    b.listener->close();
   listeners_ = std::move(next);
 }
 
@@ -104,7 +111,8 @@ void Worker::housekeeping() {
 
 void Worker::drain() {
   loop_.post([this] {
-    for (auto& [id, b] : listeners_) b.listener->close();
+    for (auto& [id, b] : listeners_)
+      b.listener->close();
     ctx_->startDrain();
     connections_.store(ctx_->connectionCount(), std::memory_order_relaxed);
   });

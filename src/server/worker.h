@@ -38,9 +38,11 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   /// Starts the thread with the first snapshot and listeners.
-  void start(std::shared_ptr<const proxy::Snapshot> snapshot, std::vector<ListenerBinding> listeners);
+  void start(std::shared_ptr<const proxy::Snapshot> snapshot,
+             std::vector<ListenerBinding> listeners);
   /// Installs a new snapshot and listener set (thread-safe; applied on the worker).
-  void update(std::shared_ptr<const proxy::Snapshot> snapshot, std::vector<ListenerBinding> listeners);
+  void update(std::shared_ptr<const proxy::Snapshot> snapshot,
+              std::vector<ListenerBinding> listeners);
   /// Stops accepting and drains connections gracefully (thread-safe).
   void drain();
   /// Closes every remaining connection (thread-safe).

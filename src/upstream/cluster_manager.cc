@@ -25,7 +25,8 @@ LoadBalancer& ClusterManager::loadBalancer(const Cluster& cluster) {
 
 ConnectionPool& ClusterManager::pool(const Cluster& cluster, const Endpoint& endpoint) {
   PerCluster& pc = per_cluster_[&cluster];
-  if (pc.pools.size() != cluster.endpoints().size()) pc.pools.assign(cluster.endpoints().size(), nullptr);
+  if (pc.pools.size() != cluster.endpoints().size())
+    pc.pools.assign(cluster.endpoints().size(), nullptr);
   const size_t index = static_cast<size_t>(&endpoint - cluster.endpoints().data());
   if (index < pc.pools.size() && pc.pools[index]) return *pc.pools[index];
   ConnectionPool& p = passthroughPool(cluster, endpoint);
@@ -46,14 +47,16 @@ ConnectionPool& ClusterManager::passthroughPool(const Cluster& cluster, const En
 void ClusterManager::onGeneration(const std::vector<const Cluster*>& clusters) {
   std::unordered_set<std::string> live;
   for (const Cluster* c : clusters) {
-    for (const Endpoint& e : c->endpoints()) live.insert(poolKey(*c, e));
+    for (const Endpoint& e : c->endpoints())
+      live.insert(poolKey(*c, e));
   }
   for (auto it = pools_.begin(); it != pools_.end();) {
     // Passthrough pools are keyed by addresses no endpoint list names; keep them
     // while their cluster lives.
     const bool passthrough_alive = [&] {
       for (const Cluster* c : clusters) {
-        if (c->settings().lb == LbPolicy::Passthrough && it->first.rfind(c->name() + "|", 0) == 0) return true;
+        if (c->settings().lb == LbPolicy::Passthrough && it->first.rfind(c->name() + "|", 0) == 0)
+          return true;
       }
       return false;
     }();
@@ -69,7 +72,8 @@ void ClusterManager::onGeneration(const std::vector<const Cluster*>& clusters) {
 }
 
 void ClusterManager::onGenerationReleased(const std::vector<const Cluster*>& clusters) {
-  for (const Cluster* c : clusters) per_cluster_.erase(c);
+  for (const Cluster* c : clusters)
+    per_cluster_.erase(c);
 }
 
 void ClusterManager::sweep() {
@@ -77,7 +81,8 @@ void ClusterManager::sweep() {
 }
 
 void ClusterManager::drainAll() {
-  for (auto& [key, p] : pools_) p->drain();
+  for (auto& [key, p] : pools_)
+    p->drain();
 }
 
 }  // namespace meshgate::upstream

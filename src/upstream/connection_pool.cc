@@ -8,8 +8,8 @@
 
 namespace meshgate::upstream {
 
-ConnectionPool::ConnectionPool(event::EventLoop& loop, metrics::Shard& metrics, const Cluster& cluster,
-                               const Endpoint& endpoint)
+ConnectionPool::ConnectionPool(event::EventLoop& loop, metrics::Shard& metrics,
+                               const Cluster& cluster, const Endpoint& endpoint)
     : loop_(loop), metrics_(metrics) {
   update(cluster, endpoint);
 }
@@ -18,10 +18,12 @@ ConnectionPool::~ConnectionPool() {
   // Normally only idle pools are destroyed; at shutdown close what is left,
   // without calling any stream back and without reconnecting.
   draining_ = true;
-  for (size_t i = 0; i < pending_.size(); ++i) ClusterCounters::release(counters_->pending_requests);
+  for (size_t i = 0; i < pending_.size(); ++i)
+    ClusterCounters::release(counters_->pending_requests);
   pending_.clear();
   std::vector<UpstreamConnection*> conns = connections_;
-  for (UpstreamConnection* c : conns) c->abort();
+  for (UpstreamConnection* c : conns)
+    c->abort();
 }
 
 void ConnectionPool::update(const Cluster& cluster, const Endpoint& endpoint) {
@@ -38,7 +40,8 @@ void ConnectionPool::newStream(UpstreamStreamCallbacks& stream, http::Method met
     assign(*conn, Pending{&stream, method});
     return;
   }
-  if (!ClusterCounters::tryAcquire(counters_->pending_requests, settings_.limits.max_pending_requests)) {
+  if (!ClusterCounters::tryAcquire(counters_->pending_requests,
+                                   settings_.limits.max_pending_requests)) {
     metrics_.inc(cluster_metrics_.requests_pending_overflow);
     stream.onPoolFailure(ResetReason::Overflow, 0);
     return;
@@ -151,7 +154,8 @@ void ConnectionPool::removeIdle(UpstreamConnection& conn) {
 
 void ConnectionPool::onClosed(UpstreamConnection& conn) {
   removeIdle(conn);
-  connections_.erase(std::remove(connections_.begin(), connections_.end(), &conn), connections_.end());
+  connections_.erase(std::remove(connections_.begin(), connections_.end(), &conn),
+                     connections_.end());
   ClusterCounters::release(counters_->connections);
   metrics_.add(cluster_metrics_.connections_active, -1);
   loop_.deferDelete(std::unique_ptr<event::DeferredDeletable>(&conn));
@@ -166,7 +170,8 @@ void ConnectionPool::drain() {
   draining_ = true;
   std::vector<UpstreamConnection*> idle;
   idle.swap(idle_);
-  for (UpstreamConnection* c : idle) c->connection().close(net::Connection::CloseMode::Abort);
+  for (UpstreamConnection* c : idle)
+    c->connection().close(net::Connection::CloseMode::Abort);
 }
 
 }  // namespace meshgate::upstream

@@ -9,12 +9,18 @@ namespace meshgate::upstream {
 
 const char* resetReasonText(ResetReason reason) {
   switch (reason) {
-    case ResetReason::ConnectFailure: return "connection failure";
-    case ResetReason::ConnectTimeout: return "connection timeout";
-    case ResetReason::Overflow: return "overflow";
-    case ResetReason::RemoteClose: return "connection termination";
-    case ResetReason::ProtocolError: return "protocol error";
-    case ResetReason::LocalReset: return "local reset";
+    case ResetReason::ConnectFailure:
+      return "connection failure";
+    case ResetReason::ConnectTimeout:
+      return "connection timeout";
+    case ResetReason::Overflow:
+      return "overflow";
+    case ResetReason::RemoteClose:
+      return "connection termination";
+    case ResetReason::ProtocolError:
+      return "protocol error";
+    case ResetReason::LocalReset:
+      return "local reset";
   }
   return "unknown";
 }
@@ -23,10 +29,11 @@ UpstreamConnection::UpstreamConnection(event::EventLoop& loop, int fd, Connectio
     : loop_(loop),
       pool_(pool),
       conn_(loop, fd, /*connecting=*/true),
-      timer_(loop, [this] {
-        if (state_ == State::Connecting) connect_timed_out_ = true;
-        conn_.close(net::Connection::CloseMode::Abort);
-      }),
+      timer_(loop,
+             [this] {
+               if (state_ == State::Connecting) connect_timed_out_ = true;
+               conn_.close(net::Connection::CloseMode::Abort);
+             }),
       created_(loop.now()) {
   conn_.setCallbacks(this);
   // A large response must not pile up in memory when the client reads slowly:
@@ -87,7 +94,9 @@ void UpstreamConnection::onWriteDrained(net::Connection&) {
   if (stream_) stream_->onUpstreamWriteDrained();
 }
 
-void UpstreamConnection::onData(net::Connection&, bool eof) { processResponse(eof); }
+void UpstreamConnection::onData(net::Connection&, bool eof) {
+  processResponse(eof);
+}
 
 void UpstreamConnection::processResponse(bool eof) {
   if (state_ == State::Idle) {
@@ -173,8 +182,9 @@ void UpstreamConnection::onClose(net::Connection&, net::CloseReason reason, int 
   state_ = State::Closed;
   timer_.cancel();
   if (prev == State::Connecting) {
-    pool_.onConnectFailed(*this, connect_timed_out_ ? ResetReason::ConnectTimeout : ResetReason::ConnectFailure,
-                          connect_timed_out_ ? ETIMEDOUT : err);
+    pool_.onConnectFailed(
+        *this, connect_timed_out_ ? ResetReason::ConnectTimeout : ResetReason::ConnectFailure,
+        connect_timed_out_ ? ETIMEDOUT : err);
   } else if (prev == State::Busy && stream_) {
     UpstreamStreamCallbacks* s = stream_;
     stream_ = nullptr;

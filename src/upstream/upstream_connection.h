@@ -20,12 +20,12 @@ class UpstreamConnection;
 
 /// Why an upstream stream ended without a complete response.
 enum class ResetReason {
-  ConnectFailure,    // connect refused, unreachable, or timed out
-  ConnectTimeout,    // the connect timeout fired
-  Overflow,          // a circuit breaker refused the request
-  RemoteClose,       // the upstream closed or reset mid-exchange
-  ProtocolError,     // the upstream's response was malformed
-  LocalReset,        // we gave up (timeout, downstream went away)
+  ConnectFailure,  // connect refused, unreachable, or timed out
+  ConnectTimeout,  // the connect timeout fired
+  Overflow,        // a circuit breaker refused the request
+  RemoteClose,     // the upstream closed or reset mid-exchange
+  ProtocolError,   // the upstream's response was malformed
+  LocalReset,      // we gave up (timeout, downstream went away)
 };
 
 const char* resetReasonText(ResetReason reason);
