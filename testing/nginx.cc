@@ -37,8 +37,8 @@ NginxServer::NginxServer(const std::string& server_body, const std::string& http
          << "error_log " << dir_.file("error.log") << " warn;\n"
          << "events { worker_connections 1024; }\n"
          << "http {\n"
-         << "  access_log " << dir_.file("access.log") << " mg;\n"
          << "  log_format mg 'conn=$connection $request_method $request_uri $status';\n"
+         << "  access_log " << dir_.file("access.log") << " mg;\n"
          << "  client_body_temp_path " << dir_.path() << "/body;\n"
          << "  proxy_temp_path " << dir_.path() << "/proxy;\n"
          << "  fastcgi_temp_path " << dir_.path() << "/fastcgi;\n"
@@ -52,7 +52,12 @@ NginxServer::NginxServer(const std::string& server_body, const std::string& http
     std::string conf_path = dir_.write("nginx.conf", conf.str());
     process_ = std::make_unique<Subprocess>(std::vector<std::string>{
         bin, "-p", dir_.path(), "-c", conf_path, "-e", dir_.file("error.log")});
-    if (waitForTcpPort(port_, std::chrono::seconds(10))) return;
+    // Bounded wait for the port, cut short if nginx exits (bad config, port taken).
+    if (waitUntil([&] { return waitForTcpPort(port_, std::chrono::milliseconds(50)) || !process_->running(); },
+                  std::chrono::seconds(10)) &&
+        process_->running()) {
+      return;
+    }
     process_->stop(std::chrono::seconds(2));
   }
   throw std::runtime_error("nginx did not start: " + dir_.file("error.log"));
