@@ -274,7 +274,7 @@ MapReader::MapReader(DocContext& ctx, const YAML::Node& node, std::string type_n
   valid_ = true;
   entries_.reserve(node.size());
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& k = it->first;
+    const YAML::Node k = it->first;
     if (!k.IsScalar()) {
       ctx_.error(k, type_name_ + ": field names must be strings, got " + describeNode(k));
       continue;
