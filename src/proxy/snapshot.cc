@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "config/clusters.h"
 #include "config/dump.h"
 #include "proxy/access_log.h"
 
@@ -67,6 +68,8 @@ class Builder {
       : cfg_(cfg), ctx_(ctx), snap_(snap) {}
 
   base::Status build() {
+    all_clusters_ = config::buildClusters(cfg_);
+    for (const config::Cluster& c : all_clusters_) config_clusters_[c.name] = &c;
     for (const config::Listener& l : cfg_.listeners) {
       MG_RETURN_IF_ERROR(addListener(l));
     }
@@ -237,115 +240,50 @@ class Builder {
         {{"listener", spec.name}, {"route", entry.name}}, metrics::Registry::latencyBuckets());
   }
 
-  base::Result<const upstream::Cluster*> ensureCluster(const config::Destination& d,
-                                                       const std::string& ns) {
-    const std::string host = config::qualifyHost(d.host, ns);
-    std::vector<upstream::Endpoint> endpoints;
+  base::Result<const upstream::Cluster*> ensureCluster(const config::Destination& d, const std::string& ns) {
+    auto name = config::clusterNameFor(cfg_, d, ns);
+    if (!name) return base::Error{"destination host '" + d.host + "' resolves to no cluster"};
+    if (const upstream::Cluster* existing = snap_.findCluster(*name)) return existing;
+    auto it = config_clusters_.find(*name);
+    if (it == config_clusters_.end()) return base::Error{"no cluster " + *name};
+    const config::Cluster& cc = *it->second;
+
     upstream::ClusterSettings settings;
     settings.lb = upstream::LbPolicy::LeastRequest;  // Istio's default
-    uint16_t port = d.port ? d.port->number : 0;
-    std::string name;
+    applyTrafficPolicy(cc.policy, settings);
+    if (cc.resolution == config::ServiceEntry::Resolution::None) settings.lb = upstream::LbPolicy::Passthrough;
 
-    if (const config::Workload* w = cfg_.findWorkloadByHost(d.host, ns)) {
-      if (port == 0) port = w->port;
-      name = clusterName(port, d.subset, host);
-      if (const upstream::Cluster* existing = snap_.findCluster(name)) return existing;
-      auto ip = net::Address::fromIp(w->ip.toString(), w->port);
-      if (!ip.ok())
-        return base::Error{"workload " + w->meta.qualifiedName() + ": " + ip.error().message};
-      endpoints.push_back(
-          makeEndpoint(name, *ip, 1, w->labels, "workload:" + w->meta.qualifiedName()));
-    } else {
-      const config::ServiceEntry* se = cfg_.findServiceEntry(d.host, ns);
-      if (!se) return base::Error{"no ServiceEntry or Workload defines host '" + d.host + "'"};
-      const config::ServicePort* sp = nullptr;
-      if (port != 0) {
-        sp = se->findPort(port);
-      } else if (se->ports.size() == 1) {
-        sp = &se->ports.front();
-        port = sp->number;
+    std::vector<upstream::Endpoint> endpoints;
+    for (const config::ClusterEndpoint& ep : cc.endpoints) {
+      std::vector<std::string> ips;
+      if (ep.ip) {
+        ips.push_back(ep.ip->toString());
+      } else {
+        auto resolved = ctx_.resolver(ep.address);
+        if (!resolved.ok()) return base::Error{"resolve " + ep.address + ": " + resolved.error().message};
+        ips = *resolved;
       }
-      if (!sp) return base::Error{"host '" + d.host + "' has no single port; set destination.port"};
-      name = clusterName(port, d.subset, host);
-      if (const upstream::Cluster* existing = snap_.findCluster(name)) return existing;
-
-      const config::DestinationRule* dr = cfg_.findDestinationRule(d.host, ns);
-      config::Labels subset_labels;
-      if (!d.subset.empty()) {
-        const config::Subset* s = dr ? dr->findSubset(d.subset) : nullptr;
-        if (!s) return base::Error{"unknown subset '" + d.subset + "' for host '" + d.host + "'"};
-        subset_labels = s->labels;
-      }
-      auto selects = [&](const config::Labels& labels) {
-        for (const auto& [k, v] : subset_labels) {
-          auto it = labels.find(k);
-          if (it == labels.end() || it->second != v) return false;
-        }
-        return true;
-      };
-      applyTrafficPolicy(config::mergeTrafficPolicy(dr, d.subset, port), settings);
-      const uint16_t default_target = sp->target_port ? sp->target_port : sp->number;
-
-      if (se->resolution == config::ServiceEntry::Resolution::None) {
-        settings.lb = upstream::LbPolicy::Passthrough;
-      }
-      for (const config::WorkloadEntry& ep : se->endpoints) {
-        if (!selects(ep.labels)) continue;
-        uint16_t target = default_target;
-        if (auto it = ep.ports.find(sp->name); it != ep.ports.end()) target = it->second;
-        std::vector<std::string> ips;
-        if (ep.ip) {
-          ips.push_back(ep.ip->toString());
-        } else {
-          auto resolved = ctx_.resolver(ep.address);
-          if (!resolved.ok())
-            return base::Error{"resolve " + ep.address + ": " + resolved.error().message};
-          ips = *resolved;
-        }
-        for (const std::string& ip : ips) {
-          auto a = net::Address::fromIp(ip, target);
-          if (!a.ok()) return std::move(a).error();
-          endpoints.push_back(makeEndpoint(name, *a, ep.weight, ep.labels, ""));
-        }
-      }
-      for (const config::Workload* w : cfg_.selectedWorkloads(*se)) {
-        if (!selects(w->labels)) continue;
-        auto a = net::Address::fromIp(w->ip.toString(), w->port);
+      // Workload endpoints share one health record with the supervisor's readiness.
+      const std::string health_key = ep.workload ? "workload:" + ep.workload->meta.qualifiedName() : cc.name;
+      for (const std::string& ip : ips) {
+        auto a = net::Address::fromIp(ip, ep.port);
         if (!a.ok()) return std::move(a).error();
-        endpoints.push_back(
-            makeEndpoint(name, *a, 1, w->labels, "workload:" + w->meta.qualifiedName()));
-      }
-      if (se->endpoints.empty() && !se->workload_selector &&
-          (se->resolution == config::ServiceEntry::Resolution::Dns ||
-           se->resolution == config::ServiceEntry::Resolution::DnsRoundRobin)) {
-        // Istio: with DNS resolution and no endpoints, the hosts themselves are resolved.
-        for (const std::string& h : se->hosts) {
-          if (h.find('*') != std::string::npos) continue;
-          auto resolved = ctx_.resolver(h);
-          if (!resolved.ok()) return base::Error{"resolve " + h + ": " + resolved.error().message};
-          for (const std::string& ip : *resolved) {
-            auto a = net::Address::fromIp(ip, default_target);
-            if (!a.ok()) return std::move(a).error();
-            endpoints.push_back(makeEndpoint(name, *a, 1, {}, ""));
-          }
-        }
+        endpoints.push_back(makeEndpoint(health_key, *a, ep.weight, ep.labels));
       }
     }
     snap_.clusters.push_back(std::make_unique<upstream::Cluster>(
-        name, std::move(endpoints), settings, ctx_.shared->counters(name), clusterMetrics(name)));
+        cc.name, std::move(endpoints), settings, ctx_.shared->counters(cc.name), clusterMetrics(cc.name)));
     return snap_.clusters.back().get();
   }
 
-  upstream::Endpoint makeEndpoint(const std::string& cluster, const net::Address& a,
-                                  uint32_t weight, const config::Labels& labels,
-                                  const std::string& health_key) {
+  upstream::Endpoint makeEndpoint(const std::string& health_key, const net::Address& a, uint32_t weight,
+                                  const config::Labels& labels) {
     upstream::Endpoint e;
     e.address = a;
     e.address_text = a.toString();
     e.weight = weight == 0 ? 1 : weight;
     e.labels = labels;
-    // Workload endpoints share one health record with the supervisor's readiness.
-    e.health = ctx_.shared->health(health_key.empty() ? cluster : health_key, e.address_text);
+    e.health = ctx_.shared->health(health_key, e.address_text);
     return e;
   }
 
@@ -461,13 +399,11 @@ class Builder {
   const config::ConfigSet& cfg_;
   BuildContext& ctx_;
   Snapshot& snap_;
+  std::vector<config::Cluster> all_clusters_;
+  std::map<std::string, const config::Cluster*> config_clusters_;
 };
 
 }  // namespace
-
-std::string clusterName(uint16_t port, std::string_view subset, std::string_view host) {
-  return "outbound|" + std::to_string(port) + "|" + std::string(subset) + "|" + std::string(host);
-}
 
 const upstream::Cluster* Snapshot::findCluster(std::string_view name) const {
   for (const auto& c : clusters) {

@@ -86,7 +86,4 @@ struct BuildContext {
 base::Result<std::shared_ptr<const Snapshot>> buildSnapshot(
     std::shared_ptr<const config::ConfigSet> config, BuildContext& ctx);
 
-/// Istio's cluster name: "outbound|<port>|<subset>|<host>".
-std::string clusterName(uint16_t port, std::string_view subset, std::string_view host);
-
 }  // namespace meshgate::proxy
