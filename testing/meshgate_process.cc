@@ -2,6 +2,7 @@
 #include "testing/meshgate_process.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>

@@ -53,8 +53,11 @@ NginxServer::NginxServer(const std::string& server_body, const std::string& http
     process_ = std::make_unique<Subprocess>(std::vector<std::string>{
         bin, "-p", dir_.path(), "-c", conf_path, "-e", dir_.file("error.log")});
     // Bounded wait for the port, cut short if nginx exits (bad config, port taken).
-    if (waitUntil([&] { return waitForTcpPort(port_, std::chrono::milliseconds(50)) || !process_->running(); },
-                  std::chrono::seconds(10)) &&
+    if (waitUntil(
+            [&] {
+              return waitForTcpPort(port_, std::chrono::milliseconds(50)) || !process_->running();
+            },
+            std::chrono::seconds(10)) &&
         process_->running()) {
       return;
     }

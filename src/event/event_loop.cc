@@ -41,7 +41,7 @@ EventLoop::~EventLoop() {
   for (Timer* t : timers_)
     t->heap_index_ = Timer::kNotArmed;
   timers_.clear();
-  to_delete_.clear();
+  destroyDeferred();
   ::close(wake_fd_);
   ::close(epoll_fd_);
 }
@@ -94,7 +94,17 @@ void EventLoop::runOnce(std::chrono::milliseconds max_wait) {
   fireTimers();
   runDeferred();
   // Objects may only die once no deferred task that could point at them is left.
-  if (deferred_.empty()) to_delete_.clear();
+  if (deferred_.empty()) destroyDeferred();
+}
+
+void EventLoop::destroyDeferred() {
+  // Destructors may defer-delete more objects (a connection releasing the last
+  // reference to a config generation): never mutate the vector being cleared.
+  while (!to_delete_.empty()) {
+    std::vector<std::unique_ptr<DeferredDeletable>> batch;
+    batch.swap(to_delete_);
+    batch.clear();
+  }
 }
 
 void EventLoop::run() {
@@ -105,7 +115,7 @@ void EventLoop::run() {
   // Let work queued before stop() finish, so nothing posted is silently lost.
   drainPosted();
   runDeferred();
-  to_delete_.clear();
+  destroyDeferred();
 }
 
 void EventLoop::stop() {

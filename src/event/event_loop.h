@@ -84,6 +84,7 @@ class EventLoop {
   static bool timerBefore(const Timer& a, const Timer& b);
   void fireTimers();
   void runDeferred();
+  void destroyDeferred();
   void drainPosted();
   int nextTimeoutMs(std::chrono::milliseconds max_wait) const;
 

@@ -21,12 +21,13 @@ class Http1Test : public ::testing::Test {
       r.body = req.method + " " + req.target + " body=" + req.body;
       return r;
     });
-    std::string yaml = baseConfig(
-                           "  limits:\n    maxRequestHeadersBytes: 8192\n    maxRequestHeaders: 50\n"
-                           "    maxUriLength: 2048\n    maxRequestBodyBytes: 100000\n") +
-                       serviceEntry("up", "up.local", upstream_->port()) +
-                       "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n"
-                       "  hosts: [\"*\"]\n  http:\n  - route: [{destination: {host: up.local}}]\n";
+    std::string yaml =
+        baseConfig(
+            "  limits:\n    maxRequestHeadersBytes: 8192\n    maxRequestHeaders: 50\n"
+            "    maxUriLength: 2048\n    maxRequestBodyBytes: 100000\n") +
+        serviceEntry("up", "up.local", upstream_->port()) +
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n"
+        "  hosts: [\"*\"]\n  http:\n  - route: [{destination: {host: up.local}}]\n";
     mg_ = new MeshgateProcess(MG_BINARY, yaml);
     port_ = mg_->listenerPort("default/main");
   }
@@ -61,32 +62,56 @@ struct SmugglingCase {
 
 TEST_F(Http1Test, SmugglingAttemptsAreRejectedAndNeverForwarded) {
   const SmugglingCase cases[] = {
-      {"cl_and_te", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
-      {"te_and_cl", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n", 400},
-      {"duplicate_cl", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nabcd", 400},
+      {"cl_and_te",
+       "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: "
+       "chunked\r\n\r\n0\r\n\r\n",
+       400},
+      {"te_and_cl",
+       "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: "
+       "4\r\n\r\n0\r\n\r\n",
+       400},
+      {"duplicate_cl",
+       "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nabcd", 400},
       {"cl_list", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4, 4\r\n\r\nabcd", 400},
       {"cl_plus_sign", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +4\r\n\r\nabcd", 400},
       {"cl_minus_sign", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400},
       {"cl_hex", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x4\r\n\r\nabcd", 400},
-      {"cl_overflow", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n", 400},
-      {"cl_2_pow_63", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9223372036854775808\r\n\r\n", 400},
+      {"cl_overflow", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n",
+       400},
+      {"cl_2_pow_63", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9223372036854775808\r\n\r\n",
+       400},
       {"cl_space_inside", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1 2\r\n\r\n", 400},
       // RFC 9112 §6.3: chunked not final -> 400; §6.1: an unknown coding before it -> 501.
       {"te_not_chunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 400},
-      {"te_chunked_not_last", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400},
-      {"te_unknown_coding", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501},
-      {"te_chunked_twice", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", 400},
-      {"te_two_fields", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
-      {"te_http10", "POST / HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
+      {"te_chunked_not_last",
+       "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400},
+      {"te_unknown_coding",
+       "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501},
+      {"te_chunked_twice",
+       "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", 400},
+      {"te_two_fields",
+       "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: "
+       "chunked\r\n\r\n0\r\n\r\n",
+       400},
+      {"te_http10", "POST / HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       400},
       {"te_obfuscated", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n", 400},
-      {"chunk_size_invalid", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", 400},
-      {"chunk_size_overflow", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n", 400},
-      {"chunk_missing_crlf", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n", 400},
-      {"chunk_bare_lf", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n", 400},
+      {"chunk_size_invalid",
+       "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+       400},
+      {"chunk_size_overflow",
+       "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n",
+       400},
+      {"chunk_missing_crlf",
+       "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n",
+       400},
+      {"chunk_bare_lf",
+       "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n", 400},
       {"obs_fold", "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n", 400},
       {"bare_lf_head", "GET / HTTP/1.1\nHost: a\n\n", 400},
       {"bare_cr_in_value", "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\rc\r\n\r\n", 400},
-      {"nul_in_value", std::string_view("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\0c\r\n\r\n", 41).data(), 400},
+      {"nul_in_value",
+       std::string_view("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\0c\r\n\r\n", 41).data(), 400},
       {"space_before_colon", "GET / HTTP/1.1\r\nHost: a\r\nContent-Length : 0\r\n\r\n", 400},
       {"tab_before_colon", "GET / HTTP/1.1\r\nHost: a\r\nX-A\t: b\r\n\r\n", 400},
       {"invalid_method", "GE(T / HTTP/1.1\r\nHost: a\r\n\r\n", 400},
@@ -112,20 +137,23 @@ TEST_F(Http1Test, SmugglingAttemptsAreRejectedAndNeverForwarded) {
 
 TEST_F(Http1Test, RejectionClosesTheConnectionSoNothingIsSmuggledBehindIt) {
   HttpConnection c(port_);
-  ASSERT_TRUE(c.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
-                     "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+             "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n"));
   auto r = c.readResponse();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
   EXPECT_EQ(r->header("Connection"), "close");
   EXPECT_TRUE(c.waitForClose());
-  for (const auto& req : upstream_->requests()) EXPECT_NE(req.target, "/smuggled");
+  for (const auto& req : upstream_->requests())
+    EXPECT_NE(req.target, "/smuggled");
 }
 
 TEST_F(Http1Test, H2cUpgradeIsNeverForwarded) {
   HttpConnection c(port_);
-  ASSERT_TRUE(c.send("GET /up HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\n"
-                     "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("GET /up HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+             "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n"));
   auto r = c.readResponse();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
@@ -137,8 +165,9 @@ TEST_F(Http1Test, H2cUpgradeIsNeverForwarded) {
 
 TEST_F(Http1Test, HeadersNamedByConnectionAreDropped) {
   HttpConnection c(port_);
-  ASSERT_TRUE(c.send("GET /hop HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, X-Secret\r\nX-Secret: s\r\n"
-                     "Keep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nTE: gzip\r\nX-Stay: y\r\n\r\n"));
+  ASSERT_TRUE(c.send(
+      "GET /hop HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, X-Secret\r\nX-Secret: s\r\n"
+      "Keep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nTE: gzip\r\nX-Stay: y\r\n\r\n"));
   auto r = c.readResponse();
   ASSERT_TRUE(r);
   auto seen = upstream_->lastRequest();
@@ -154,7 +183,8 @@ TEST_F(Http1Test, HeadersNamedByConnectionAreDropped) {
 
 TEST_F(Http1Test, ExistingRequestIdIsKeptAndXffAppended) {
   HttpConnection c(port_);
-  ASSERT_TRUE(c.send("GET /id HTTP/1.1\r\nHost: a\r\nX-Request-Id: abc-123\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n"));
+  ASSERT_TRUE(c.send(
+      "GET /id HTTP/1.1\r\nHost: a\r\nX-Request-Id: abc-123\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n"));
   ASSERT_TRUE(c.readResponse());
   auto seen = upstream_->lastRequest();
   EXPECT_EQ(seen.header("X-Request-Id"), "abc-123");
@@ -164,7 +194,8 @@ TEST_F(Http1Test, ExistingRequestIdIsKeptAndXffAppended) {
 TEST_F(Http1Test, PipelinedRequestsAreAnsweredInOrder) {
   HttpConnection c(port_);
   std::string burst;
-  for (int i = 0; i < 5; ++i) burst += "GET /p" + std::to_string(i) + " HTTP/1.1\r\nHost: a\r\n\r\n";
+  for (int i = 0; i < 5; ++i)
+    burst += "GET /p" + std::to_string(i) + " HTTP/1.1\r\nHost: a\r\n\r\n";
   ASSERT_TRUE(c.send(burst));
   for (int i = 0; i < 5; ++i) {
     auto r = c.readResponse();
@@ -175,8 +206,9 @@ TEST_F(Http1Test, PipelinedRequestsAreAnsweredInOrder) {
 
 TEST_F(Http1Test, ChunkedRequestBodyIsForwardedAndResponseRechunked) {
   HttpConnection c(port_);
-  ASSERT_TRUE(c.send("POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-                     "5\r\nhello\r\n1;ext=1\r\n \r\n5\r\nworld\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+             "5\r\nhello\r\n1;ext=1\r\n \r\n5\r\nworld\r\n0\r\n\r\n"));
   auto r = c.readResponse();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, "POST /c body=hello world");
@@ -186,7 +218,8 @@ TEST_F(Http1Test, ChunkedRequestBodyIsForwardedAndResponseRechunked) {
 
 TEST_F(Http1Test, ExpectContinueGets100BeforeTheBody) {
   HttpConnection c(port_);
-  ASSERT_TRUE(c.send("POST /e HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("POST /e HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
   auto interim = c.readResponse();
   ASSERT_TRUE(interim);
   EXPECT_EQ(interim->status, 100);
@@ -200,9 +233,11 @@ TEST_F(Http1Test, ExpectContinueGets100BeforeTheBody) {
 
 TEST_F(Http1Test, LimitsAnswerWithTheirStatus) {
   EXPECT_EQ(statusFor("GET /" + std::string(3000, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n"), 414);
-  EXPECT_EQ(statusFor("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(9000, 'b') + "\r\n\r\n"), 431);
+  EXPECT_EQ(statusFor("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(9000, 'b') + "\r\n\r\n"),
+            431);
   std::string many = "GET / HTTP/1.1\r\nHost: a\r\n";
-  for (int i = 0; i < 60; ++i) many += "X-H" + std::to_string(i) + ": v\r\n";
+  for (int i = 0; i < 60; ++i)
+    many += "X-H" + std::to_string(i) + ": v\r\n";
   EXPECT_EQ(statusFor(many + "\r\n"), 431);
   EXPECT_EQ(statusFor("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 200000\r\n\r\n"), 413);
   EXPECT_EQ(statusFor("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n30d40\r\n" +

@@ -95,16 +95,25 @@ TEST(Lifecycle, ReloadUnderLoadDropsNothingAndBadConfigIsRejected) {
     const std::string tag = "gen-" + std::to_string(gen);
     mg.writeConfig(base + routeWithBody("up.local", tag));
     if (gen % 2 == 0) mg.process().signal(SIGHUP);  // half by SIGHUP, half by inotify
-    ASSERT_TRUE(waitUntil([&] { return tagOf(port) == tag; })) << "reload " << gen << " did not apply";
+    ASSERT_TRUE(waitUntil([&] { return tagOf(port) == tag; }))
+        << "reload " << gen << " did not apply; meshgate running: " << mg.process().running()
+        << "\n"
+        << mg.process().stderrText();
     const uint64_t at = load.ok();
-    ASSERT_TRUE(waitUntil([&] { return load.ok() > at + 20; }));
+    ASSERT_TRUE(waitUntil([&] { return load.ok() > at + 20; }))
+        << "load stalled after reload " << gen << " (ok " << load.ok() << ", failed "
+        << load.failures() << ")\n"
+        << mg.process().stderrText();
   }
 
   // A bad config: rejected with file:line:col, the old one keeps serving.
-  mg.writeConfig(base + "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bad}\n"
-                        "spec:\n  hosts: [\"*\"]\n  http:\n  - route: [{destination: {host: nowhere.local}}]\n"
-                        "    tiemout: 1s\n");
-  ASSERT_TRUE(waitUntil([&] { return mg.metric("meshgate_config_reloads_total{result=\"failure\"}") >= 1; }));
+  mg.writeConfig(
+      base +
+      "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bad}\n"
+      "spec:\n  hosts: [\"*\"]\n  http:\n  - route: [{destination: {host: nowhere.local}}]\n"
+      "    tiemout: 1s\n");
+  ASSERT_TRUE(waitUntil(
+      [&] { return mg.metric("meshgate_config_reloads_total{result=\"failure\"}") >= 1; }));
   EXPECT_TRUE(mg.process().waitForOutput("config.yaml:"));
   const std::string err = mg.process().stderrText();
   EXPECT_NE(err.find("rejected"), std::string::npos) << err;
@@ -114,7 +123,8 @@ TEST(Lifecycle, ReloadUnderLoadDropsNothingAndBadConfigIsRejected) {
   ASSERT_TRUE(waitUntil([&] { return load.ok() > at + 20; }));
 
   load.stop();
-  EXPECT_EQ(load.failures(), 0u) << "requests failed during reloads (" << load.ok() << " succeeded)";
+  EXPECT_EQ(load.failures(), 0u) << "requests failed during reloads (" << load.ok()
+                                 << " succeeded)";
   EXPECT_GE(mg.metric("meshgate_config_reloads_total{result=\"success\"}"), 6);
 }
 
@@ -132,8 +142,10 @@ TEST(Lifecycle, InFlightRequestFinishesOnItsConfigAcrossReload) {
   ASSERT_TRUE(c.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_TRUE(waitUntil([&] { return slow.requestCount() == 1; }));
   // Remove the route the in-flight request uses.
-  mg.writeConfig(baseConfig() + "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\n"
-                                "spec:\n  hosts: [\"*\"]\n  http:\n  - directResponse: {status: 200, body: {string: after}}\n");
+  mg.writeConfig(baseConfig() +
+                 "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\n"
+                 "spec:\n  hosts: [\"*\"]\n  http:\n  - directResponse: {status: 200, body: "
+                 "{string: after}}\n");
   mg.process().signal(SIGHUP);
   ASSERT_TRUE(waitUntil([&] { return tagOf(port) == "after"; }));
   auto r = c.readResponse();
@@ -154,7 +166,8 @@ TEST(Lifecycle, SigtermDrainsInFlightRequestsAndExitsZero) {
     r.body = "finished";
     return r;
   });
-  MeshgateProcess mg(MG_BINARY, baseConfig("  drainTimeout: 5s\n") + serviceEntry("slow", "slow.local", slow.port()) +
+  MeshgateProcess mg(MG_BINARY, baseConfig("  drainTimeout: 5s\n") +
+                                    serviceEntry("slow", "slow.local", slow.port()) +
                                     routeWithBody("slow.local", "x"));
   const uint16_t port = mg.listenerPort("default/main");
   HttpConnection busy(port);
@@ -203,21 +216,26 @@ TEST(Lifecycle, DrainDeadlineClosesStragglers) {
 
 TEST(Lifecycle, AdminEndpoints) {
   TestUpstream up;
-  MeshgateProcess mg(MG_BINARY, baseConfig() + serviceEntry("up", "up.local", up.port()) + routeWithBody("up.local", "t"));
+  MeshgateProcess mg(MG_BINARY, baseConfig() + serviceEntry("up", "up.local", up.port()) +
+                                    routeWithBody("up.local", "t"));
   const uint16_t port = mg.listenerPort("default/main");
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(httpGet(port, "/x"));
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(httpGet(port, "/x"));
   auto ready = mg.admin("/ready");
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 200);
   auto metrics = mg.admin("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("# TYPE meshgate_http_requests_total counter"), std::string::npos);
-  EXPECT_EQ(mg.metric("meshgate_http_requests_total{listener=\"default/main\",route=\"default/r/1\","
-                      "cluster=\"outbound|80||up.local\",status_class=\"2xx\"}"),
-            3);
-  EXPECT_NE(metrics->body.find("meshgate_http_request_duration_seconds_bucket{listener=\"default/main\""),
-            std::string::npos);
-  EXPECT_GE(mg.metric("meshgate_upstream_connections_active{cluster=\"outbound|80||up.local\"}"), 1);
+  EXPECT_EQ(
+      mg.metric("meshgate_http_requests_total{listener=\"default/main\",route=\"default/r/1\","
+                "cluster=\"outbound|80||up.local\",status_class=\"2xx\"}"),
+      3);
+  EXPECT_NE(
+      metrics->body.find("meshgate_http_request_duration_seconds_bucket{listener=\"default/main\""),
+      std::string::npos);
+  EXPECT_GE(mg.metric("meshgate_upstream_connections_active{cluster=\"outbound|80||up.local\"}"),
+            1);
   auto dump = mg.admin("/config_dump");
   ASSERT_TRUE(dump);
   EXPECT_EQ(dump->header("Content-Type"), "application/json");
@@ -225,7 +243,8 @@ TEST(Lifecycle, AdminEndpoints) {
   EXPECT_NE(dump->body.find("up.local"), std::string::npos);
   auto clusters = mg.admin("/clusters");
   ASSERT_TRUE(clusters);
-  EXPECT_NE(clusters->body.find("\"address\":\"127.0.0.1:" + std::to_string(up.port()) + "\""), std::string::npos);
+  EXPECT_NE(clusters->body.find("\"address\":\"127.0.0.1:" + std::to_string(up.port()) + "\""),
+            std::string::npos);
   auto missing = mg.admin("/nope");
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
@@ -235,8 +254,8 @@ TEST(Lifecycle, AccessLogHasOneJsonLinePerRequest) {
   testing::TempDir dir;
   const std::string log = dir.file("access.log");
   TestUpstream up;
-  MeshgateProcess mg(MG_BINARY,
-                     baseConfig("", log) + serviceEntry("up", "up.local", up.port()) + routeWithBody("up.local", "t"));
+  MeshgateProcess mg(MG_BINARY, baseConfig("", log) + serviceEntry("up", "up.local", up.port()) +
+                                    routeWithBody("up.local", "t"));
   const uint16_t port = mg.listenerPort("default/main");
   ASSERT_TRUE(httpGet(port, "/logged?a=1", {"User-Agent: tester", "X-Request-Id: rid-1"}));
   ASSERT_TRUE(httpGet(port, "/tag"));
@@ -251,10 +270,11 @@ TEST(Lifecycle, AccessLogHasOneJsonLinePerRequest) {
   std::istringstream lines(text);
   std::string first;
   std::getline(lines, first);
-  for (const char* field : {"\"method\":\"GET\"", "\"path\":\"/logged?a=1\"", "\"response_code\":200",
-                            "\"response_flags\":\"-\"", "\"request_id\":\"rid-1\"", "\"user_agent\":\"tester\"",
-                            "\"upstream_cluster\":\"outbound|80||up.local\"", "\"route_name\":\"default/r/1\"",
-                            "\"duration\":", "\"bytes_sent\":2", "\"start_time\":\"20"}) {
+  for (const char* field :
+       {"\"method\":\"GET\"", "\"path\":\"/logged?a=1\"", "\"response_code\":200",
+        "\"response_flags\":\"-\"", "\"request_id\":\"rid-1\"", "\"user_agent\":\"tester\"",
+        "\"upstream_cluster\":\"outbound|80||up.local\"", "\"route_name\":\"default/r/1\"",
+        "\"duration\":", "\"bytes_sent\":2", "\"start_time\":\"20"}) {
     EXPECT_NE(first.find(field), std::string::npos) << field << " missing in " << first;
   }
   EXPECT_EQ(first.front(), '{');
@@ -263,9 +283,11 @@ TEST(Lifecycle, AccessLogHasOneJsonLinePerRequest) {
 
 TEST(Lifecycle, InvalidStartupConfigExitsOneWithPositions) {
   testing::TempDir dir;
-  const std::string path = dir.write("bad.yaml", baseConfig() + "apiVersion: networking.istio.io/v1\n"
-                                                                "kind: VirtualService\nmetadata: {name: v}\nspec:\n"
-                                                                "  hosts: [\"*\"]\n  http:\n  - route: 7\n");
+  const std::string path =
+      dir.write("bad.yaml", baseConfig() +
+                                "apiVersion: networking.istio.io/v1\n"
+                                "kind: VirtualService\nmetadata: {name: v}\nspec:\n"
+                                "  hosts: [\"*\"]\n  http:\n  - route: 7\n");
   auto r = testing::runCommand({MG_BINARY, "run", "-c", path});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("bad.yaml:"), std::string::npos) << r.err;

@@ -37,7 +37,8 @@ std::string routeTo(const std::string& host, const std::string& extra = "") {
 
 TEST(Upstream, KeepAliveConnectionsAreReused) {
   TestUpstream up;
-  MeshgateProcess mg(MG_BINARY, baseConfig() + serviceEntry("up", "up.local", up.port()) + routeTo("up.local"));
+  MeshgateProcess mg(
+      MG_BINARY, baseConfig() + serviceEntry("up", "up.local", up.port()) + routeTo("up.local"));
   uint16_t port = mg.listenerPort("default/main");
   // 200 requests over 20 separate client connections, sequentially.
   for (int c = 0; c < 20; ++c) {
@@ -52,13 +53,16 @@ TEST(Upstream, KeepAliveConnectionsAreReused) {
   EXPECT_EQ(up.requestCount(), 200u);
   // One pool per worker: at most one connection each for sequential traffic.
   EXPECT_LE(up.connectionsAccepted(), 2u);
-  EXPECT_GE(mg.metric("meshgate_upstream_connections_created_total{cluster=\"outbound|80||up.local\"}"), 1);
+  EXPECT_GE(
+      mg.metric("meshgate_upstream_connections_created_total{cluster=\"outbound|80||up.local\"}"),
+      1);
 }
 
 TEST(Upstream, ReusesConnectionsToRealNginx) {
   if (!testing::nginxAvailable()) GTEST_SKIP() << "nginx is not installed";
   testing::NginxServer nginx("location / { return 200 'from nginx'; }");
-  MeshgateProcess mg(MG_BINARY, baseConfig() + serviceEntry("ng", "ng.local", nginx.port()) + routeTo("ng.local"));
+  MeshgateProcess mg(
+      MG_BINARY, baseConfig() + serviceEntry("ng", "ng.local", nginx.port()) + routeTo("ng.local"));
   uint16_t port = mg.listenerPort("default/main");
   for (int i = 0; i < 100; ++i) {
     auto r = httpGet(port, "/n" + std::to_string(i));
@@ -107,7 +111,8 @@ class UpstreamFailures : public ::testing::Test {
       auto end = text.rfind('\n');
       if (end == std::string::npos) return false;
       auto start = text.rfind('\n', end - 1);
-      line = text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1));
+      line = text.substr(start == std::string::npos ? 0 : start + 1,
+                         end - (start == std::string::npos ? 0 : start + 1));
       return line.find(must_contain) != std::string::npos;
     });
     return line;
@@ -124,7 +129,8 @@ TEST_F(UpstreamFailures, TimeoutIs504UT) {
     r.delay = std::chrono::milliseconds(3000);
     return r;
   });
-  start(serviceEntry("slow", "slow.local", slow.port()) + routeTo("slow.local", "    timeout: 200ms\n"));
+  start(serviceEntry("slow", "slow.local", slow.port()) +
+        routeTo("slow.local", "    timeout: 200ms\n"));
   const auto t0 = std::chrono::steady_clock::now();
   auto r = httpGet(port_, "/slow");
   const auto took = std::chrono::steady_clock::now() - t0;
@@ -144,7 +150,9 @@ TEST_F(UpstreamFailures, ConnectionRefusedIs503UF) {
   auto r = httpGet(port_, "/dead");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503);
-  EXPECT_NE(r->body.find("upstream connect error or disconnect/reset before headers"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("upstream connect error or disconnect/reset before headers"),
+            std::string::npos)
+      << r->body;
   std::string line = lastLogLine("/dead");
   EXPECT_NE(line.find("\"response_flags\":\"UF\""), std::string::npos) << line;
 }
@@ -239,7 +247,8 @@ spec:
       statuses[i] = r ? r->status : -1;
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   int ok = 0, overflow = 0;
   for (int s : statuses) {
     ok += s == 200;
