@@ -63,6 +63,12 @@ class Jwt {
   const std::string& jwtId() const { return jwt_id_; }
   /// `aud` as a list, whether the token carried a string or an array.
   const std::vector<std::string>& audiences() const { return audiences_; }
+  /// Istio's request principal, `<iss>/<sub>` (AuthorizationPolicy requestPrincipals and
+  /// request.auth.principal).
+  std::string principal() const { return issuer_ + "/" + subject_; }
+  /// The authorized presenter (`azp`, OpenID Connect), Istio's request.auth.presenter; empty
+  /// when absent or not a string.
+  std::string_view presenter() const { return claims_.string("azp").value_or(""); }
   /// NumericDate claims in whole seconds since the epoch (fractions are dropped).
   std::optional<int64_t> expiresAt() const { return exp_; }
   std::optional<int64_t> notBefore() const { return nbf_; }

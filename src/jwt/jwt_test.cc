@@ -45,6 +45,9 @@ TEST(Jwt, ParsesAWellFormedToken) {
   EXPECT_EQ(jwt->payloadBase64Url(), base64UrlEncode(kPayload));
   EXPECT_EQ(jwt->claims().string("scope"), "read write");
   EXPECT_EQ(jwt->header().find("typ")->asString(), "JWT");
+  EXPECT_EQ(jwt->principal(), "https://issuer/alice");
+  EXPECT_EQ(jwt->presenter(), "");
+  EXPECT_EQ(Jwt::parse(withPayload(R"({"azp":"web-app"})"))->presenter(), "web-app");
 }
 
 TEST(Jwt, AudienceMayBeAString) {
