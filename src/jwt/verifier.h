@@ -67,6 +67,11 @@ class JwtVerifier {
   /// time claims are checked again at `now`, so an expired token is never served.
   VerifyResult verify(std::string_view token, const JwkSet& keys, base::SystemTime now,
                       VerificationCache* cache = nullptr) const;
+  /// The same, reading the wall time from `clock` (time claims are wall-clock seconds).
+  VerifyResult verify(std::string_view token, const JwkSet& keys, const base::Clock& clock,
+                      VerificationCache* cache = nullptr) const {
+    return verify(token, keys, clock.systemNow(), cache);
+  }
 
   /// The same checks on an already parsed token (no cache).
   JwtStatus verifyParsed(const Jwt& jwt, const JwkSet& keys, base::SystemTime now) const;

@@ -54,6 +54,10 @@ struct AlgCase {
   std::string key_spec;
 };
 
+void PrintTo(const AlgCase& c, std::ostream* os) {
+  *os << algorithmName(c.alg) << " with " << c.key_spec;
+}
+
 class EveryAlgorithm : public ::testing::TestWithParam<AlgCase> {};
 
 TEST_P(EveryAlgorithm, ValidTokenVerifiesAndForgeryFails) {
@@ -365,6 +369,17 @@ TEST(Verifier, KeyRotation) {
   EXPECT_FALSE(r.from_cache);
   EXPECT_EQ(v.verify(new_token, *new_set, kNowTime, &cache).status, JwtStatus::Ok);
   EXPECT_GE(cache.stats().invalidations, 1u);
+}
+
+TEST(Verifier, ReadsTheInjectedClock) {
+  const TestKey& key = TestKey::fromOpensslCli("EC:P-256");
+  auto set = keys({key.jwk("k1")});
+  JwtVerifier v(rule());
+  std::string token = makeToken(header("ES256"), payload(), key, Algorithm::ES256);  // exp +600
+  base::ManualClock clock;  // starts at kNow
+  EXPECT_EQ(v.verify(token, *set, clock).status, JwtStatus::Ok);
+  clock.advance(seconds(660));
+  EXPECT_EQ(v.verify(token, *set, clock).status, JwtStatus::JwtExpired);
 }
 
 TEST(Verifier, CacheNeverServesExpiredTokens) {

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <ostream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -97,10 +99,15 @@ TEST(TokenBucket, MultiTokenRequests) {
 // least 2 so that the bucket never sits full between two polls (time spent full is lost by
 // design: a bucket holds no more than its burst).
 struct RateCase {
+  const char* name;
   TokenBucketConfig config;
   nanoseconds step;
   nanoseconds duration;
 };
+
+void PrintTo(const RateCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class LongRun : public ::testing::TestWithParam<RateCase> {};
 
@@ -127,11 +134,15 @@ TEST_P(LongRun, AdmitsRateTimesTimePlusBurst) {
 INSTANTIATE_TEST_SUITE_P(
     Rates, LongRun,
     ::testing::Values(
-        RateCase{{10, 100, seconds(1)}, milliseconds(1), seconds(600)},
-        RateCase{{2, 3, seconds(1)}, milliseconds(7), seconds(600)},
-        RateCase{{50, 7, seconds(3)}, milliseconds(13), seconds(900)},
-        RateCase{{1000, 1'000'000, seconds(1)}, std::chrono::microseconds(50), seconds(2)},
-        RateCase{{2, 1, std::chrono::hours(1)}, seconds(61), std::chrono::hours(48)}));
+        RateCase{"HundredPerSecond", {10, 100, seconds(1)}, milliseconds(1), seconds(600)},
+        RateCase{"ThreePerSecond", {2, 3, seconds(1)}, milliseconds(7), seconds(600)},
+        RateCase{"SevenPerThreeSeconds", {50, 7, seconds(3)}, milliseconds(13), seconds(900)},
+        RateCase{"MillionPerSecond",
+                 {1000, 1'000'000, seconds(1)},
+                 std::chrono::microseconds(50),
+                 seconds(2)},
+        RateCase{"OnePerHour", {2, 1, std::chrono::hours(1)}, seconds(61), std::chrono::hours(48)}),
+    [](const ::testing::TestParamInfo<RateCase>& info) { return std::string(info.param.name); });
 
 // A clock that many threads may read and advance.
 class SharedClock {
