@@ -14,7 +14,17 @@ size_t tableSize(size_t max_keys) {
   return size;
 }
 
+constexpr size_t kMaxKeys = size_t{1} << 24;
+
 }  // namespace
+
+base::Status validateKeyedTokenBucketsConfig(const KeyedTokenBucketsConfig& config) {
+  MG_RETURN_IF_ERROR(validateTokenBucketConfig(config.bucket));
+  if (config.max_keys == 0 || config.max_keys > kMaxKeys) {
+    return base::Error{"max_keys must be between 1 and 16777216"};
+  }
+  return base::okStatus();
+}
 
 KeyedTokenBuckets::KeyedTokenBuckets(const KeyedTokenBucketsConfig& config, base::MonoTime now,
                                      SipHashKey hash_key)
@@ -22,7 +32,9 @@ KeyedTokenBuckets::KeyedTokenBuckets(const KeyedTokenBucketsConfig& config, base
       rate_(config.bucket, now),
       hash_key_(hash_key),
       mask_(tableSize(config.max_keys) - 1),
-      slots_(new Slot[mask_ + 1]) {}
+      slots_(new Slot[mask_ + 1]) {
+  MG_ASSERT(validateKeyedTokenBucketsConfig(config).ok(), "invalid keyed token bucket config");
+}
 
 std::optional<RateLimitDecision> KeyedTokenBuckets::acquireIn(Slot& s, uint64_t hash, uint64_t n,
                                                               int64_t now_units) {

@@ -24,6 +24,9 @@ struct KeyedTokenBucketsConfig {
   size_t max_keys = 65536;
 };
 
+/// Checks the bucket config and that max_keys is between 1 and 2^24 (a 256 MiB table).
+base::Status validateKeyedTokenBucketsConfig(const KeyedTokenBucketsConfig& config);
+
 /// Thread-safe and lock-free. Keys are stored as 64-bit SipHash values under a random key, so
 /// two keys share a bucket only by a 2^-64 chance that no client can steer.
 ///
@@ -42,7 +45,7 @@ class KeyedTokenBuckets {
     uint64_t active_evictions = 0;
   };
 
-  /// `config.bucket` must pass validateTokenBucketConfig. `hash_key` is for tests; production
+  /// `config` must pass validateKeyedTokenBucketsConfig. `hash_key` is for tests; production
   /// callers leave it random.
   KeyedTokenBuckets(const KeyedTokenBucketsConfig& config, base::MonoTime now,
                     SipHashKey hash_key = SipHashKey::random());

@@ -32,6 +32,13 @@ TEST(SipHash, ReferenceVectors) {
   EXPECT_NE(sipHash24(SipHashKey{1, 2}, "x"), sipHash24(SipHashKey{1, 3}, "x"));
 }
 
+TEST(KeyedTokenBuckets, ConfigValidation) {
+  EXPECT_TRUE(validateKeyedTokenBucketsConfig(config(10, 1, 1)).ok());
+  EXPECT_FALSE(validateKeyedTokenBucketsConfig(config(10, 1, 0)).ok());
+  EXPECT_FALSE(validateKeyedTokenBucketsConfig(config(10, 1, (size_t{1} << 24) + 1)).ok());
+  EXPECT_FALSE(validateKeyedTokenBucketsConfig(config(0, 1, 16)).ok());
+}
+
 TEST(KeyedTokenBuckets, KeysHaveTheirOwnBuckets) {
   base::ManualClock clock;
   KeyedTokenBuckets buckets(config(10, 2, 64), clock.monotonicNow());
