@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "base/hash.h"
+#include "base/json_writer.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "http/http1/buffer_serializer.h"
@@ -145,7 +146,7 @@ void ConnectionManager::processInput() {
   if (in_process_input_ || closed_) return;
   in_process_input_ = true;
   base::Buffer& in = conn_.input();
-  while (!closed_ && !body_paused_) {
+  while (!closed_ && !body_paused_ && !filter_paused_reading_) {
     if (stage_ == Stage::Idle) {
       if (in.empty() || closing_) break;
       if (!refreshListener()) {
@@ -286,7 +287,37 @@ void ConnectionManager::onRequestHeaders() {
   } else {
     normalized_path_.assign(path);
   }
+  prepareRequest();
   routeRequest();
+}
+
+void ConnectionManager::prepareRequest() {
+  http::RequestHead& head = parser_.head();
+  http::HeaderMap& h = head.headers();
+  http1::removeHopByHopHeaders(h);
+  h.remove(http::HeaderId::Expect);  // meshgate answers 100-continue itself
+  // X-Forwarded-For / -Proto and the request id (Envoy's use_remote_address).
+  const config::XffSettings& xff = listener_->settings.xff;
+  if (xff.use_remote_address && !xff.skip_append)
+    h.append("x-forwarded-for", conn_.peer().ip(), ",");
+  if (auto v = h.get(http::HeaderId::XForwardedFor)) xff_.assign(*v);
+  if (xff.use_remote_address) h.set(http::HeaderId::XForwardedProto, "http");
+  if (auto id = h.get(http::HeaderId::XRequestId); id && !id->empty()) {
+    request_id_.assign(*id);
+  } else {
+    char buf[36];
+    worker_.newRequestId(buf);
+    request_id_.assign(buf, sizeof buf);
+    h.set(http::HeaderId::XRequestId, request_id_);
+  }
+  stream_info_ = filter_api::StreamInfo{};
+  stream_info_.downstream_remote = &conn_.peer();
+  stream_info_.downstream_local = &conn_.local();
+  stream_info_.client = &conn_.peer();
+  stream_info_.listener = listener_->name;
+  stream_info_.request_id = request_id_;
+  stream_info_.workload_namespace = listener_->settings.effectiveWorkloadNamespace();
+  stream_info_.normalized_path = normalized_path_;
 }
 
 void ConnectionManager::routeRequest() {
@@ -304,6 +335,45 @@ void ConnectionManager::routeRequest() {
     sendLocalReply(404, "", static_cast<uint32_t>(ResponseFlag::NoRoute), "route_not_found");
     return;
   }
+  stream_info_.route = route_->name;
+  filters_.clear();
+  for (const auto& factory : route_->filters)
+    filters_.push_back(factory->create());
+  decodeHeadersFrom(0);
+}
+
+void ConnectionManager::decodeHeadersFrom(size_t index) {
+  const bool end_stream = parser_.framing().body == http1::BodyFraming::None;
+  for (size_t i = index; i < filters_.size(); ++i) {
+    in_filter_call_ = true;
+    filter_api::FilterStatus st = filters_[i]->onRequestHeaders(*this, end_stream);
+    in_filter_call_ = false;
+    if (closed_ || response_started_) return;
+    if (st == filter_api::FilterStatus::Respond) {
+      replyFromFilter(i);
+      return;
+    }
+    if (st == filter_api::FilterStatus::Wait && !resume_requested_) {
+      filter_waiting_ = true;
+      decode_index_ = i;
+      if (!buffer_body_requested_) {
+        filter_paused_reading_ = true;
+        conn_.readDisable(true);
+      }
+      return;
+    }
+    resume_requested_ = false;
+    if (pending_reply_) {
+      replyFromFilter(i);
+      return;
+    }
+  }
+  decode_index_ = filters_.size();
+  chain_passed_ = true;
+  routeAction();
+}
+
+void ConnectionManager::routeAction() {
   const config::HttpRoute& r = *route_->route;
   if (r.redirect) {
     sendRedirect(*route_);
@@ -355,23 +425,6 @@ void ConnectionManager::forwardRequest(const RouteEntry& route) {
     return;
   }
   const http1::Framing& framing = parser_.framing();
-  http1::removeHopByHopHeaders(h);
-  h.remove(http::HeaderId::Expect);  // meshgate answers 100-continue itself
-
-  // X-Forwarded-For / -Proto and the request id (Envoy's use_remote_address).
-  const config::XffSettings& xff = listener_->settings.xff;
-  if (xff.use_remote_address && !xff.skip_append)
-    h.append("x-forwarded-for", conn_.peer().ip(), ",");
-  if (auto v = h.get(http::HeaderId::XForwardedFor)) xff_.assign(*v);
-  if (xff.use_remote_address) h.set(http::HeaderId::XForwardedProto, "http");
-  if (auto id = h.get(http::HeaderId::XRequestId); id && !id->empty()) {
-    request_id_.assign(*id);
-  } else {
-    char buf[36];
-    worker_.newRequestId(buf);
-    request_id_.assign(buf, sizeof buf);
-    h.set(http::HeaderId::XRequestId, request_id_);
-  }
 
   // Rewrites.
   if (r.rewrite) {
@@ -440,25 +493,163 @@ void ConnectionManager::forwardRequest(const RouteEntry& route) {
       }
     }
   }
-  if (expect_continue_ && !request_complete_) {
+  if (expect_continue_ && !request_complete_ && buffered_body_.empty()) {
     conn_.write("HTTP/1.1 100 Continue\r\n\r\n");
   }
   router_.start(req);
+  if (!router_.active()) return;
+  // Body a filter held back while it decided (policy on the request body).
+  if (!buffered_body_.empty()) {
+    router_.sendBody(buffered_body_.view());
+    buffered_body_.clear();
+  }
+  if (request_complete_) router_.endRequest();
 }
 
 void ConnectionManager::onRequestBody(std::string_view data) {
   touchStream();
-  if (local_reply_ || response_complete_ || !router_.active()) return;  // answered already: discard
+  if (local_reply_ || response_complete_) return;  // answered already: discard
+  if (filter_waiting_) {
+    // Only a filter that asked for the body gets here (reading pauses otherwise).
+    const size_t room =
+        buffer_body_limit_ > buffered_body_.size() ? buffer_body_limit_ - buffered_body_.size() : 0;
+    buffered_body_.append(data.substr(0, room));
+    if (data.size() > room) {
+      // Over the limit: stop reading; the filter decides with what it has.
+      filter_paused_reading_ = true;
+      conn_.readDisable(true);
+      overflow_body_.append(data.substr(room));
+    }
+    runBodyFilter(data.substr(0, room), false);
+    return;
+  }
+  if (!chain_passed_) return;
+  for (auto& f : filters_) {
+    if (f->onRequestBody(*this, data, false) == filter_api::FilterStatus::Respond) {
+      replyFromFilter(filters_.size());
+      return;
+    }
+  }
+  if (!router_.active()) return;
   if (!router_.sendBody(data)) {
     body_paused_ = true;
     conn_.readDisable(true);
   }
 }
 
+void ConnectionManager::runBodyFilter(std::string_view data, bool end_stream) {
+  in_filter_call_ = true;
+  filter_api::FilterStatus st = filters_[decode_index_]->onRequestBody(*this, data, end_stream);
+  in_filter_call_ = false;
+  if (closed_ || !filter_waiting_) return;
+  if (st == filter_api::FilterStatus::Respond || pending_reply_) {
+    filter_waiting_ = false;
+    replyFromFilter(decode_index_);
+  } else if (st == filter_api::FilterStatus::Continue || resume_requested_) {
+    resume_requested_ = false;
+    resume();
+  }
+}
+
 void ConnectionManager::onRequestComplete() {
   request_complete_ = true;
-  if (!local_reply_ && !response_complete_ && router_.active()) router_.endRequest();
+  if (filter_waiting_) {
+    if (buffer_body_requested_) runBodyFilter({}, true);
+  } else if (chain_passed_ && !local_reply_ && !response_complete_) {
+    for (auto& f : filters_) {
+      if (f->onRequestBody(*this, {}, true) == filter_api::FilterStatus::Respond) {
+        replyFromFilter(filters_.size());
+        return;
+      }
+    }
+    if (router_.active()) router_.endRequest();
+  }
   maybeFinish();
+}
+
+// ---------------------------------------------------------------- filters
+
+void ConnectionManager::resume() {
+  if (in_filter_call_) {
+    resume_requested_ = true;  // handled when the phase returns
+    return;
+  }
+  if (!filter_waiting_ || closed_) return;
+  filter_waiting_ = false;
+  const size_t from = decode_index_;
+  if (pending_reply_) {
+    replyFromFilter(from);
+  } else {
+    decodeHeadersFrom(from + 1);
+  }
+  if (filter_paused_reading_ && !closed_) {
+    filter_paused_reading_ = false;
+    if (!overflow_body_.empty() && chain_passed_ && router_.active()) {
+      router_.sendBody(overflow_body_.view());
+    }
+    overflow_body_.clear();
+    conn_.readDisable(false);
+  }
+}
+
+void ConnectionManager::respond(filter_api::LocalReply reply) {
+  pending_reply_ = std::move(reply);
+}
+
+void ConnectionManager::replyFromFilter(size_t index) {
+  filter_api::LocalReply reply =
+      pending_reply_ ? std::move(*pending_reply_) : filter_api::LocalReply{};
+  pending_reply_.reset();
+  encode_limit_ = index;  // only the filters before it see the reply
+  local_head_.clear();
+  for (auto& [k, v] : reply.headers)
+    local_head_.headers().add(k, v);
+  sendLocalReply(reply.status, reply.body, reply.response_flags, reply.details);
+}
+
+void ConnectionManager::bufferRequestBody(size_t max_bytes) {
+  buffer_body_requested_ = true;
+  buffer_body_limit_ = max_bytes;
+}
+
+void ConnectionManager::addResponseHeader(std::string_view name, std::string_view value) {
+  extra_response_headers_.emplace_back(name, value);
+}
+
+void ConnectionManager::addAccessLogField(std::string_view key, std::string_view json_value) {
+  if (!extra_log_fields_.empty()) extra_log_fields_ += ',';
+  extra_log_fields_ += '"';
+  base::appendJsonEscaped(extra_log_fields_, key);
+  extra_log_fields_ += "\":";
+  extra_log_fields_ += json_value;
+}
+
+uint64_t ConnectionManager::random() {
+  return worker_.rng()();
+}
+event::EventLoop& ConnectionManager::loop() {
+  return worker_.loop();
+}
+metrics::Shard& ConnectionManager::metrics() {
+  return worker_.metrics();
+}
+const base::Clock& ConnectionManager::clock() const {
+  return worker_.loop().clock();
+}
+
+void ConnectionManager::runResponseFilters(http::ResponseHead& head, bool end_stream) {
+  response_head_ = &head;
+  for (size_t i = std::min(encode_limit_, filters_.size()); i-- > 0;) {
+    filters_[i]->onResponseHeaders(*this, end_stream);
+  }
+  for (const auto& [k, v] : extra_response_headers_)
+    head.headers().add(k, v);
+}
+
+void ConnectionManager::completeFilters() {
+  for (auto& f : filters_)
+    f->onComplete(*this);
+  filters_.clear();
 }
 
 void ConnectionManager::onRouterWantsBody() {
@@ -472,6 +663,7 @@ void ConnectionManager::onRouterWantsBody() {
 
 void ConnectionManager::encodeHeaders(http::ResponseHead& head, bool body_expected,
                                       const http1::Framing* upstream_framing) {
+  runResponseFilters(head, !body_expected);
   http::HeaderMap& h = head.headers();
   if (upstream_framing) {
     http1::removeHopByHopHeaders(h);
@@ -655,11 +847,27 @@ void ConnectionManager::resetRequestState() {
   xff_.clear();
   user_agent_.clear();
   local_head_.clear();
+  filters_.clear();
+  decode_index_ = 0;
+  encode_limit_ = SIZE_MAX;
+  filter_waiting_ = false;
+  chain_passed_ = false;
+  resume_requested_ = false;
+  buffer_body_requested_ = false;
+  buffer_body_limit_ = 0;
+  buffered_body_.clear();
+  overflow_body_.clear();
+  pending_reply_.reset();
+  identity_.reset();
+  extra_response_headers_.clear();
+  extra_log_fields_.clear();
+  response_head_ = nullptr;
 }
 
 void ConnectionManager::logAndCount() {
   if (stage_ != Stage::Active || !listener_) return;
   stage_ = Stage::Idle;  // log each request once
+  completeFilters();
   const auto now = worker_.loop().updateTime();
   const auto duration = now - start_mono_;
   const int cls = statusClass(status_ ? status_ : 500);
@@ -698,6 +906,7 @@ void ConnectionManager::logAndCount() {
   e.downstream_local_address = local_text_;
   e.downstream_remote_address = peer_text_;
   if (route_) e.route_name = route_->name;
+  e.extra_fields = extra_log_fields_;
   worker_.accessLog().append(listener_->access_log, e);
   worker_.scheduleFlush();
 }

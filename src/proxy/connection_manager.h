@@ -8,9 +8,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "event/event_loop.h"
+#include "filter_api/filter.h"
 #include "http/http1/parser.h"
 #include "net/connection.h"
 #include "proxy/response_flags.h"
@@ -24,7 +29,8 @@ struct Generation;
 
 class ConnectionManager final : public net::ConnectionCallbacks,
                                 public event::DeferredDeletable,
-                                public RouterCallbacks {
+                                public RouterCallbacks,
+                                public filter_api::FilterContext {
  public:
   /// Takes ownership of the accepted `fd`, which arrived on `listener` of the
   /// worker's current generation. The parser limits are the listener's at accept
@@ -53,6 +59,27 @@ class ConnectionManager final : public net::ConnectionCallbacks,
   void onRouterWantsBody() override;
   bool downstreamBackedUp() override;
 
+  // filter_api::FilterContext
+  http::RequestHead& requestHead() override { return parser_.head(); }
+  http::ResponseHead* responseHead() override { return response_head_; }
+  const filter_api::StreamInfo& stream() const override { return stream_info_; }
+  const filter_api::RequestIdentity* identity() const override {
+    return identity_ ? &*identity_ : nullptr;
+  }
+  void setIdentity(filter_api::RequestIdentity identity) override {
+    identity_ = std::move(identity);
+  }
+  void respond(filter_api::LocalReply reply) override;
+  void resume() override;
+  void bufferRequestBody(size_t max_bytes) override;
+  const base::Buffer& bufferedRequestBody() const override { return buffered_body_; }
+  void addResponseHeader(std::string_view name, std::string_view value) override;
+  void addAccessLogField(std::string_view key, std::string_view json_value) override;
+  event::EventLoop& loop() override;
+  metrics::Shard& metrics() override;
+  const base::Clock& clock() const override;
+  uint64_t random() override;
+
  private:
   /// Where the current request is.
   enum class Stage {
@@ -66,7 +93,14 @@ class ConnectionManager final : public net::ConnectionCallbacks,
   void onRequestHeaders();
   void onRequestBody(std::string_view data);
   void onRequestComplete();
+  void prepareRequest();
   void routeRequest();
+  void decodeHeadersFrom(size_t index);
+  void routeAction();
+  void runBodyFilter(std::string_view data, bool end_stream);
+  void replyFromFilter(size_t index);
+  void runResponseFilters(http::ResponseHead& head, bool end_stream);
+  void completeFilters();
   void forwardRequest(const RouteEntry& route);
   void sendLocalReply(uint16_t status, std::string_view body, ResponseFlags flags,
                       std::string_view details, bool close_connection = false);
@@ -129,6 +163,26 @@ class ConnectionManager final : public net::ConnectionCallbacks,
   std::string xff_;
   std::string user_agent_;
   http::ResponseHead local_head_;
+
+  // Filter chain state of the current request.
+  std::vector<std::unique_ptr<filter_api::Filter>> filters_;
+  filter_api::StreamInfo stream_info_;
+  std::optional<filter_api::RequestIdentity> identity_;
+  std::optional<filter_api::LocalReply> pending_reply_;
+  std::vector<std::pair<std::string, std::string>> extra_response_headers_;
+  std::string extra_log_fields_;
+  http::ResponseHead* response_head_ = nullptr;
+  base::Buffer buffered_body_;      // held for a filter that decides on the body
+  base::Buffer overflow_body_;      // read past the filter's limit, forwarded after it continues
+  size_t decode_index_ = 0;         // the filter the request phase stopped at
+  size_t encode_limit_ = SIZE_MAX;  // response phases run on filters [0, limit)
+  size_t buffer_body_limit_ = 0;
+  bool filter_waiting_ = false;
+  bool filter_paused_reading_ = false;
+  bool chain_passed_ = false;
+  bool resume_requested_ = false;
+  bool in_filter_call_ = false;
+  bool buffer_body_requested_ = false;
 
   std::string peer_text_;
   std::string local_text_;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/networking.h"
+#include "filter_api/filter.h"
 #include "http/header_map.h"
 #include "metrics/metrics.h"
 #include "upstream/cluster.h"
@@ -61,6 +62,8 @@ struct RouteEntry {
   uint32_t total_weight = 0;
   std::vector<const config::HttpMirrorPolicy*> mirrors;
   std::vector<const upstream::Cluster*> mirror_clusters;
+  /// The route's filter chain in order (authn, authz, rate limit, fault, ...).
+  std::vector<std::shared_ptr<const filter_api::FilterFactory>> filters;
   RouteMetrics metrics;
 
   /// True when any match block (OR) matches; no blocks match everything.

@@ -69,7 +69,8 @@ class Builder {
 
   base::Status build() {
     all_clusters_ = config::buildClusters(cfg_);
-    for (const config::Cluster& c : all_clusters_) config_clusters_[c.name] = &c;
+    for (const config::Cluster& c : all_clusters_)
+      config_clusters_[c.name] = &c;
     for (const config::Listener& l : cfg_.listeners) {
       MG_RETURN_IF_ERROR(addListener(l));
     }
@@ -210,10 +211,38 @@ class Builder {
         entry.mirrors.push_back(&m);
         entry.mirror_clusters.push_back(*cluster);
       }
+      MG_RETURN_IF_ERROR(buildFilterChain(spec, vs, hr, entry));
       registerRouteMetrics(spec, entry);
       vh->routes.push_back(std::move(entry));
     }
     spec.routes->addVirtualHost(std::move(vh));
+    return base::okStatus();
+  }
+
+  base::Status buildFilterChain(const ListenerSpec& spec, const config::VirtualService& vs,
+                                const config::HttpRoute& route, RouteEntry& entry) {
+    if (!ctx_.filter_services) return base::okStatus();
+    filter_api::ChainSite site;
+    site.config = &cfg_;
+    site.listener = &spec.settings;
+    site.listener_name = spec.name;
+    site.gateway = spec.gateway;
+    site.virtual_service = &vs;
+    site.route = &route;
+    site.route_name = entry.name;
+    std::vector<std::pair<int, std::shared_ptr<const filter_api::FilterFactory>>> chain;
+    for (const auto& type : filter_api::registeredFilters()) {
+      auto factory = type->build(site, *ctx_.filter_services);
+      if (!factory.ok()) {
+        return base::Error{"route " + entry.name + ": " + std::string(type->name()) + ": " +
+                           factory.error().message};
+      }
+      if (*factory) chain.emplace_back(type->order(), std::move(*factory));
+    }
+    std::stable_sort(chain.begin(), chain.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [order, f] : chain)
+      entry.filters.push_back(std::move(f));
     return base::okStatus();
   }
 
@@ -240,7 +269,8 @@ class Builder {
         {{"listener", spec.name}, {"route", entry.name}}, metrics::Registry::latencyBuckets());
   }
 
-  base::Result<const upstream::Cluster*> ensureCluster(const config::Destination& d, const std::string& ns) {
+  base::Result<const upstream::Cluster*> ensureCluster(const config::Destination& d,
+                                                       const std::string& ns) {
     auto name = config::clusterNameFor(cfg_, d, ns);
     if (!name) return base::Error{"destination host '" + d.host + "' resolves to no cluster"};
     if (const upstream::Cluster* existing = snap_.findCluster(*name)) return existing;
@@ -251,7 +281,8 @@ class Builder {
     upstream::ClusterSettings settings;
     settings.lb = upstream::LbPolicy::LeastRequest;  // Istio's default
     applyTrafficPolicy(cc.policy, settings);
-    if (cc.resolution == config::ServiceEntry::Resolution::None) settings.lb = upstream::LbPolicy::Passthrough;
+    if (cc.resolution == config::ServiceEntry::Resolution::None)
+      settings.lb = upstream::LbPolicy::Passthrough;
 
     std::vector<upstream::Endpoint> endpoints;
     for (const config::ClusterEndpoint& ep : cc.endpoints) {
@@ -260,11 +291,13 @@ class Builder {
         ips.push_back(ep.ip->toString());
       } else {
         auto resolved = ctx_.resolver(ep.address);
-        if (!resolved.ok()) return base::Error{"resolve " + ep.address + ": " + resolved.error().message};
+        if (!resolved.ok())
+          return base::Error{"resolve " + ep.address + ": " + resolved.error().message};
         ips = *resolved;
       }
       // Workload endpoints share one health record with the supervisor's readiness.
-      const std::string health_key = ep.workload ? "workload:" + ep.workload->meta.qualifiedName() : cc.name;
+      const std::string health_key =
+          ep.workload ? "workload:" + ep.workload->meta.qualifiedName() : cc.name;
       for (const std::string& ip : ips) {
         auto a = net::Address::fromIp(ip, ep.port);
         if (!a.ok()) return std::move(a).error();
@@ -272,12 +305,13 @@ class Builder {
       }
     }
     snap_.clusters.push_back(std::make_unique<upstream::Cluster>(
-        cc.name, std::move(endpoints), settings, ctx_.shared->counters(cc.name), clusterMetrics(cc.name)));
+        cc.name, std::move(endpoints), settings, ctx_.shared->counters(cc.name),
+        clusterMetrics(cc.name)));
     return snap_.clusters.back().get();
   }
 
-  upstream::Endpoint makeEndpoint(const std::string& health_key, const net::Address& a, uint32_t weight,
-                                  const config::Labels& labels) {
+  upstream::Endpoint makeEndpoint(const std::string& health_key, const net::Address& a,
+                                  uint32_t weight, const config::Labels& labels) {
     upstream::Endpoint e;
     e.address = a;
     e.address_text = a.toString();

@@ -13,6 +13,7 @@
 
 #include "base/result.h"
 #include "config/config_set.h"
+#include "filter_api/registry.h"
 #include "http/path.h"
 #include "metrics/metrics.h"
 #include "net/address.h"
@@ -78,6 +79,8 @@ struct BuildContext {
   Resolver resolver = systemResolve;
   /// Access log sinks are shared by path across generations.
   std::function<std::shared_ptr<AccessLogSink>(const config::AccessLog&)> access_log_for;
+  /// Services for building each route's filter chain (null: no filters).
+  filter_api::BuildServices* filter_services = nullptr;
   uint64_t generation = 0;
 };
 

@@ -18,6 +18,7 @@
 #include "config/dump.h"
 #include "config/watcher.h"
 #include "event/signal_watcher.h"
+#include "filters/builtin.h"
 #include "net/socket.h"
 #include "proxy/access_log.h"
 
@@ -53,6 +54,11 @@ base::Result<net::Address> addressOf(const config::IpAddress& ip, uint16_t port)
 }  // namespace
 
 Server::Server(ServerOptions options) : options_(std::move(options)) {
+  filters::registerBuiltinFilters();
+  filter_services_.metrics = &registry_;
+  filter_services_.shared = &filter_state_;
+  filter_services_.main_loop = &loop_;
+  filter_services_.clock = &loop_.clock();
   if (options_.concurrency == 0) {
     options_.concurrency = std::max(1u, std::thread::hardware_concurrency());
   }
@@ -127,8 +133,10 @@ base::Result<std::shared_ptr<const proxy::Snapshot>> Server::compile(
   ctx.shared = &shared_state_;
   ctx.generation = generation_ + 1;
   ctx.access_log_for = [this](const config::AccessLog& l) { return accessLogFor(l); };
+  ctx.filter_services = &filter_services_;
   auto snap = proxy::buildSnapshot(std::move(cfg), ctx);
   shared_state_.prune();
+  filter_state_.prune();
   return snap;
 }
 

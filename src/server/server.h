@@ -84,6 +84,8 @@ class Server {
   event::EventLoop loop_;
   metrics::Registry registry_;
   proxy::SharedUpstreamState shared_state_;
+  filter_api::SharedState filter_state_;
+  filter_api::BuildServices filter_services_;
   std::shared_ptr<const proxy::Snapshot> current_;
   uint64_t generation_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;
