@@ -12,6 +12,7 @@
 #include "base/strings.h"
 #include "http/http1/buffer_serializer.h"
 #include "http/http1/hop_by_hop.h"
+#include "proxy/shadow_request.h"
 #include "proxy/worker_context.h"
 
 namespace meshgate::proxy {
@@ -452,6 +453,7 @@ void ConnectionManager::forwardRequest(const RouteEntry& route) {
   Router::Request req;
   req.cluster = destination_->cluster;
   req.head = &head;
+  req.retry = &route.retry;
   switch (framing.body) {
     case http1::BodyFraming::ContentLength:
       req.body_mode = upstream::UpstreamConnection::BodyMode::ContentLength;
@@ -496,6 +498,8 @@ void ConnectionManager::forwardRequest(const RouteEntry& route) {
   if (expect_continue_ && !request_complete_ && buffered_body_.empty()) {
     conn_.write("HTTP/1.1 100 Continue\r\n\r\n");
   }
+  startMirrors(route);
+  router_started_ = true;
   router_.start(req);
   if (!router_.active()) return;
   // Body a filter held back while it decided (policy on the request body).
@@ -504,6 +508,36 @@ void ConnectionManager::forwardRequest(const RouteEntry& route) {
     buffered_body_.clear();
   }
   if (request_complete_) router_.endRequest();
+}
+
+void ConnectionManager::startMirrors(const RouteEntry& route) {
+  const bool has_body = parser_.framing().body != http1::BodyFraming::None;
+  for (size_t i = 0; i < route.mirrors.size(); ++i) {
+    // percentage.value is 0..100 with up to 4 decimals (Istio's Percent).
+    const double pct = route.mirrors[i]->percentage.value;
+    if (pct < 100.0 && static_cast<double>(worker_.rng()() % 1000000) >= pct * 10000.0) continue;
+    ShadowRequest* shadow =
+        ShadowRequest::create(worker_, listener_generation_, *route.mirror_clusters[i], parser_.head(), has_body);
+    worker_.metrics().inc(shadow ? route.metrics.mirrors_sent : route.metrics.mirrors_dropped);
+    if (!shadow) continue;
+    if (has_body && !request_complete_) {
+      shadows_.push_back(shadow);
+    } else {
+      if (!buffered_body_.empty()) shadow->addBody(buffered_body_.view());
+      shadow->send();
+    }
+  }
+}
+
+void ConnectionManager::finishMirrors(bool send) {
+  for (ShadowRequest* s : shadows_) {
+    if (send) {
+      s->send();
+    } else {
+      s->abandon();
+    }
+  }
+  shadows_.clear();
 }
 
 void ConnectionManager::onRequestBody(std::string_view data) {
@@ -530,6 +564,7 @@ void ConnectionManager::onRequestBody(std::string_view data) {
       return;
     }
   }
+  for (ShadowRequest* shadow : shadows_) shadow->addBody(data);
   if (!router_.active()) return;
   if (!router_.sendBody(data)) {
     body_paused_ = true;
@@ -562,6 +597,7 @@ void ConnectionManager::onRequestComplete() {
         return;
       }
     }
+    finishMirrors(/*send=*/true);
     if (router_.active()) router_.endRequest();
   }
   maybeFinish();
@@ -741,10 +777,10 @@ void ConnectionManager::onWriteDrained(net::Connection&) {
   router_.resumeResponse();
 }
 
-void ConnectionManager::onRouterLocalReply(uint16_t status, std::string_view body,
-                                           ResponseFlag flag, std::string_view details) {
+void ConnectionManager::onRouterLocalReply(uint16_t status, std::string_view body, ResponseFlags flags,
+                                           std::string_view details) {
   local_head_.clear();
-  sendLocalReply(status, body, static_cast<uint32_t>(flag), details);
+  sendLocalReply(status, body, flags, details);
 }
 
 void ConnectionManager::onRouterAbort(ResponseFlag flag, std::string_view details) {
@@ -836,6 +872,7 @@ void ConnectionManager::resetRequestState() {
   close_delimited_ = false;
   expect_continue_ = false;
   client_keep_alive_ = true;
+  router_started_ = false;
   status_ = 0;
   flags_ = 0;
   details_.clear();
@@ -847,6 +884,7 @@ void ConnectionManager::resetRequestState() {
   xff_.clear();
   user_agent_.clear();
   local_head_.clear();
+  finishMirrors(/*send=*/false);
   filters_.clear();
   decode_index_ = 0;
   encode_limit_ = SIZE_MAX;
@@ -901,7 +939,7 @@ void ConnectionManager::logAndCount() {
   e.user_agent = user_agent_;
   e.request_id = request_id_;
   e.authority = authority_;
-  if (!local_reply_ && router_.endpoint()) e.upstream_host = router_.endpoint()->address_text;
+  if (router_started_ && router_.endpoint()) e.upstream_host = router_.endpoint()->address_text;
   if (destination_) e.upstream_cluster = destination_->cluster->name();
   e.downstream_local_address = local_text_;
   e.downstream_remote_address = peer_text_;

@@ -25,6 +25,7 @@
 namespace meshgate::proxy {
 
 class WorkerContext;
+class ShadowRequest;
 struct Generation;
 
 class ConnectionManager final : public net::ConnectionCallbacks,
@@ -53,7 +54,7 @@ class ConnectionManager final : public net::ConnectionCallbacks,
   void onUpstreamHeaders(http::ResponseHead& head, const http1::Framing& framing) override;
   void onUpstreamData(std::string_view data) override;
   void onUpstreamComplete() override;
-  void onRouterLocalReply(uint16_t status, std::string_view body, ResponseFlag flag,
+  void onRouterLocalReply(uint16_t status, std::string_view body, ResponseFlags flags,
                           std::string_view details) override;
   void onRouterAbort(ResponseFlag flag, std::string_view details) override;
   void onRouterWantsBody() override;
@@ -102,6 +103,8 @@ class ConnectionManager final : public net::ConnectionCallbacks,
   void runResponseFilters(http::ResponseHead& head, bool end_stream);
   void completeFilters();
   void forwardRequest(const RouteEntry& route);
+  void startMirrors(const RouteEntry& route);
+  void finishMirrors(bool send);
   void sendLocalReply(uint16_t status, std::string_view body, ResponseFlags flags,
                       std::string_view details, bool close_connection = false);
   void sendRedirect(const RouteEntry& route);
@@ -148,6 +151,7 @@ class ConnectionManager final : public net::ConnectionCallbacks,
   bool close_delimited_ = false;     // response body ends with the connection
   bool expect_continue_ = false;
   bool client_keep_alive_ = true;
+  bool router_started_ = false;
   http::Version request_version_ = http::Version::Http11;
   uint16_t status_ = 0;
   ResponseFlags flags_ = 0;
@@ -183,6 +187,7 @@ class ConnectionManager final : public net::ConnectionCallbacks,
   bool resume_requested_ = false;
   bool in_filter_call_ = false;
   bool buffer_body_requested_ = false;
+  std::vector<ShadowRequest*> shadows_;  // mirrors waiting for the body
 
   std::string peer_text_;
   std::string local_text_;

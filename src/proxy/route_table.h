@@ -7,7 +7,9 @@
 
 #include <array>
 #include <cstdint>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -45,12 +47,37 @@ struct WeightedDestination {
   const config::Headers* headers = nullptr;  // per-destination header operations
 };
 
+/// A route's retry policy, compiled from VirtualService `retries` (or Istio's
+/// default when the route has none).
+struct RetryPolicy {
+  enum On : uint32_t {
+    k5xx = 1u << 0,               // any 5xx, resets, connect failures, per-try timeouts
+    kGatewayError = 1u << 1,      // 502, 503, 504
+    kReset = 1u << 2,             // disconnect/reset/read timeout before the response
+    kConnectFailure = 1u << 3,
+    kRefusedStream = 1u << 4,     // HTTP/2 only: never happens on HTTP/1.1 upstreams
+    kRetriable4xx = 1u << 5,      // 409
+    kRetriableStatusCodes = 1u << 6,
+    kRetriableHeaders = 1u << 7,  // response headers named by x-envoy-retriable-header-names
+  };
+  uint32_t num_retries = 0;
+  uint32_t on = 0;
+  std::vector<uint16_t> retriable_status_codes;
+  std::optional<std::chrono::nanoseconds> per_try_timeout;
+  /// POST/PATCH/... are retried only when the VirtualService opts in
+  /// (annotation meshgate.io/retry-non-idempotent: "true").
+  bool retry_non_idempotent = false;
+  std::chrono::nanoseconds backoff_base = std::chrono::milliseconds(25);
+};
+
 /// Per-route metric series: requests by (destination index or local reply) and
 /// status class, and a latency histogram.
 struct RouteMetrics {
   /// [destination][class]; the extra last row is for local replies (no cluster).
   std::vector<std::array<metrics::SeriesId, 5>> requests;
   metrics::HistogramId latency;
+  metrics::SeriesId mirrors_sent;
+  metrics::SeriesId mirrors_dropped;
 };
 
 struct RouteEntry {
@@ -64,6 +91,7 @@ struct RouteEntry {
   std::vector<const upstream::Cluster*> mirror_clusters;
   /// The route's filter chain in order (authn, authz, rate limit, fault, ...).
   std::vector<std::shared_ptr<const filter_api::FilterFactory>> filters;
+  RetryPolicy retry;
   RouteMetrics metrics;
 
   /// True when any match block (OR) matches; no blocks match everything.

@@ -211,12 +211,49 @@ class Builder {
         entry.mirrors.push_back(&m);
         entry.mirror_clusters.push_back(*cluster);
       }
+      entry.retry = compileRetry(vs, hr);
       MG_RETURN_IF_ERROR(buildFilterChain(spec, vs, hr, entry));
       registerRouteMetrics(spec, entry);
       vh->routes.push_back(std::move(entry));
     }
     spec.routes->addVirtualHost(std::move(vh));
     return base::okStatus();
+  }
+
+  static RetryPolicy compileRetry(const config::VirtualService& vs, const config::HttpRoute& route) {
+    RetryPolicy p;
+    auto it = vs.meta.annotations.find("meshgate.io/retry-non-idempotent");
+    p.retry_non_idempotent = it != vs.meta.annotations.end() && it->second == "true";
+    std::vector<std::string> on;
+    if (!route.retries) {
+      // Istio's default policy for every HTTP route.
+      p.num_retries = 2;
+      on = {"connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes"};
+      p.retriable_status_codes = {503};
+    } else {
+      p.num_retries = route.retries->attempts;
+      p.per_try_timeout = route.retries->per_try_timeout;
+      on = route.retries->retry_on;
+      for (uint32_t code : route.retries->retriable_status_codes) p.retriable_status_codes.push_back(static_cast<uint16_t>(code));
+      if (on.empty()) {
+        on = {"connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes"};
+        if (p.retriable_status_codes.empty()) p.retriable_status_codes = {503};
+      }
+      if (!p.retriable_status_codes.empty()) on.push_back("retriable-status-codes");
+    }
+    for (const std::string& o : on) {
+      if (o == "5xx") p.on |= RetryPolicy::k5xx;
+      else if (o == "gateway-error") p.on |= RetryPolicy::kGatewayError;
+      else if (o == "reset") p.on |= RetryPolicy::kReset;
+      else if (o == "connect-failure") p.on |= RetryPolicy::kConnectFailure;
+      else if (o == "refused-stream") p.on |= RetryPolicy::kRefusedStream;
+      else if (o == "retriable-4xx") p.on |= RetryPolicy::kRetriable4xx;
+      else if (o == "retriable-status-codes") p.on |= RetryPolicy::kRetriableStatusCodes;
+      else if (o == "retriable-headers") p.on |= RetryPolicy::kRetriableHeaders;
+      // gRPC conditions (cancelled, unavailable, deadline-exceeded, ...) never occur
+      // on HTTP/1.1 upstreams and are accepted without effect.
+    }
+    return p;
   }
 
   base::Status buildFilterChain(const ListenerSpec& spec, const config::VirtualService& vs,
@@ -263,6 +300,10 @@ class Builder {
     for (const auto& d : entry.destinations)
       entry.metrics.requests.push_back(row(d.cluster->name()));
     entry.metrics.requests.push_back(row(""));
+    entry.metrics.mirrors_sent = r.counter("meshgate_http_mirror_requests_total", "Mirrored (shadow) requests by result.",
+                                           {{"listener", spec.name}, {"route", entry.name}, {"result", "sent"}});
+    entry.metrics.mirrors_dropped = r.counter("meshgate_http_mirror_requests_total", "Mirrored (shadow) requests by result.",
+                                              {{"listener", spec.name}, {"route", entry.name}, {"result", "dropped"}});
     entry.metrics.latency = r.histogram(
         "meshgate_http_request_duration_seconds",
         "Time from the first request byte to the last response byte.",
@@ -281,6 +322,11 @@ class Builder {
     upstream::ClusterSettings settings;
     settings.lb = upstream::LbPolicy::LeastRequest;  // Istio's default
     applyTrafficPolicy(cc.policy, settings);
+    // Retries are capped by a budget (20% of requests in flight, at least 3), so
+    // they cannot amplify an outage; an explicit maxRetries replaces the budget.
+    if (settings.breaker.max_retries == limits::CircuitBreakerConfig::kUnlimited) {
+      settings.breaker.retry_budget = limits::RetryBudgetConfig{};
+    }
     if (cc.resolution == config::ServiceEntry::Resolution::None)
       settings.lb = upstream::LbPolicy::Passthrough;
 
@@ -305,7 +351,7 @@ class Builder {
       }
     }
     snap_.clusters.push_back(std::make_unique<upstream::Cluster>(
-        cc.name, std::move(endpoints), settings, ctx_.shared->counters(cc.name),
+        cc.name, std::move(endpoints), settings, ctx_.shared->breaker(cc.name, settings.breaker),
         clusterMetrics(cc.name)));
     return snap_.clusters.back().get();
   }
@@ -374,14 +420,14 @@ class Builder {
     if (p.connection_pool) {
       const auto& cp = *p.connection_pool;
       if (cp.tcp) {
-        s.limits.max_connections = cp.tcp->max_connections;
+        s.breaker.max_connections = cp.tcp->max_connections;
         s.connect_timeout = cp.tcp->connect_timeout;
         s.max_connection_duration = cp.tcp->max_connection_duration;
       }
       if (cp.http) {
-        s.limits.max_pending_requests = cp.http->http1_max_pending_requests;
-        s.limits.max_requests = cp.http->http2_max_requests;
-        s.limits.max_retries = cp.http->max_retries;
+        s.breaker.max_pending_requests = cp.http->http1_max_pending_requests;
+        s.breaker.max_requests = cp.http->http2_max_requests;
+        s.breaker.max_retries = cp.http->max_retries;
         s.max_requests_per_connection = cp.http->max_requests_per_connection;
         if (cp.http->idle_timeout) s.idle_timeout = *cp.http->idle_timeout;
       }
@@ -446,6 +492,15 @@ const upstream::Cluster* Snapshot::findCluster(std::string_view name) const {
   return nullptr;
 }
 
+bool sameBreakerConfig(const limits::CircuitBreakerConfig& a, const limits::CircuitBreakerConfig& b) {
+  const bool budgets_equal =
+      a.retry_budget.has_value() == b.retry_budget.has_value() &&
+      (!a.retry_budget || (a.retry_budget->budget_percent == b.retry_budget->budget_percent &&
+                           a.retry_budget->min_retry_concurrency == b.retry_budget->min_retry_concurrency));
+  return a.max_connections == b.max_connections && a.max_pending_requests == b.max_pending_requests &&
+         a.max_requests == b.max_requests && a.max_retries == b.max_retries && budgets_equal;
+}
+
 base::Result<std::vector<std::string>> systemResolve(const std::string& host) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -463,11 +518,16 @@ base::Result<std::vector<std::string>> systemResolve(const std::string& host) {
   return out;
 }
 
-std::shared_ptr<upstream::ClusterCounters> SharedUpstreamState::counters(
-    const std::string& cluster) {
-  auto& slot = counters_[cluster];
-  if (!slot) slot = std::make_shared<upstream::ClusterCounters>();
-  return slot;
+std::shared_ptr<limits::CircuitBreaker> SharedUpstreamState::breaker(const std::string& cluster,
+                                                                    const limits::CircuitBreakerConfig& config) {
+  auto& slot = breakers_[cluster];
+  // Keep the live breaker (and its in-flight counts) across reloads; a changed
+  // config starts a new one, while holders of the old keep it alive until done.
+  if (!slot.breaker || !sameBreakerConfig(slot.config, config)) {
+    slot.breaker = std::make_shared<limits::CircuitBreaker>(config);
+    slot.config = config;
+  }
+  return slot.breaker;
 }
 
 std::shared_ptr<upstream::EndpointHealth> SharedUpstreamState::health(const std::string& cluster,
@@ -478,7 +538,7 @@ std::shared_ptr<upstream::EndpointHealth> SharedUpstreamState::health(const std:
 }
 
 void SharedUpstreamState::prune() {
-  std::erase_if(counters_, [](const auto& kv) { return kv.second.use_count() == 1; });
+  std::erase_if(breakers_, [](const auto& kv) { return kv.second.breaker.use_count() == 1; });
   std::erase_if(health_, [](const auto& kv) { return kv.second.use_count() == 1; });
 }
 

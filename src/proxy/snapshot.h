@@ -43,23 +43,30 @@ struct ListenerSpec {
   std::array<metrics::SeriesId, 5> unrouted_requests;
 };
 
+bool sameBreakerConfig(const limits::CircuitBreakerConfig& a, const limits::CircuitBreakerConfig& b);
+
 /// Resolves a DNS name to IP addresses (blocking; called off the request path).
 using Resolver = std::function<base::Result<std::vector<std::string>>(const std::string& host)>;
 /// getaddrinfo-based resolver.
 base::Result<std::vector<std::string>> systemResolve(const std::string& host);
 
-/// State that must survive a reload: circuit-breaker counters per cluster name and
+/// State that must survive a reload: circuit breakers per cluster name and
 /// endpoint health per (cluster, address), so a reload does not reset them.
 class SharedUpstreamState {
  public:
-  std::shared_ptr<upstream::ClusterCounters> counters(const std::string& cluster);
+  std::shared_ptr<limits::CircuitBreaker> breaker(const std::string& cluster,
+                                                  const limits::CircuitBreakerConfig& config);
   std::shared_ptr<upstream::EndpointHealth> health(const std::string& cluster,
                                                    const std::string& address);
   /// Drops entries no live cluster references (called after each build).
   void prune();
 
  private:
-  std::map<std::string, std::shared_ptr<upstream::ClusterCounters>> counters_;
+  struct BreakerSlot {
+    std::shared_ptr<limits::CircuitBreaker> breaker;
+    limits::CircuitBreakerConfig config;
+  };
+  std::map<std::string, BreakerSlot> breakers_;
   std::map<std::string, std::shared_ptr<upstream::EndpointHealth>> health_;
 };
 

@@ -21,6 +21,7 @@
 #include "filters/builtin.h"
 #include "net/socket.h"
 #include "proxy/access_log.h"
+#include "upstream/outlier.h"
 
 namespace meshgate::server {
 
@@ -30,6 +31,9 @@ namespace {
 // write-then-rename or a ConfigMap swap is read once, complete.
 constexpr auto kReloadDebounce = std::chrono::milliseconds(100);
 constexpr auto kDrainPoll = std::chrono::milliseconds(20);
+// How often ejected endpoints are checked for return; each cluster's own
+// `interval` decides when its ejection multipliers decay.
+constexpr auto kOutlierSweepPeriod = std::chrono::milliseconds(250);
 
 class FnHandler final : public event::FdHandler {
  public:
@@ -327,6 +331,8 @@ int Server::run() {
                    << " (SIGHUP still reloads)";
     }
   }
+  outlier_timer_ = std::make_unique<event::Timer>(loop_, [this] { sweepOutliers(); });
+  outlier_timer_->arm(kOutlierSweepPeriod);
   ready_ = true;
   printBanner();
   loop_.run();
@@ -424,6 +430,19 @@ void Server::reload(const char* trigger) {
                << (old_version == current_->version ? " (unchanged)" : "");
 }
 
+void Server::sweepOutliers() {
+  const base::MonoTime now = loop_.updateTime();
+  for (const auto& c : current_->clusters) {
+    if (!c->settings().outlier) continue;
+    // Expired ejections end at every sweep; the multiplier decays once per interval.
+    base::MonoTime& next = next_outlier_sweep_[c->name()];
+    const bool interval_due = now >= next;
+    if (interval_due) next = now + c->settings().outlier->interval;
+    upstream::sweepOutliers(*c, now, registry_.mainShard(), interval_due);
+  }
+  outlier_timer_->arm(kOutlierSweepPeriod);
+}
+
 void Server::startDrain() {
   draining_ = true;
   auto timeout = std::chrono::nanoseconds(0);
@@ -494,19 +513,17 @@ std::string Server::clustersJson() const {
   if (current_) {
     const auto now = std::chrono::steady_clock::now();
     for (const auto& c : current_->clusters) {
-      const auto& cb = c->counters();
-      const auto& lim = c->settings().limits;
+      const limits::CircuitBreaker& cb = c->breaker();
       w.beginObject().field("name", c->name());
       w.key("circuit_breakers")
           .beginObject()
-          .field("connections", cb.connections.load())
-          .field("max_connections", lim.max_connections)
-          .field("pending_requests", cb.pending_requests.load())
-          .field("max_pending_requests", lim.max_pending_requests)
-          .field("active_requests", cb.active_requests.load())
-          .field("max_requests", lim.max_requests)
-          .field("active_retries", cb.active_retries.load())
-          .field("max_retries", lim.max_retries)
+          .field("connections", cb.connections().current())
+          .field("max_connections", cb.connections().max())
+          .field("pending_requests", cb.pendingRequests().current())
+          .field("max_pending_requests", cb.pendingRequests().max())
+          .field("active_requests", cb.requests().current())
+          .field("max_requests", cb.requests().max())
+          .field("active_retries", cb.retries())
           .endObject();
       w.key("endpoints").beginArray();
       for (const auto& e : c->endpoints()) {

@@ -72,6 +72,7 @@ class Server {
   void closeUnused(const std::map<std::string, BoundSocket*>& in_use);
   base::Status applyAuxiliary(const config::ConfigSet& cfg);
   void reload(const char* trigger);
+  void sweepOutliers();
   void startDrain();
   void checkDrained();
   void finish();
@@ -99,6 +100,8 @@ class Server {
   std::unique_ptr<event::FdHandler> watcher_handler_;
   std::unique_ptr<event::Timer> reload_debounce_;
   std::unique_ptr<event::Timer> drain_timer_;
+  std::unique_ptr<event::Timer> outlier_timer_;
+  std::map<std::string, base::MonoTime> next_outlier_sweep_;  // by cluster name
   base::MonoTime drain_deadline_;
   bool draining_ = false;
   bool ready_ = false;

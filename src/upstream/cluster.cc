@@ -10,11 +10,11 @@
 namespace meshgate::upstream {
 
 Cluster::Cluster(std::string name, std::vector<Endpoint> endpoints, ClusterSettings settings,
-                 std::shared_ptr<ClusterCounters> counters, ClusterMetrics metrics)
+                 std::shared_ptr<limits::CircuitBreaker> breaker, ClusterMetrics metrics)
     : name_(std::move(name)),
       endpoints_(std::move(endpoints)),
       settings_(std::move(settings)),
-      counters_(std::move(counters)),
+      breaker_(std::move(breaker)),
       metrics_(metrics) {
   if (settings_.lb == LbPolicy::RingHash) buildRing();
   if (settings_.lb == LbPolicy::Maglev) buildMaglev();

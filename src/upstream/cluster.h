@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "limits/circuit_breaker.h"
 #include "metrics/metrics.h"
 #include "net/address.h"
 
@@ -67,35 +68,6 @@ struct HashPolicy {
   std::optional<Duration> cookie_ttl;  // set: generate the cookie when absent
 };
 
-/// Circuit-breaker thresholds (Istio connectionPool), across all workers.
-struct CircuitBreakerLimits {
-  uint64_t max_connections = UINT32_MAX;
-  uint64_t max_pending_requests = UINT32_MAX;
-  uint64_t max_requests = UINT32_MAX;
-  uint64_t max_retries = UINT32_MAX;
-};
-
-/// Cross-worker counters compared with CircuitBreakerLimits; shared by every
-/// generation of the same cluster name so a reload does not reset them.
-struct ClusterCounters {
-  std::atomic<uint64_t> connections{0};
-  std::atomic<uint64_t> pending_requests{0};
-  std::atomic<uint64_t> active_requests{0};
-  std::atomic<uint64_t> active_retries{0};
-
-  /// Increments `counter` if it is below `limit`; false when the breaker is open.
-  static bool tryAcquire(std::atomic<uint64_t>& counter, uint64_t limit) {
-    uint64_t cur = counter.load(std::memory_order_relaxed);
-    while (cur < limit) {
-      if (counter.compare_exchange_weak(cur, cur + 1, std::memory_order_relaxed)) return true;
-    }
-    return false;
-  }
-  static void release(std::atomic<uint64_t>& counter) {
-    counter.fetch_sub(1, std::memory_order_relaxed);
-  }
-};
-
 /// Istio OutlierDetection, resolved.
 struct OutlierSettings {
   uint32_t consecutive_5xx = 5;  // 0: off
@@ -117,7 +89,8 @@ struct ClusterSettings {
   Duration idle_timeout = std::chrono::hours(1);
   uint32_t max_requests_per_connection = 0;  // 0: unlimited
   std::optional<Duration> max_connection_duration;
-  CircuitBreakerLimits limits;
+  /// Istio connectionPool limits plus the retry budget (see docs/filters.md).
+  limits::CircuitBreakerConfig breaker;
   std::optional<OutlierSettings> outlier;
 };
 
@@ -132,20 +105,23 @@ struct ClusterMetrics {
   metrics::SeriesId connections_overflow;
   metrics::SeriesId requests_retried;
   metrics::SeriesId outlier_ejections;
+  metrics::SeriesId outlier_returns;
   metrics::SeriesId ejected_endpoints;
+  metrics::SeriesId retry_budget_exhausted;
 };
 
 class Cluster {
  public:
-  /// `counters` may be shared with the previous generation of the same cluster.
+  /// `breaker` may be shared with the previous generation of the same cluster, so
+  /// that a reload neither resets nor double-counts what is in flight.
   Cluster(std::string name, std::vector<Endpoint> endpoints, ClusterSettings settings,
-          std::shared_ptr<ClusterCounters> counters, ClusterMetrics metrics);
+          std::shared_ptr<limits::CircuitBreaker> breaker, ClusterMetrics metrics);
 
   const std::string& name() const { return name_; }
   const std::vector<Endpoint>& endpoints() const { return endpoints_; }
   const ClusterSettings& settings() const { return settings_; }
-  ClusterCounters& counters() const { return *counters_; }
-  const std::shared_ptr<ClusterCounters>& sharedCounters() const { return counters_; }
+  limits::CircuitBreaker& breaker() const { return *breaker_; }
+  const std::shared_ptr<limits::CircuitBreaker>& sharedBreaker() const { return breaker_; }
   const ClusterMetrics& metrics() const { return metrics_; }
 
   /// Ring-hash entries (hash, endpoint index), sorted by hash; empty unless RingHash.
@@ -160,7 +136,7 @@ class Cluster {
   std::string name_;
   std::vector<Endpoint> endpoints_;
   ClusterSettings settings_;
-  std::shared_ptr<ClusterCounters> counters_;
+  std::shared_ptr<limits::CircuitBreaker> breaker_;
   ClusterMetrics metrics_;
   std::vector<std::pair<uint64_t, uint32_t>> ring_;
   std::vector<uint32_t> maglev_;

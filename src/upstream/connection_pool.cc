@@ -18,17 +18,14 @@ ConnectionPool::~ConnectionPool() {
   // Normally only idle pools are destroyed; at shutdown close what is left,
   // without calling any stream back and without reconnecting.
   draining_ = true;
-  for (size_t i = 0; i < pending_.size(); ++i)
-    ClusterCounters::release(counters_->pending_requests);
   pending_.clear();
   std::vector<UpstreamConnection*> conns = connections_;
-  for (UpstreamConnection* c : conns)
-    c->abort();
+  for (UpstreamConnection* c : conns) c->abort();
 }
 
 void ConnectionPool::update(const Cluster& cluster, const Endpoint& endpoint) {
   address_ = endpoint.address;
-  counters_ = cluster.sharedCounters();
+  breaker_ = cluster.sharedBreaker();
   settings_ = cluster.settings();
   cluster_metrics_ = cluster.metrics();
 }
@@ -37,28 +34,27 @@ void ConnectionPool::newStream(UpstreamStreamCallbacks& stream, http::Method met
   if (!idle_.empty()) {
     UpstreamConnection* conn = idle_.back();
     idle_.pop_back();
-    assign(*conn, Pending{&stream, method});
+    assign(*conn, stream, method);
     return;
   }
-  if (!ClusterCounters::tryAcquire(counters_->pending_requests,
-                                   settings_.limits.max_pending_requests)) {
+  limits::Permit pending = breaker_->tryQueueRequest();
+  if (!pending) {
     metrics_.inc(cluster_metrics_.requests_pending_overflow);
     stream.onPoolFailure(ResetReason::Overflow, 0);
     return;
   }
-  pending_.push_back(Pending{&stream, method});
-  if (connecting_ < pending_.size()) {
-    if (ClusterCounters::tryAcquire(counters_->connections, settings_.limits.max_connections)) {
-      connect();
-    } else {
-      metrics_.inc(cluster_metrics_.connections_overflow);
-      if (connections_.empty()) {
-        // No connection of ours will ever free up for this request.
-        pending_.pop_back();
-        ClusterCounters::release(counters_->pending_requests);
-        stream.onPoolFailure(ResetReason::Overflow, 0);
-      }
-    }
+  pending_.push_back(Pending{&stream, method, std::move(pending)});
+  if (connecting_ >= pending_.size()) return;
+  limits::Permit connection = breaker_->tryOpenConnection();
+  if (connection) {
+    connect(std::move(connection));
+    return;
+  }
+  metrics_.inc(cluster_metrics_.connections_overflow);
+  if (connections_.empty()) {
+    // No connection of ours will ever free up for this request.
+    pending_.pop_back();
+    stream.onPoolFailure(ResetReason::Overflow, 0);
   }
 }
 
@@ -66,27 +62,21 @@ void ConnectionPool::cancel(UpstreamStreamCallbacks& stream) {
   for (auto it = pending_.begin(); it != pending_.end(); ++it) {
     if (it->stream == &stream) {
       pending_.erase(it);
-      ClusterCounters::release(counters_->pending_requests);
       return;
     }
   }
 }
 
-void ConnectionPool::connect() {
+void ConnectionPool::connect(limits::Permit permit) {
   auto fd = net::connectTcp(address_);
   metrics_.inc(cluster_metrics_.connections_created);
   if (!fd.ok()) {
-    ClusterCounters::release(counters_->connections);
     metrics_.inc(cluster_metrics_.connect_failures);
-    if (!pending_.empty()) {
-      Pending p = pending_.front();
-      pending_.pop_front();
-      ClusterCounters::release(counters_->pending_requests);
-      p.stream->onPoolFailure(ResetReason::ConnectFailure, fd.error().sys_errno);
-    }
+    failOldest(ResetReason::ConnectFailure, fd.error().sys_errno);
     return;
   }
   auto* conn = new UpstreamConnection(loop_, *fd, *this);
+  conn->permit_ = std::move(permit);
   connections_.push_back(conn);
   ++connecting_;
   metrics_.add(cluster_metrics_.connections_active, 1);
@@ -97,13 +87,19 @@ void ConnectionPool::connect() {
   conn->timer_.arm(settings_.connect_timeout);
 }
 
+void ConnectionPool::failOldest(ResetReason reason, int err) {
+  if (pending_.empty()) return;
+  UpstreamStreamCallbacks* stream = pending_.front().stream;
+  pending_.pop_front();
+  stream->onPoolFailure(reason, err);
+}
+
 void ConnectionPool::onConnected(UpstreamConnection& conn) {
   --connecting_;
   if (!pending_.empty()) {
-    Pending p = pending_.front();
+    Pending p = std::move(pending_.front());
     pending_.pop_front();
-    ClusterCounters::release(counters_->pending_requests);
-    assign(conn, p);
+    assign(conn, *p.stream, p.method);
     return;
   }
   onIdle(conn);
@@ -114,17 +110,12 @@ void ConnectionPool::onConnectFailed(UpstreamConnection&, ResetReason reason, in
   metrics_.inc(cluster_metrics_.connect_failures);
   // One failed connect fails the oldest waiting request (Envoy's behaviour); the
   // others keep waiting for connections still in progress.
-  if (pending_.size() > connecting_ && !pending_.empty()) {
-    Pending p = pending_.front();
-    pending_.pop_front();
-    ClusterCounters::release(counters_->pending_requests);
-    p.stream->onPoolFailure(reason, err);
-  }
+  if (pending_.size() > connecting_) failOldest(reason, err);
 }
 
-void ConnectionPool::assign(UpstreamConnection& conn, Pending p) {
-  conn.attach(p.stream, p.method);
-  p.stream->onPoolReady(conn);
+void ConnectionPool::assign(UpstreamConnection& conn, UpstreamStreamCallbacks& stream, http::Method method) {
+  conn.attach(&stream, method);
+  stream.onPoolReady(conn);
 }
 
 void ConnectionPool::onIdle(UpstreamConnection& conn) {
@@ -137,10 +128,9 @@ void ConnectionPool::onIdle(UpstreamConnection& conn) {
     return;
   }
   if (!pending_.empty()) {
-    Pending p = pending_.front();
+    Pending p = std::move(pending_.front());
     pending_.pop_front();
-    ClusterCounters::release(counters_->pending_requests);
-    assign(conn, p);
+    assign(conn, *p.stream, p.method);
     return;
   }
   idle_.push_back(&conn);
@@ -148,21 +138,16 @@ void ConnectionPool::onIdle(UpstreamConnection& conn) {
   conn.timer_.arm(settings_.idle_timeout);
 }
 
-void ConnectionPool::removeIdle(UpstreamConnection& conn) {
-  idle_.erase(std::remove(idle_.begin(), idle_.end(), &conn), idle_.end());
-}
-
 void ConnectionPool::onClosed(UpstreamConnection& conn) {
-  removeIdle(conn);
-  connections_.erase(std::remove(connections_.begin(), connections_.end(), &conn),
-                     connections_.end());
-  ClusterCounters::release(counters_->connections);
+  idle_.erase(std::remove(idle_.begin(), idle_.end(), &conn), idle_.end());
+  connections_.erase(std::remove(connections_.begin(), connections_.end(), &conn), connections_.end());
+  conn.permit_.release();
   metrics_.add(cluster_metrics_.connections_active, -1);
   loop_.deferDelete(std::unique_ptr<event::DeferredDeletable>(&conn));
   // Requests still waiting need a connection: open one if none is on its way.
-  if (!draining_ && pending_.size() > connecting_ &&
-      ClusterCounters::tryAcquire(counters_->connections, settings_.limits.max_connections)) {
-    connect();
+  if (!draining_ && pending_.size() > connecting_) {
+    limits::Permit permit = breaker_->tryOpenConnection();
+    if (permit) connect(std::move(permit));
   }
 }
 
@@ -170,8 +155,7 @@ void ConnectionPool::drain() {
   draining_ = true;
   std::vector<UpstreamConnection*> idle;
   idle.swap(idle_);
-  for (UpstreamConnection* c : idle)
-    c->connection().close(net::Connection::CloseMode::Abort);
+  for (UpstreamConnection* c : idle) c->connection().close(net::Connection::CloseMode::Abort);
 }
 
 }  // namespace meshgate::upstream

@@ -48,21 +48,22 @@ class ConnectionPool {
   struct Pending {
     UpstreamStreamCallbacks* stream;
     http::Method method;
+    limits::Permit permit;  // a slot of the pending-requests breaker
   };
 
-  void connect();
+  void connect(limits::Permit permit);
+  void failOldest(ResetReason reason, int err);
   void onConnected(UpstreamConnection& conn);
   void onConnectFailed(UpstreamConnection& conn, ResetReason reason, int err);
   /// A connection finished an exchange and may be reused.
   void onIdle(UpstreamConnection& conn);
   void onClosed(UpstreamConnection& conn);
-  void assign(UpstreamConnection& conn, Pending p);
-  void removeIdle(UpstreamConnection& conn);
+  void assign(UpstreamConnection& conn, UpstreamStreamCallbacks& stream, http::Method method);
 
   event::EventLoop& loop_;
   metrics::Shard& metrics_;
   net::Address address_;
-  std::shared_ptr<ClusterCounters> counters_;  // outlives generations
+  std::shared_ptr<limits::CircuitBreaker> breaker_;  // outlives generations
   ClusterSettings settings_;
   ClusterMetrics cluster_metrics_;
   std::vector<UpstreamConnection*> connections_;

@@ -11,6 +11,7 @@
 #include "event/event_loop.h"
 #include "http/http1/parser.h"
 #include "http/message.h"
+#include "limits/concurrency_limit.h"
 #include "net/connection.h"
 
 namespace meshgate::upstream {
@@ -101,6 +102,7 @@ class UpstreamConnection final : public net::ConnectionCallbacks, public event::
   event::Timer timer_;  // connect timeout, then idle timeout
   base::MonoTime created_;
   bool connect_timed_out_ = false;
+  limits::Permit permit_;  // a slot of the max-connections breaker
 };
 
 }  // namespace meshgate::upstream
