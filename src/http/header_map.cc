@@ -42,43 +42,44 @@ constexpr std::string_view kNames[kKnownHeaderCount] = {
 };
 
 constexpr size_t kMaxKnownLen = 19;
-constexpr size_t kMaxPerLen = 5;
 
-struct ByLength {
-  std::array<std::array<uint8_t, kMaxPerLen>, kMaxKnownLen + 1> ids{};
-  std::array<uint8_t, kMaxKnownLen + 1> count{};
+// Known names are unique by (length, first letter), so one table lookup finds the only
+// candidate and a short byte loop confirms it: no hashing, no memcmp call.
+struct ByLengthAndFirst {
+  std::array<std::array<uint8_t, 26>, kMaxKnownLen + 1> id_plus_one{};
+  bool unique = true;
 };
 
-constexpr ByLength makeByLength() {
-  ByLength t{};
+constexpr ByLengthAndFirst makeIndex() {
+  ByLengthAndFirst t{};
   for (size_t i = 0; i < kKnownHeaderCount; ++i) {
-    const size_t len = kNames[i].size();
-    t.ids[len][t.count[len]++] = static_cast<uint8_t>(i);
+    const std::string_view n = kNames[i];
+    if (n.empty() || n.size() > kMaxKnownLen || n[0] < 'a' || n[0] > 'z') {
+      t.unique = false;
+      continue;
+    }
+    uint8_t& slot = t.id_plus_one[n.size()][static_cast<size_t>(n[0] - 'a')];
+    if (slot != 0) t.unique = false;
+    slot = static_cast<uint8_t>(i + 1);
   }
   return t;
 }
 
-constexpr ByLength kByLength = makeByLength();
+constexpr ByLengthAndFirst kIndex = makeIndex();
+static_assert(kIndex.unique, "known header names must be unique by (length, first letter)");
 
-static_assert([] {
-  for (size_t i = 0; i < kKnownHeaderCount; ++i) {
-    if (kNames[i].size() > kMaxKnownLen) return false;
+// `name` in any case.
+inline HeaderId classify(const char* name, size_t len) {
+  if (len == 0 || len > kMaxKnownLen) return HeaderId::Other;
+  const unsigned first = static_cast<unsigned char>(lowerAscii(name[0])) - 'a';
+  if (first >= 26) return HeaderId::Other;
+  const uint8_t slot = kIndex.id_plus_one[len][first];
+  if (slot == 0) return HeaderId::Other;
+  const char* known = kNames[slot - 1].data();
+  for (size_t i = 1; i < len; ++i) {
+    if (lowerAscii(name[i]) != known[i]) return HeaderId::Other;
   }
-  for (auto c : kByLength.count) {
-    if (c > kMaxPerLen) return false;
-  }
-  return true;
-}());
-
-// `name` must be lower-case.
-HeaderId classifyLower(const char* name, size_t len) {
-  if (len > kMaxKnownLen) return HeaderId::Other;
-  const uint8_t n = kByLength.count[len];
-  for (uint8_t i = 0; i < n; ++i) {
-    const uint8_t id = kByLength.ids[len][i];
-    if (std::memcmp(kNames[id].data(), name, len) == 0) return static_cast<HeaderId>(id);
-  }
-  return HeaderId::Other;
+  return static_cast<HeaderId>(slot - 1);
 }
 
 size_t roundUp(size_t n, size_t to) {
@@ -93,11 +94,7 @@ std::string_view headerName(HeaderId id) {
 }
 
 HeaderId headerIdOf(std::string_view name) {
-  if (name.size() > kMaxKnownLen) return HeaderId::Other;
-  char lower[kMaxKnownLen];
-  for (size_t i = 0; i < name.size(); ++i)
-    lower[i] = lowerAscii(name[i]);
-  return classifyLower(lower, name.size());
+  return classify(name.data(), name.size());
 }
 
 bool isValidHeaderName(std::string_view name) {
@@ -120,7 +117,7 @@ HeaderMap& HeaderMap::operator=(const HeaderMap& other) {
   clear();
   entries_.reserve(other.entries_.size());
   for (const Entry& e : other.entries_)
-    appendEntry(nameOf(e), valueOf(e));
+    appendEntry<false>(nameOf(e), valueOf(e));
   return *this;
 }
 
@@ -164,28 +161,48 @@ const char* HeaderMap::copyValue(std::string_view value) {
   return p;
 }
 
-void HeaderMap::appendEntry(std::string_view name, std::string_view value) {
+template <bool kValidateName>
+bool HeaderMap::appendEntry(std::string_view name, std::string_view value) {
   // One allocation holds name and value, so that the common case touches one cache line.
   char* p = allocate(name.size() + value.size());
-  for (size_t i = 0; i < name.size(); ++i)
-    p[i] = lowerAscii(name[i]);
+  if constexpr (kValidateName) {
+    // Lower-case and validate in one pass: kTokenLower is 0 for non-token bytes. On failure
+    // the bytes stay as arena garbage until clear(); no entry refers to them.
+    uint8_t all = 0xff;
+    for (size_t i = 0; i < name.size(); ++i) {
+      const uint8_t c = kTokenLower[static_cast<uint8_t>(name[i])];
+      all &= c == 0 ? 0 : 0xff;
+      p[i] = static_cast<char>(c);
+    }
+    if (all == 0 || name.empty()) return false;
+  } else {
+    for (size_t i = 0; i < name.size(); ++i)
+      p[i] = lowerAscii(name[i]);
+  }
   if (!value.empty()) std::memcpy(p + name.size(), value.data(), value.size());
-  const HeaderId id = classifyLower(p, name.size());
-  entries_.push_back(Entry{p, p + name.size(), static_cast<uint32_t>(name.size()),
-                           static_cast<uint32_t>(value.size()), id});
+  const HeaderId id = classify(name.data(), name.size());
+  // Fill the entry in place: building it aside and copying it costs a store-forwarding
+  // stall on every field.
+  Entry& e = entries_.emplace_back();
+  e.name = p;
+  e.value = p + name.size();
+  e.name_len = static_cast<uint32_t>(name.size());
+  e.value_len = static_cast<uint32_t>(value.size());
+  e.id = id;
   if (id != HeaderId::Other) {
     if (counts_[idx(id)]++ == 0) first_[idx(id)] = static_cast<uint32_t>(entries_.size());
   }
   byte_size_ += name.size() + value.size();
+  return true;
 }
 
-void HeaderMap::addUnchecked(std::string_view name, std::string_view value) {
-  appendEntry(name, value);
+bool HeaderMap::addCodecField(std::string_view name, std::string_view value) {
+  return appendEntry<true>(name, value);
 }
 
 bool HeaderMap::add(std::string_view name, std::string_view value) {
   if (!isValidHeaderName(name) || !isValidHeaderValue(value)) return false;
-  appendEntry(name, value);
+  appendEntry<false>(name, value);
   return true;
 }
 
@@ -210,7 +227,7 @@ bool HeaderMap::set(std::string_view name, std::string_view value) {
   const HeaderId id = headerIdOf(name);
   const int first = findFirst(name, id);
   if (first < 0) {
-    appendEntry(name, value);
+    appendEntry<false>(name, value);
     return true;
   }
   Entry& e = entries_[first];
@@ -240,7 +257,7 @@ bool HeaderMap::append(std::string_view name, std::string_view value, std::strin
   }
   const int first = findFirst(name, headerIdOf(name));
   if (first < 0) {
-    appendEntry(name, value);
+    appendEntry<false>(name, value);
     return true;
   }
   Entry& e = entries_[first];

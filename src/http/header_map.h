@@ -102,9 +102,10 @@ class HeaderMap {
   /// or adds the field when absent. Same validation and return as add().
   bool append(std::string_view name, std::string_view value, std::string_view separator = ", ");
 
-  /// For codecs only: appends a field whose bytes were already validated (`name` is a
-  /// token in any case and is lower-cased here; `value` is trimmed field content).
-  void addUnchecked(std::string_view name, std::string_view value);
+  /// For codecs: appends a field whose `value` the codec already validated (trimmed field
+  /// content), validating and lower-casing `name` in the same pass as the copy. Returns
+  /// false (nothing added) when `name` is empty or not a token.
+  bool addCodecField(std::string_view name, std::string_view value);
 
   /// Removes every field named `name`; returns how many were removed.
   size_t remove(std::string_view name);
@@ -202,7 +203,8 @@ class HeaderMap {
 
   char* allocate(size_t n);
   const char* copyValue(std::string_view value);
-  void appendEntry(std::string_view name, std::string_view value);
+  template <bool kValidateName>
+  bool appendEntry(std::string_view name, std::string_view value);
   int findFirst(std::string_view name, HeaderId id) const;
   size_t removeIfImpl(bool (*pred)(void*, const HeaderField&), void* ctx);
   void rebuildIndex();

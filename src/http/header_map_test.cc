@@ -204,11 +204,18 @@ TEST(HeaderMapTest, CopyIsDeepAndEqual) {
   EXPECT_EQ(d.get(HeaderId::Host), "h");
 }
 
-TEST(HeaderMapTest, AddUncheckedLowerCasesName) {
+TEST(HeaderMapTest, AddCodecFieldValidatesAndLowerCasesName) {
   HeaderMap m;
-  m.addUnchecked("Content-Length", "10");
+  EXPECT_TRUE(m.addCodecField("Content-Length", "10"));
   EXPECT_EQ(m.at(0).name, "content-length");
   EXPECT_EQ(m.at(0).id, HeaderId::ContentLength);
+  EXPECT_FALSE(m.addCodecField("Bad Name", "1"));
+  EXPECT_FALSE(m.addCodecField("", "1"));
+  EXPECT_FALSE(m.addCodecField("X\r", "1"));
+  EXPECT_EQ(m.size(), 1u);
+  EXPECT_EQ(m.byteSize(), 16u);
+  EXPECT_TRUE(m.addCodecField("X-A", "2"));
+  EXPECT_EQ(m.get("x-a"), "2");
 }
 
 }  // namespace

@@ -245,6 +245,12 @@ void MessageParser::startMessage(HeaderMap* fields) {
   announced_ = 0;
 }
 
+void MessageParser::releaseBuffers() {
+  std::string().swap(line_);
+  line_in_use_ = false;
+  trailers_.releaseMemory();
+}
+
 Event MessageParser::fail(ParseErrorCode code, size_t consumed) {
   state_ = State::Error;
   error_ = describe(code, direction_);
@@ -289,31 +295,38 @@ ParseErrorCode MessageParser::parseFieldLine(std::string_view line, HeaderMap& i
   const char* p = line.data();
   const size_t n = line.size();
   if (http::isOws(p[0])) return ParseErrorCode::ObsFold;
-  size_t i = 0;
-  while (i < n && http::isTchar(p[i]))
-    ++i;
-  if (i == n) return ParseErrorCode::InvalidHeaderName;
-  if (p[i] != ':') {
-    if (http::isOws(p[i])) return ParseErrorCode::WhitespaceBeforeColon;
-    if (p[i] == '\r') return ParseErrorCode::BareCr;
-    return ParseErrorCode::InvalidHeaderName;
-  }
-  if (i == 0) return ParseErrorCode::EmptyHeaderName;
-  size_t v = i + 1;
+  // The name ends at the first ':' (which is not a tchar); HeaderMap validates its bytes
+  // while copying them.
+  const void* colon_ptr = std::memchr(p, ':', n);
+  const size_t colon =
+      colon_ptr == nullptr ? n : static_cast<size_t>(static_cast<const char*>(colon_ptr) - p);
+  if (colon == 0) return ParseErrorCode::EmptyHeaderName;
+  size_t v = colon + 1;
   while (v < n && http::isOws(p[v]))
     ++v;
   size_t e = n;
   while (e > v && http::isOws(p[e - 1]))
     --e;
-  const size_t bad = findInvalidValueChar(p + v, e - v);
-  if (bad != e - v) {
-    return p[v + bad] == '\r' ? ParseErrorCode::BareCr : ParseErrorCode::InvalidHeaderValue;
+  if (colon != n) {
+    const size_t bad = findInvalidValueChar(p + v, e - v);
+    if (bad != e - v) {
+      return p[v + bad] == '\r' ? ParseErrorCode::BareCr : ParseErrorCode::InvalidHeaderValue;
+    }
   }
-  const uint32_t limit = options_.max_headers;
-  if (++fields_seen_ > limit) {
+  if (colon != n && ++fields_seen_ > options_.max_headers) {
     return trailer ? ParseErrorCode::TooManyTrailers : ParseErrorCode::TooManyHeaders;
   }
-  into.addUnchecked(std::string_view(p, i), std::string_view(p + v, e - v));
+  if (colon == n ||
+      !into.addCodecField(std::string_view(p, colon), std::string_view(p + v, e - v))) {
+    // Say what is wrong with the name, from its first non-token byte.
+    size_t i = 0;
+    while (i < colon && http::isTchar(p[i]))
+      ++i;
+    if (i == colon) return ParseErrorCode::InvalidHeaderName;  // no colon at all
+    if (http::isOws(p[i])) return ParseErrorCode::WhitespaceBeforeColon;
+    if (p[i] == '\r') return ParseErrorCode::BareCr;
+    return ParseErrorCode::InvalidHeaderName;
+  }
   return ParseErrorCode::None;
 }
 
@@ -566,11 +579,13 @@ Event MessageParser::parse(std::string_view in) {
       case State::BodyCloseDelimited: {
         const size_t avail = in.size() - pos;
         if (avail == 0) return Event{EventType::NeedMoreData, pos, {}};
-        if (avail > options_.max_body_bytes - body_bytes_) {
-          return fail(ParseErrorCode::BodyTooLarge, pos);
-        }
-        body_bytes_ += avail;
-        return Event{EventType::Body, in.size(), in.substr(pos)};
+        // Deliver up to the limit, and fail on the first byte beyond it, so that the events
+        // do not depend on how the bytes were split.
+        const uint64_t room = options_.max_body_bytes - body_bytes_;
+        if (room == 0) return fail(ParseErrorCode::BodyTooLarge, pos);
+        const size_t n = avail < room ? avail : static_cast<size_t>(room);
+        body_bytes_ += n;
+        return Event{EventType::Body, pos + n, in.substr(pos, n)};
       }
       case State::CompletePending:
         state_ = State::Paused;
@@ -588,7 +603,7 @@ Event MessageParser::finish() {
     case State::StartLine:
       // A request connection may close between requests (only a partial line counts as a
       // started message); a response was expected, so its absence is an error.
-      if (direction_ == Direction::Request && (line_in_use_ || line_.empty())) {
+      if (direction_ == Direction::Request && idle()) {
         state_ = State::Paused;
         return Event{EventType::Closed, 0, {}};
       }
@@ -621,6 +636,13 @@ void RequestParser::resume() {
   startMessage(&head_.headers());
 }
 
+void RequestParser::releaseMemory() {
+  MG_ASSERT(idle(), "RequestParser::releaseMemory() inside a message");
+  head_.clear();
+  head_.headers().releaseMemory();
+  releaseBuffers();
+}
+
 ParseErrorCode RequestParser::onStartLine(std::string_view line) {
   head_.clear();
   const char* p = line.data();
@@ -634,17 +656,12 @@ ParseErrorCode RequestParser::onStartLine(std::string_view line) {
   const std::string_view method(p, i);
   if (!options_.allow_lowercase_methods && hasLower(method)) return ParseErrorCode::LowercaseMethod;
 
+  // The target ends at the next SP; parseRequestTarget() validates its bytes.
   const size_t t0 = i + 1;
-  size_t j = t0;
-  while (j < n && http::kTargetChar[static_cast<uint8_t>(p[j])])
-    ++j;
-  if (j == t0) {
-    if (j < n && p[j] == '\r') return ParseErrorCode::BareCr;
-    return j < n && p[j] == ' ' ? ParseErrorCode::InvalidRequestLine
-                                : ParseErrorCode::InvalidTarget;
-  }
-  if (j == n) return ParseErrorCode::Http09Request;
-  if (p[j] != ' ') return p[j] == '\r' ? ParseErrorCode::BareCr : ParseErrorCode::InvalidTarget;
+  const void* sp = std::memchr(p + t0, ' ', n - t0);
+  if (sp == nullptr) return ParseErrorCode::Http09Request;
+  const size_t j = static_cast<size_t>(static_cast<const char*>(sp) - p);
+  if (j == t0) return ParseErrorCode::InvalidRequestLine;
   const std::string_view target(p + t0, j - t0);
 
   const std::string_view v = line.substr(j + 1);
@@ -668,6 +685,7 @@ ParseErrorCode RequestParser::onStartLine(std::string_view line) {
   http::RequestHeadCodecAccess::setMethod(head_, method);
   const http::TargetParseResult t = http::parseRequestTarget(head_.method(), target);
   if (t.error != http::TargetError::None) {
+    if (target.find('\r') != std::string_view::npos) return ParseErrorCode::BareCr;
     error_detail_ = http::targetErrorMessage(t.error);
     return ParseErrorCode::InvalidTarget;
   }
@@ -756,6 +774,13 @@ void ResponseParser::expectResponse(http::Method request_method) {
   request_method_ = request_method;
   interim_count_ = 0;
   startMessage(&head_.headers());
+}
+
+void ResponseParser::releaseMemory() {
+  MG_ASSERT(paused(), "ResponseParser::releaseMemory() while a response is expected");
+  head_.clear();
+  head_.headers().releaseMemory();
+  releaseBuffers();
 }
 
 ParseErrorCode ResponseParser::onStartLine(std::string_view line) {

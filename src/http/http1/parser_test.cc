@@ -572,6 +572,34 @@ TEST(RequestParserTest, FinishBetweenAndInsideMessages) {
   }
 }
 
+TEST(RequestParserTest, ReleaseMemoryWhenIdle) {
+  RequestParser p;
+  EXPECT_TRUE(p.idle());
+  const std::string req = "GET /a HTTP/1.1\r\nHost: h\r\nX: " + std::string(5000, 'v') + "\r\n\r\n";
+  ASSERT_EQ(p.parse(req).type, EventType::Headers);
+  EXPECT_FALSE(p.idle());
+  ASSERT_EQ(p.parse({}).type, EventType::MessageComplete);
+  p.resume();
+  EXPECT_TRUE(p.idle());
+  p.releaseMemory();
+  EXPECT_TRUE(p.head().headers().empty());
+  // Still fully usable.
+  EXPECT_EQ(recordRequests("GET / HTTP/1.1\r\nHost: h\r\n\r\n", {})[1], "complete");
+  ASSERT_EQ(p.parse("GET /b HTTP/1.1\r\nHost: h\r\n\r\n").type, EventType::Headers);
+  EXPECT_EQ(p.head().path(), "/b");
+  const Event ev = p.parse("GE");  // the next request's bytes wait for resume()
+  EXPECT_EQ(ev.type, EventType::MessageComplete);
+  EXPECT_EQ(ev.consumed, 0u);
+
+  ResponseParser r;
+  r.releaseMemory();
+  r.expectResponse(Method::Get);
+  ASSERT_EQ(r.parse("HTTP/1.1 204 No Content\r\n\r\n").type, EventType::Headers);
+  ASSERT_EQ(r.parse({}).type, EventType::MessageComplete);
+  r.releaseMemory();
+  EXPECT_EQ(r.head().status(), 200);
+}
+
 TEST(RequestParserTest, HeadIsReusedWithoutGrowth) {
   RequestParser p;
   const std::string req =
