@@ -161,26 +161,37 @@ const char* HeaderMap::copyValue(std::string_view value) {
   return p;
 }
 
+// The candidate known name for `name` (any case) by (length, first letter), or nullptr.
+inline const char* knownCandidate(std::string_view name, uint8_t& slot) {
+  slot = 0;
+  if (name.empty() || name.size() > kMaxKnownLen) return nullptr;
+  const unsigned first = static_cast<unsigned char>(lowerAscii(name[0])) - 'a';
+  if (first >= 26) return nullptr;
+  slot = kIndex.id_plus_one[name.size()][first];
+  return slot == 0 ? nullptr : kNames[slot - 1].data();
+}
+
 template <bool kValidateName>
 bool HeaderMap::appendEntry(std::string_view name, std::string_view value) {
   // One allocation holds name and value, so that the common case touches one cache line.
   char* p = allocate(name.size() + value.size());
-  if constexpr (kValidateName) {
-    // Lower-case and validate in one pass: kTokenLower is 0 for non-token bytes. On failure
-    // the bytes stay as arena garbage until clear(); no entry refers to them.
-    uint8_t all = 0xff;
-    for (size_t i = 0; i < name.size(); ++i) {
-      const uint8_t c = kTokenLower[static_cast<uint8_t>(name[i])];
-      all &= c == 0 ? 0 : 0xff;
-      p[i] = static_cast<char>(c);
-    }
-    if (all == 0 || name.empty()) return false;
-  } else {
-    for (size_t i = 0; i < name.size(); ++i)
-      p[i] = lowerAscii(name[i]);
+  // Lower-case, validate (kTokenLower is 0 for non-token bytes) and compare with the one
+  // known name of that length and first letter, all in the pass that copies the name. On
+  // failure the bytes stay as arena garbage until clear(); no entry refers to them.
+  uint8_t slot = 0;
+  const char* known = knownCandidate(name, slot);
+  uint8_t invalid = 0;
+  uint8_t differs = known == nullptr ? 1 : 0;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const uint8_t c = kValidateName ? kTokenLower[static_cast<uint8_t>(name[i])]
+                                    : static_cast<uint8_t>(lowerAscii(name[i]));
+    invalid |= c == 0 ? 1 : 0;
+    if (known != nullptr) differs |= c != static_cast<uint8_t>(known[i]) ? 1 : 0;
+    p[i] = static_cast<char>(c);
   }
+  if (kValidateName && (invalid != 0 || name.empty())) return false;
   if (!value.empty()) std::memcpy(p + name.size(), value.data(), value.size());
-  const HeaderId id = classify(name.data(), name.size());
+  const HeaderId id = differs == 0 ? static_cast<HeaderId>(slot - 1) : HeaderId::Other;
   // Fill the entry in place: building it aside and copying it costs a store-forwarding
   // stall on every field.
   Entry& e = entries_.emplace_back();

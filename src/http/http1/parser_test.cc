@@ -78,6 +78,16 @@ std::vector<ValidCase> validRequests() {
        "a\r\n0123456789\r\nB\r\nabcdefghijk\r\n000\r\n\r\n",
        {"headers PUT /x HTTP/1.1 | host: h | transfer-encoding: Chunked || chunked ka",
         "body 0123456789abcdefghijk", "complete", "closed"}},
+      {"last chunk with an extension, OWS around the coding",
+       "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding:   chunked \t\r\n\r\n"
+       "1\r\na\r\n1;x\r\nb\r\n0;final=\"yes\"\r\n\r\n",
+       {"headers POST /x HTTP/1.1 | host: h | transfer-encoding: chunked || chunked ka", "body ab",
+        "complete", "closed"}},
+      {"HTTP/1.0 body with keep-alive",
+       "POST /x HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nhi"
+       "GET /y HTTP/1.0\r\n\r\n",
+       {"headers POST /x HTTP/1.0 | connection: keep-alive | content-length: 2 || cl=2 ka",
+        "body hi", "complete", "headers GET /y HTTP/1.0 || none", "complete", "closed"}},
       {"pipelined requests in order",
        "GET /1 HTTP/1.1\r\nHost: h\r\n\r\nPOST /2 HTTP/1.1\r\nHost: h\r\nContent-Length: "
        "2\r\n\r\nok"
@@ -197,6 +207,9 @@ std::vector<RejectCase> rejectedRequests() {
        "http1.invalid_transfer_encoding"},
       {"TE gzip, chunked (unsupported coding)", kPost + "Transfer-Encoding: gzip, chunked\r\n\r\n",
        501, "http1.unsupported_transfer_encoding"},
+      {"TE gzip line then chunked line",
+       kPost + "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", 501,
+       "http1.unsupported_transfer_encoding"},
       {"TE identity", kPost + "Transfer-Encoding: identity\r\n\r\n", 400,
        "http1.transfer_encoding_not_chunked"},
       {"TE chunked, gzip (not final)", kPost + "Transfer-Encoding: chunked, gzip\r\n\r\n", 400,
