@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "http/chars.h"
 
@@ -118,6 +119,29 @@ HeaderMap& HeaderMap::operator=(const HeaderMap& other) {
   entries_.reserve(other.entries_.size());
   for (const Entry& e : other.entries_)
     appendEntry<false>(nameOf(e), valueOf(e));
+  return *this;
+}
+
+HeaderMap::HeaderMap(HeaderMap&& other) noexcept {
+  *this = std::move(other);
+}
+
+HeaderMap& HeaderMap::operator=(HeaderMap&& other) noexcept {
+  if (this == &other) return *this;
+  entries_ = std::move(other.entries_);
+  first_ = other.first_;
+  counts_ = other.counts_;
+  byte_size_ = other.byte_size_;
+  blocks_ = std::move(other.blocks_);
+  block_ = other.block_;
+  used_ = other.used_;
+  other.entries_.clear();
+  other.blocks_.clear();
+  other.first_.fill(0);
+  other.counts_.fill(0);
+  other.byte_size_ = 0;
+  other.block_ = 0;
+  other.used_ = 0;
   return *this;
 }
 

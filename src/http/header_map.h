@@ -86,8 +86,9 @@ class HeaderMap {
   HeaderMap() = default;
   HeaderMap(const HeaderMap& other);
   HeaderMap& operator=(const HeaderMap& other);
-  HeaderMap(HeaderMap&& other) noexcept = default;
-  HeaderMap& operator=(HeaderMap&& other) noexcept = default;
+  /// The moved-from map is empty and reusable.
+  HeaderMap(HeaderMap&& other) noexcept;
+  HeaderMap& operator=(HeaderMap&& other) noexcept;
   ~HeaderMap() = default;
 
   /// Appends a field. Returns false (and changes nothing) when `name` is not a token or

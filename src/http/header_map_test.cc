@@ -202,6 +202,18 @@ TEST(HeaderMapTest, CopyIsDeepAndEqual) {
   EXPECT_EQ(c.get("x"), "2");
   HeaderMap d = std::move(c);
   EXPECT_EQ(d.get(HeaderId::Host), "h");
+  // The moved-from map is empty and usable.
+  EXPECT_TRUE(c.empty());                          // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(c.get(HeaderId::Host), std::nullopt);  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(c.byteSize(), 0u);                     // NOLINT(bugprone-use-after-move)
+  c.add("host", "again");
+  EXPECT_EQ(c.get(HeaderId::Host), "again");
+  HeaderMap e;
+  e.add("x", "1");
+  e = std::move(d);
+  EXPECT_EQ(e.get("x"), "2");
+  EXPECT_EQ(e.count("x"), 1u);
+  EXPECT_EQ(e.get(HeaderId::Host), "h");
 }
 
 TEST(HeaderMapTest, AddCodecFieldValidatesAndLowerCasesName) {

@@ -41,7 +41,7 @@ constexpr ErrorInfo kErrors[] = {
     {505, "http1.unsupported_version", "only HTTP/1.0 and HTTP/1.1 are supported"},
     {505, "http1.http2_preface",
      "HTTP/2 with prior knowledge is not supported on this listener (HTTP/1.1 only)"},
-    {414, "http1.start_line_too_long", "the request line is longer than the limit"},
+    {414, "http1.start_line_too_long", "the request or status line is longer than the limit"},
     {400, "http1.invalid_status_line", "malformed status line"},
     {400, "http1.invalid_status", "invalid status code"},
     {400, "http1.bare_lf", "line ending without CR (bare LF)"},
