@@ -185,6 +185,15 @@ const char* HeaderMap::copyValue(std::string_view value) {
   return p;
 }
 
+constexpr uint64_t kLowBits = 0x0101010101010101ull;
+constexpr uint64_t kHighBits = 0x8080808080808080ull;
+
+// 0x80 in each byte lane of `x` whose value is in [lo, hi]; every lane must be < 0x80, which
+// keeps the additions from carrying into the next lane.
+inline uint64_t lanesInRange(uint64_t x, unsigned lo, unsigned hi) {
+  return (x + (0x80 - lo) * kLowBits) & ~(x + (0x7f - hi) * kLowBits) & kHighBits;
+}
+
 // The candidate known name for `name` (any case) by (length, first letter), or nullptr.
 inline const char* knownCandidate(std::string_view name, uint8_t& slot) {
   slot = 0;
@@ -206,12 +215,41 @@ bool HeaderMap::appendEntry(std::string_view name, std::string_view value) {
   const char* known = knownCandidate(name, slot);
   uint8_t invalid = 0;
   uint8_t differs = known == nullptr ? 1 : 0;
-  for (size_t i = 0; i < name.size(); ++i) {
-    const uint8_t c = kValidateName ? kTokenLower[static_cast<uint8_t>(name[i])]
-                                    : static_cast<uint8_t>(lowerAscii(name[i]));
-    invalid |= c == 0 ? 1 : 0;
-    if (known != nullptr) differs |= c != static_cast<uint8_t>(known[i]) ? 1 : 0;
-    p[i] = static_cast<char>(c);
+  // Names of 8+ bytes made of letters, digits and '-' (nearly all real ones) go eight bytes
+  // at a time, the last chunk overlapping the previous one (the per-byte work is
+  // idempotent). Anything else takes the byte-wise table path.
+  bool fast = name.size() >= 8;
+  uint8_t fast_differs = 0;
+  for (size_t at = 0; fast;) {
+    uint64_t x;
+    std::memcpy(&x, name.data() + at, 8);
+    const uint64_t upper = lanesInRange(x, 'A', 'Z');
+    const uint64_t ok =
+        upper | lanesInRange(x, 'a', 'z') | lanesInRange(x, '0', '9') | lanesInRange(x, '-', '-');
+    if ((x & kHighBits) != 0 || ok != kHighBits) {
+      fast = false;
+      break;
+    }
+    const uint64_t lower = x | (upper >> 2);  // 0x80 >> 2 == 0x20, the case bit
+    std::memcpy(p + at, &lower, 8);
+    if (known != nullptr) {
+      uint64_t k;
+      std::memcpy(&k, known + at, 8);
+      fast_differs |= k != lower ? 1 : 0;
+    }
+    if (at + 8 == name.size()) break;
+    at = at + 16 <= name.size() ? at + 8 : name.size() - 8;
+  }
+  if (fast) {
+    differs = known == nullptr ? 1 : fast_differs;
+  } else {
+    for (size_t i = 0; i < name.size(); ++i) {
+      const uint8_t c = kValidateName ? kTokenLower[static_cast<uint8_t>(name[i])]
+                                      : static_cast<uint8_t>(lowerAscii(name[i]));
+      invalid |= c == 0 ? 1 : 0;
+      if (known != nullptr) differs |= c != static_cast<uint8_t>(known[i]) ? 1 : 0;
+      p[i] = static_cast<char>(c);
+    }
   }
   if (kValidateName && (invalid != 0 || name.empty())) return false;
   if (!value.empty()) std::memcpy(p + name.size(), value.data(), value.size());

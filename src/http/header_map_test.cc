@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "http/chars.h"
+
 #include <string>
 #include <vector>
 
@@ -214,6 +216,50 @@ TEST(HeaderMapTest, CopyIsDeepAndEqual) {
   EXPECT_EQ(e.get("x"), "2");
   EXPECT_EQ(e.count("x"), 1u);
   EXPECT_EQ(e.get(HeaderId::Host), "h");
+}
+
+// Names of every length and shape, through both the 8-bytes-at-a-time and byte-wise paths.
+TEST(HeaderMapTest, NameLowerCasingAndValidationAllLengths) {
+  const std::string alphabet = "AbCdEfGhIjKlMnOpQrStUvWxYz-0123456789";
+  for (size_t len = 1; len <= 40; ++len) {
+    for (size_t shift = 0; shift < 3; ++shift) {
+      std::string name;
+      for (size_t i = 0; i < len; ++i)
+        name.push_back(alphabet[(i + shift * 7) % alphabet.size()]);
+      std::string lower = name;
+      for (char& c : lower)
+        c = lowerAscii(c);
+      HeaderMap m;
+      ASSERT_TRUE(m.addCodecField(name, "v")) << name;
+      EXPECT_EQ(m.at(0).name, lower);
+      EXPECT_EQ(m.at(0).id, headerIdOf(lower));
+      // Other token characters take the byte-wise path; non-tokens anywhere are rejected.
+      for (size_t at = 0; at < len; ++at) {
+        std::string tok = name;
+        tok[at] = '_';
+        HeaderMap t;
+        ASSERT_TRUE(t.addCodecField(tok, "v")) << tok;
+        std::string bad = name;
+        bad[at] = at % 2 ? ' ' : '\xc3';
+        EXPECT_FALSE(t.addCodecField(bad, "v")) << bad;
+        EXPECT_EQ(t.size(), 1u);
+      }
+    }
+  }
+  // Known names in any case, at the 8-byte boundaries.
+  for (size_t i = 0; i < kKnownHeaderCount; ++i) {
+    std::string upper(headerName(static_cast<HeaderId>(i)));
+    for (char& c : upper)
+      c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+    HeaderMap m;
+    ASSERT_TRUE(m.addCodecField(upper, "v"));
+    EXPECT_EQ(m.at(0).id, static_cast<HeaderId>(i)) << upper;
+    EXPECT_EQ(m.at(0).name, headerName(static_cast<HeaderId>(i)));
+    upper.back() = 'Q';
+    HeaderMap n;
+    ASSERT_TRUE(n.addCodecField(upper, "v"));
+    EXPECT_EQ(n.at(0).id, HeaderId::Other) << upper;
+  }
 }
 
 TEST(HeaderMapTest, AddCodecFieldValidatesAndLowerCasesName) {
