@@ -272,6 +272,12 @@ void MessageParser::startMessage(HeaderMap* fields) {
   announced_ = 0;
 }
 
+uint32_t MessageParser::chunkLineBudget() const {
+  // 16 hex digits, the extensions, CRLF; clamped so that a huge extension limit cannot wrap.
+  const uint64_t budget = 16ull + options_.max_chunk_extension_bytes + 2;
+  return budget > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(budget);
+}
+
 void MessageParser::releaseBuffers() {
   std::string().swap(line_);
   line_in_use_ = false;
@@ -506,7 +512,7 @@ Event MessageParser::onHeadComplete(size_t pos) {
       break;
     case BodyFraming::Chunked:
       state_ = State::ChunkSize;
-      budget_ = 16 + options_.max_chunk_extension_bytes + 2;
+      budget_ = chunkLineBudget();
       break;
     case BodyFraming::CloseDelimited:
       state_ = State::BodyCloseDelimited;
@@ -574,7 +580,7 @@ Event MessageParser::parse(std::string_view in) {
           state_ = State::ChunkDataLf;
         } else {
           state_ = State::ChunkSize;
-          budget_ = 16 + options_.max_chunk_extension_bytes + 2;
+          budget_ = chunkLineBudget();
         }
         break;
       }

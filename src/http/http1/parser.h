@@ -235,6 +235,7 @@ class MessageParser {
   ParseErrorCode parseChunkSize(std::string_view line);
   ParseErrorCode checkTrailers() const;
   Event onHeadComplete(size_t pos);
+  uint32_t chunkLineBudget() const;
 
   State state_ = State::StartLine;
   http::HeaderMap* fields_ = nullptr;  // the head's map
