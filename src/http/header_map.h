@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace meshgate::http {
@@ -114,11 +115,12 @@ class HeaderMap {
   /// Removes every field for which `pred(const HeaderField&)` is true; returns the count.
   template <typename Pred>
   size_t removeIf(Pred&& pred) {
+    using P = std::remove_reference_t<Pred>;  // possibly const
     return removeIfImpl(
         [](void* ctx, const HeaderField& f) {
-          return static_cast<bool>((*static_cast<Pred*>(ctx))(f));
+          return static_cast<bool>((*static_cast<P*>(ctx))(f));
         },
-        &pred);
+        const_cast<void*>(static_cast<const void*>(&pred)));
   }
 
   /// The first value of `name`, or nullopt when absent (an empty value is present).

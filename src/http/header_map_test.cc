@@ -137,6 +137,10 @@ TEST(HeaderMapTest, RemoveAndRemoveIf) {
   EXPECT_EQ(m.removeIf([](const HeaderField& f) { return f.name.starts_with("x-"); }), 2u);
   EXPECT_EQ(fields(m), (Fields{{"host", "h"}}));
   EXPECT_EQ(m.get(HeaderId::Host), "h");  // the index follows the compaction
+  const auto is_host = [](const HeaderField& f) { return f.id == HeaderId::Host; };  // an lvalue
+  EXPECT_EQ(m.removeIf(is_host), 1u);
+  EXPECT_TRUE(m.empty());
+  m.add("host", "h");
   EXPECT_EQ(m.byteSize(), 5u);
 }
 
