@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "http/chars.h"
 
@@ -42,43 +43,44 @@ constexpr std::string_view kNames[kKnownHeaderCount] = {
 };
 
 constexpr size_t kMaxKnownLen = 19;
-constexpr size_t kMaxPerLen = 5;
 
-struct ByLength {
-  std::array<std::array<uint8_t, kMaxPerLen>, kMaxKnownLen + 1> ids{};
-  std::array<uint8_t, kMaxKnownLen + 1> count{};
+// Known names are unique by (length, first letter), so one table lookup finds the only
+// candidate and a short byte loop confirms it: no hashing, no memcmp call.
+struct ByLengthAndFirst {
+  std::array<std::array<uint8_t, 26>, kMaxKnownLen + 1> id_plus_one{};
+  bool unique = true;
 };
 
-constexpr ByLength makeByLength() {
-  ByLength t{};
+constexpr ByLengthAndFirst makeIndex() {
+  ByLengthAndFirst t{};
   for (size_t i = 0; i < kKnownHeaderCount; ++i) {
-    const size_t len = kNames[i].size();
-    t.ids[len][t.count[len]++] = static_cast<uint8_t>(i);
+    const std::string_view n = kNames[i];
+    if (n.empty() || n.size() > kMaxKnownLen || n[0] < 'a' || n[0] > 'z') {
+      t.unique = false;
+      continue;
+    }
+    uint8_t& slot = t.id_plus_one[n.size()][static_cast<size_t>(n[0] - 'a')];
+    if (slot != 0) t.unique = false;
+    slot = static_cast<uint8_t>(i + 1);
   }
   return t;
 }
 
-constexpr ByLength kByLength = makeByLength();
+constexpr ByLengthAndFirst kIndex = makeIndex();
+static_assert(kIndex.unique, "known header names must be unique by (length, first letter)");
 
-static_assert([] {
-  for (size_t i = 0; i < kKnownHeaderCount; ++i) {
-    if (kNames[i].size() > kMaxKnownLen) return false;
+// `name` in any case.
+inline HeaderId classify(const char* name, size_t len) {
+  if (len == 0 || len > kMaxKnownLen) return HeaderId::Other;
+  const unsigned first = static_cast<unsigned char>(lowerAscii(name[0])) - 'a';
+  if (first >= 26) return HeaderId::Other;
+  const uint8_t slot = kIndex.id_plus_one[len][first];
+  if (slot == 0) return HeaderId::Other;
+  const char* known = kNames[slot - 1].data();
+  for (size_t i = 1; i < len; ++i) {
+    if (lowerAscii(name[i]) != known[i]) return HeaderId::Other;
   }
-  for (auto c : kByLength.count) {
-    if (c > kMaxPerLen) return false;
-  }
-  return true;
-}());
-
-// `name` must be lower-case.
-HeaderId classifyLower(const char* name, size_t len) {
-  if (len > kMaxKnownLen) return HeaderId::Other;
-  const uint8_t n = kByLength.count[len];
-  for (uint8_t i = 0; i < n; ++i) {
-    const uint8_t id = kByLength.ids[len][i];
-    if (std::memcmp(kNames[id].data(), name, len) == 0) return static_cast<HeaderId>(id);
-  }
-  return HeaderId::Other;
+  return static_cast<HeaderId>(slot - 1);
 }
 
 size_t roundUp(size_t n, size_t to) {
@@ -93,11 +95,7 @@ std::string_view headerName(HeaderId id) {
 }
 
 HeaderId headerIdOf(std::string_view name) {
-  if (name.size() > kMaxKnownLen) return HeaderId::Other;
-  char lower[kMaxKnownLen];
-  for (size_t i = 0; i < name.size(); ++i)
-    lower[i] = lowerAscii(name[i]);
-  return classifyLower(lower, name.size());
+  return classify(name.data(), name.size());
 }
 
 bool isValidHeaderName(std::string_view name) {
@@ -120,7 +118,30 @@ HeaderMap& HeaderMap::operator=(const HeaderMap& other) {
   clear();
   entries_.reserve(other.entries_.size());
   for (const Entry& e : other.entries_)
-    appendEntry(nameOf(e), valueOf(e));
+    appendEntry<false>(nameOf(e), valueOf(e));
+  return *this;
+}
+
+HeaderMap::HeaderMap(HeaderMap&& other) noexcept {
+  *this = std::move(other);
+}
+
+HeaderMap& HeaderMap::operator=(HeaderMap&& other) noexcept {
+  if (this == &other) return *this;
+  entries_ = std::move(other.entries_);
+  first_ = other.first_;
+  counts_ = other.counts_;
+  byte_size_ = other.byte_size_;
+  blocks_ = std::move(other.blocks_);
+  block_ = other.block_;
+  used_ = other.used_;
+  other.entries_.clear();
+  other.blocks_.clear();
+  other.first_.fill(0);
+  other.counts_.fill(0);
+  other.byte_size_ = 0;
+  other.block_ = 0;
+  other.used_ = 0;
   return *this;
 }
 
@@ -164,28 +185,97 @@ const char* HeaderMap::copyValue(std::string_view value) {
   return p;
 }
 
-void HeaderMap::appendEntry(std::string_view name, std::string_view value) {
+constexpr uint64_t kLowBits = 0x0101010101010101ull;
+constexpr uint64_t kHighBits = 0x8080808080808080ull;
+
+// 0x80 in each byte lane of `x` whose value is in [lo, hi]; every lane must be < 0x80, which
+// keeps the additions from carrying into the next lane.
+inline uint64_t lanesInRange(uint64_t x, unsigned lo, unsigned hi) {
+  return (x + (0x80 - lo) * kLowBits) & ~(x + (0x7f - hi) * kLowBits) & kHighBits;
+}
+
+// The candidate known name for `name` (any case) by (length, first letter), or nullptr.
+inline const char* knownCandidate(std::string_view name, uint8_t& slot) {
+  slot = 0;
+  if (name.empty() || name.size() > kMaxKnownLen) return nullptr;
+  const unsigned first = static_cast<unsigned char>(lowerAscii(name[0])) - 'a';
+  if (first >= 26) return nullptr;
+  slot = kIndex.id_plus_one[name.size()][first];
+  return slot == 0 ? nullptr : kNames[slot - 1].data();
+}
+
+template <bool kValidateName>
+bool HeaderMap::appendEntry(std::string_view name, std::string_view value) {
   // One allocation holds name and value, so that the common case touches one cache line.
   char* p = allocate(name.size() + value.size());
-  for (size_t i = 0; i < name.size(); ++i)
-    p[i] = lowerAscii(name[i]);
+  // Lower-case, validate (kTokenLower is 0 for non-token bytes) and compare with the one
+  // known name of that length and first letter, all in the pass that copies the name. On
+  // failure the bytes stay as arena garbage until clear(); no entry refers to them.
+  uint8_t slot = 0;
+  const char* known = knownCandidate(name, slot);
+  uint8_t invalid = 0;
+  uint8_t differs = known == nullptr ? 1 : 0;
+  // Names of 8+ bytes made of letters, digits and '-' (nearly all real ones) go eight bytes
+  // at a time, the last chunk overlapping the previous one (the per-byte work is
+  // idempotent). Anything else takes the byte-wise table path.
+  bool fast = name.size() >= 8;
+  uint8_t fast_differs = 0;
+  for (size_t at = 0; fast;) {
+    uint64_t x;
+    std::memcpy(&x, name.data() + at, 8);
+    const uint64_t upper = lanesInRange(x, 'A', 'Z');
+    const uint64_t ok =
+        upper | lanesInRange(x, 'a', 'z') | lanesInRange(x, '0', '9') | lanesInRange(x, '-', '-');
+    if ((x & kHighBits) != 0 || ok != kHighBits) {
+      fast = false;
+      break;
+    }
+    const uint64_t lower = x | (upper >> 2);  // 0x80 >> 2 == 0x20, the case bit
+    std::memcpy(p + at, &lower, 8);
+    if (known != nullptr) {
+      uint64_t k;
+      std::memcpy(&k, known + at, 8);
+      fast_differs |= k != lower ? 1 : 0;
+    }
+    if (at + 8 == name.size()) break;
+    at = at + 16 <= name.size() ? at + 8 : name.size() - 8;
+  }
+  if (fast) {
+    differs = known == nullptr ? 1 : fast_differs;
+  } else {
+    for (size_t i = 0; i < name.size(); ++i) {
+      const uint8_t c = kValidateName ? kTokenLower[static_cast<uint8_t>(name[i])]
+                                      : static_cast<uint8_t>(lowerAscii(name[i]));
+      invalid |= c == 0 ? 1 : 0;
+      if (known != nullptr) differs |= c != static_cast<uint8_t>(known[i]) ? 1 : 0;
+      p[i] = static_cast<char>(c);
+    }
+  }
+  if (kValidateName && (invalid != 0 || name.empty())) return false;
   if (!value.empty()) std::memcpy(p + name.size(), value.data(), value.size());
-  const HeaderId id = classifyLower(p, name.size());
-  entries_.push_back(Entry{p, p + name.size(), static_cast<uint32_t>(name.size()),
-                           static_cast<uint32_t>(value.size()), id});
+  const HeaderId id = differs == 0 ? static_cast<HeaderId>(slot - 1) : HeaderId::Other;
+  // Fill the entry in place: building it aside and copying it costs a store-forwarding
+  // stall on every field.
+  Entry& e = entries_.emplace_back();
+  e.name = p;
+  e.value = p + name.size();
+  e.name_len = static_cast<uint32_t>(name.size());
+  e.value_len = static_cast<uint32_t>(value.size());
+  e.id = id;
   if (id != HeaderId::Other) {
     if (counts_[idx(id)]++ == 0) first_[idx(id)] = static_cast<uint32_t>(entries_.size());
   }
   byte_size_ += name.size() + value.size();
+  return true;
 }
 
-void HeaderMap::addUnchecked(std::string_view name, std::string_view value) {
-  appendEntry(name, value);
+bool HeaderMap::addCodecField(std::string_view name, std::string_view value) {
+  return appendEntry<true>(name, value);
 }
 
 bool HeaderMap::add(std::string_view name, std::string_view value) {
   if (!isValidHeaderName(name) || !isValidHeaderValue(value)) return false;
-  appendEntry(name, value);
+  appendEntry<false>(name, value);
   return true;
 }
 
@@ -210,7 +300,7 @@ bool HeaderMap::set(std::string_view name, std::string_view value) {
   const HeaderId id = headerIdOf(name);
   const int first = findFirst(name, id);
   if (first < 0) {
-    appendEntry(name, value);
+    appendEntry<false>(name, value);
     return true;
   }
   Entry& e = entries_[first];
@@ -240,7 +330,7 @@ bool HeaderMap::append(std::string_view name, std::string_view value, std::strin
   }
   const int first = findFirst(name, headerIdOf(name));
   if (first < 0) {
-    appendEntry(name, value);
+    appendEntry<false>(name, value);
     return true;
   }
   Entry& e = entries_[first];

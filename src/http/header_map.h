@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace meshgate::http {
@@ -86,8 +87,9 @@ class HeaderMap {
   HeaderMap() = default;
   HeaderMap(const HeaderMap& other);
   HeaderMap& operator=(const HeaderMap& other);
-  HeaderMap(HeaderMap&& other) noexcept = default;
-  HeaderMap& operator=(HeaderMap&& other) noexcept = default;
+  /// The moved-from map is empty and reusable.
+  HeaderMap(HeaderMap&& other) noexcept;
+  HeaderMap& operator=(HeaderMap&& other) noexcept;
   ~HeaderMap() = default;
 
   /// Appends a field. Returns false (and changes nothing) when `name` is not a token or
@@ -102,9 +104,10 @@ class HeaderMap {
   /// or adds the field when absent. Same validation and return as add().
   bool append(std::string_view name, std::string_view value, std::string_view separator = ", ");
 
-  /// For codecs only: appends a field whose bytes were already validated (`name` is a
-  /// token in any case and is lower-cased here; `value` is trimmed field content).
-  void addUnchecked(std::string_view name, std::string_view value);
+  /// For codecs: appends a field whose `value` the codec already validated (trimmed field
+  /// content), validating and lower-casing `name` in the same pass as the copy. Returns
+  /// false (nothing added) when `name` is empty or not a token.
+  bool addCodecField(std::string_view name, std::string_view value);
 
   /// Removes every field named `name`; returns how many were removed.
   size_t remove(std::string_view name);
@@ -112,11 +115,12 @@ class HeaderMap {
   /// Removes every field for which `pred(const HeaderField&)` is true; returns the count.
   template <typename Pred>
   size_t removeIf(Pred&& pred) {
+    using P = std::remove_reference_t<Pred>;  // possibly const
     return removeIfImpl(
         [](void* ctx, const HeaderField& f) {
-          return static_cast<bool>((*static_cast<Pred*>(ctx))(f));
+          return static_cast<bool>((*static_cast<P*>(ctx))(f));
         },
-        &pred);
+        const_cast<void*>(static_cast<const void*>(&pred)));
   }
 
   /// The first value of `name`, or nullopt when absent (an empty value is present).
@@ -202,7 +206,8 @@ class HeaderMap {
 
   char* allocate(size_t n);
   const char* copyValue(std::string_view value);
-  void appendEntry(std::string_view name, std::string_view value);
+  template <bool kValidateName>
+  bool appendEntry(std::string_view name, std::string_view value);
   int findFirst(std::string_view name, HeaderId id) const;
   size_t removeIfImpl(bool (*pred)(void*, const HeaderField&), void* ctx);
   void rebuildIndex();

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "http/chars.h"
+
 #include <string>
 #include <vector>
 
@@ -135,6 +137,10 @@ TEST(HeaderMapTest, RemoveAndRemoveIf) {
   EXPECT_EQ(m.removeIf([](const HeaderField& f) { return f.name.starts_with("x-"); }), 2u);
   EXPECT_EQ(fields(m), (Fields{{"host", "h"}}));
   EXPECT_EQ(m.get(HeaderId::Host), "h");  // the index follows the compaction
+  const auto is_host = [](const HeaderField& f) { return f.id == HeaderId::Host; };  // an lvalue
+  EXPECT_EQ(m.removeIf(is_host), 1u);
+  EXPECT_TRUE(m.empty());
+  m.add("host", "h");
   EXPECT_EQ(m.byteSize(), 5u);
 }
 
@@ -202,13 +208,76 @@ TEST(HeaderMapTest, CopyIsDeepAndEqual) {
   EXPECT_EQ(c.get("x"), "2");
   HeaderMap d = std::move(c);
   EXPECT_EQ(d.get(HeaderId::Host), "h");
+  // The moved-from map is empty and usable.
+  EXPECT_TRUE(c.empty());                          // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(c.get(HeaderId::Host), std::nullopt);  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(c.byteSize(), 0u);                     // NOLINT(bugprone-use-after-move)
+  c.add("host", "again");
+  EXPECT_EQ(c.get(HeaderId::Host), "again");
+  HeaderMap e;
+  e.add("x", "1");
+  e = std::move(d);
+  EXPECT_EQ(e.get("x"), "2");
+  EXPECT_EQ(e.count("x"), 1u);
+  EXPECT_EQ(e.get(HeaderId::Host), "h");
 }
 
-TEST(HeaderMapTest, AddUncheckedLowerCasesName) {
+// Names of every length and shape, through both the 8-bytes-at-a-time and byte-wise paths.
+TEST(HeaderMapTest, NameLowerCasingAndValidationAllLengths) {
+  const std::string alphabet = "AbCdEfGhIjKlMnOpQrStUvWxYz-0123456789";
+  for (size_t len = 1; len <= 40; ++len) {
+    for (size_t shift = 0; shift < 3; ++shift) {
+      std::string name;
+      for (size_t i = 0; i < len; ++i)
+        name.push_back(alphabet[(i + shift * 7) % alphabet.size()]);
+      std::string lower = name;
+      for (char& c : lower)
+        c = lowerAscii(c);
+      HeaderMap m;
+      ASSERT_TRUE(m.addCodecField(name, "v")) << name;
+      EXPECT_EQ(m.at(0).name, lower);
+      EXPECT_EQ(m.at(0).id, headerIdOf(lower));
+      // Other token characters take the byte-wise path; non-tokens anywhere are rejected.
+      for (size_t at = 0; at < len; ++at) {
+        std::string tok = name;
+        tok[at] = '_';
+        HeaderMap t;
+        ASSERT_TRUE(t.addCodecField(tok, "v")) << tok;
+        std::string bad = name;
+        bad[at] = at % 2 ? ' ' : '\xc3';
+        EXPECT_FALSE(t.addCodecField(bad, "v")) << bad;
+        EXPECT_EQ(t.size(), 1u);
+      }
+    }
+  }
+  // Known names in any case, at the 8-byte boundaries.
+  for (size_t i = 0; i < kKnownHeaderCount; ++i) {
+    std::string upper(headerName(static_cast<HeaderId>(i)));
+    for (char& c : upper)
+      c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+    HeaderMap m;
+    ASSERT_TRUE(m.addCodecField(upper, "v"));
+    EXPECT_EQ(m.at(0).id, static_cast<HeaderId>(i)) << upper;
+    EXPECT_EQ(m.at(0).name, headerName(static_cast<HeaderId>(i)));
+    upper.back() = 'Q';
+    HeaderMap n;
+    ASSERT_TRUE(n.addCodecField(upper, "v"));
+    EXPECT_EQ(n.at(0).id, HeaderId::Other) << upper;
+  }
+}
+
+TEST(HeaderMapTest, AddCodecFieldValidatesAndLowerCasesName) {
   HeaderMap m;
-  m.addUnchecked("Content-Length", "10");
+  EXPECT_TRUE(m.addCodecField("Content-Length", "10"));
   EXPECT_EQ(m.at(0).name, "content-length");
   EXPECT_EQ(m.at(0).id, HeaderId::ContentLength);
+  EXPECT_FALSE(m.addCodecField("Bad Name", "1"));
+  EXPECT_FALSE(m.addCodecField("", "1"));
+  EXPECT_FALSE(m.addCodecField("X\r", "1"));
+  EXPECT_EQ(m.size(), 1u);
+  EXPECT_EQ(m.byteSize(), 16u);
+  EXPECT_TRUE(m.addCodecField("X-A", "2"));
+  EXPECT_EQ(m.get("x-a"), "2");
 }
 
 }  // namespace

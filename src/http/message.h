@@ -45,6 +45,7 @@ class RequestHead {
   std::string_view methodText() const { return method_text_; }
   /// Sets the method from a token. Returns false (nothing changed) when it is not a token.
   bool setMethod(std::string_view token);
+  /// Sets a standard method; Method::Other is ignored (use the token overload).
   void setMethod(Method m);
 
   /// The request-target as received or set.
@@ -125,6 +126,7 @@ class ResponseHead {
   ResponseHead() = default;
 
   uint16_t status() const { return status_; }
+  /// A three-digit status (100-599 for anything meshgate sends; the parser enforces it).
   void setStatus(uint16_t status) { status_ = status; }
   /// The reason phrase as received or set ("" means: use the standard phrase when
   /// serializing).

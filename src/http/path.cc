@@ -331,6 +331,8 @@ namespace {
 // exactly a segment separator, and '%' only starts a kept escape.
 PathError decodePass(std::string_view in, const PathNormalizationOptions& o, std::string& out,
                      bool& redirect) {
+  const bool decode_slashes = o.escaped_slashes == EscapedSlashAction::Decode ||
+                              o.escaped_slashes == EscapedSlashAction::DecodeAndRedirect;
   for (size_t i = 0; i < in.size(); ++i) {
     char c = in[i];
     if (c == '%') {
@@ -341,34 +343,24 @@ PathError decodePass(std::string_view in, const PathNormalizationOptions& o, std
       const char v = static_cast<char>(hi << 4 | lo);
       i += 2;
       if (v == '\0') return PathError::EncodedNul;
-      if (v == '/' || v == '\\') {
-        switch (o.escaped_slashes) {
-          case EscapedSlashAction::Reject:
-            return PathError::EscapedSlash;
-          case EscapedSlashAction::Keep:
-            break;
-          case EscapedSlashAction::Decode:
-          case EscapedSlashAction::DecodeAndRedirect:
-            redirect = o.escaped_slashes == EscapedSlashAction::DecodeAndRedirect;
-            c = v;
-            goto raw;  // a decoded slash is a separator from here on
-        }
-      } else if (o.decode_unreserved && kUnreservedChar[static_cast<uint8_t>(v)]) {
+      const bool slash = v == '/' || v == '\\';
+      if (slash && o.escaped_slashes == EscapedSlashAction::Reject) return PathError::EscapedSlash;
+      if (slash && decode_slashes) {
+        // A decoded slash is a separator from here on: handled as a raw byte below.
+        redirect = redirect || o.escaped_slashes == EscapedSlashAction::DecodeAndRedirect;
+        c = v;
+      } else if (!slash && o.decode_unreserved && kUnreservedChar[static_cast<uint8_t>(v)]) {
         out.push_back(v);
         continue;
-      }
-      out.push_back('%');
-      if (o.decode_unreserved) {
-        out.push_back(kUpperHexDigits[hi]);
-        out.push_back(kUpperHexDigits[lo]);
       } else {
-        out.push_back(in[i - 1]);
-        out.push_back(in[i]);
+        out.push_back('%');
+        out.push_back(o.decode_unreserved ? kUpperHexDigits[hi] : in[i - 1]);
+        out.push_back(o.decode_unreserved ? kUpperHexDigits[lo] : in[i]);
+        continue;
       }
-      continue;
+    } else if (!kTargetChar[static_cast<uint8_t>(c)] || c == '?') {
+      return PathError::InvalidCharacter;
     }
-    if (!kTargetChar[static_cast<uint8_t>(c)] || c == '?') return PathError::InvalidCharacter;
-  raw:
     if (c == '\\' && o.backslash_to_slash) c = '/';
     if (c == ';' && o.path_params == PathParamAction::Reject) return PathError::PathParameter;
     out.push_back(c);

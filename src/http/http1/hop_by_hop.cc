@@ -152,4 +152,26 @@ HopByHopResult removeHopByHopHeaders(HeaderMap& headers, const HopByHopOptions& 
   return result;
 }
 
+ForwardFraming prepareForwardFraming(HeaderMap& headers, const Framing& framing,
+                                     http::Version peer_version) {
+  switch (framing.body) {
+    case BodyFraming::None:
+    case BodyFraming::Tunnel:
+      return ForwardFraming::None;
+    case BodyFraming::ContentLength:
+      return ForwardFraming::ContentLength;
+    case BodyFraming::Chunked:
+    case BodyFraming::CloseDelimited:
+      headers.remove(HeaderId::ContentLength);
+      if (peer_version == http::Version::Http11) {
+        headers.set(HeaderId::TransferEncoding, "chunked");
+        return ForwardFraming::Chunked;
+      }
+      headers.remove(HeaderId::TransferEncoding);
+      headers.set(HeaderId::Connection, "close");
+      return ForwardFraming::CloseDelimited;
+  }
+  return ForwardFraming::None;
+}
+
 }  // namespace meshgate::http1

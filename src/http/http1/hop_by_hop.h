@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "http/header_map.h"
+#include "http/http1/parser.h"
 #include "http/message.h"
 
 namespace meshgate::http1 {
@@ -47,5 +48,25 @@ struct HopByHopResult {
 /// Proxy-Authorization and Proxy-Authenticate are end-to-end in RFC 9110 and are kept, as
 /// Envoy keeps them. Applies to requests and responses alike.
 HopByHopResult removeHopByHopHeaders(http::HeaderMap& headers, const HopByHopOptions& options = {});
+
+/// How the body goes out on the next hop.
+enum class ForwardFraming : uint8_t {
+  None,            // no body (or a tunnel after the head)
+  ContentLength,   // raw bytes; Content-Length is in the fields
+  Chunked,         // chunk-encode each piece (appendChunk/appendLastChunk)
+  CloseDelimited,  // raw bytes, then close the connection (HTTP/1.0 peer, unknown length)
+};
+
+/// Call after removeHopByHopHeaders(): sets the framing fields for forwarding a message
+/// parsed with `framing` to a peer speaking `peer_version` (towards upstreams that is
+/// HTTP/1.1; towards a client, the client's version), and says how to write the body.
+///   - Content-Length bodies keep their Content-Length.
+///   - Chunked bodies get "transfer-encoding: chunked" for HTTP/1.1 peers; towards an
+///     HTTP/1.0 client they become close-delimited (and "connection: close" is set).
+///   - Close-delimited response bodies become chunked towards HTTP/1.1 clients, so the
+///     client connection survives; close-delimited towards HTTP/1.0 clients.
+///   - No body / tunnel: fields unchanged (a HEAD or 304 Content-Length stays meaningful).
+ForwardFraming prepareForwardFraming(http::HeaderMap& headers, const Framing& framing,
+                                     http::Version peer_version);
 
 }  // namespace meshgate::http1

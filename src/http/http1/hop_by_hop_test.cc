@@ -107,5 +107,34 @@ TEST(HopByHopTest, UpgradeDroppedOrKeptWithoutH2c) {
   EXPECT_EQ(names(h), "upgrade=websocket/13");
 }
 
+TEST(HopByHopTest, ForwardFraming) {
+  HeaderMap h;
+  Framing f;
+  f.body = BodyFraming::ContentLength;
+  f.content_length = 3;
+  h.add("content-length", "3");
+  EXPECT_EQ(prepareForwardFraming(h, f, http::Version::Http11), ForwardFraming::ContentLength);
+  EXPECT_EQ(names(h), "content-length=3");
+
+  h.clear();
+  f.body = BodyFraming::Chunked;
+  EXPECT_EQ(prepareForwardFraming(h, f, http::Version::Http11), ForwardFraming::Chunked);
+  EXPECT_EQ(names(h), "transfer-encoding=chunked");
+  h.clear();
+  EXPECT_EQ(prepareForwardFraming(h, f, http::Version::Http10), ForwardFraming::CloseDelimited);
+  EXPECT_EQ(names(h), "connection=close");
+
+  h.clear();
+  f.body = BodyFraming::CloseDelimited;
+  EXPECT_EQ(prepareForwardFraming(h, f, http::Version::Http11), ForwardFraming::Chunked);
+  EXPECT_EQ(names(h), "transfer-encoding=chunked");
+
+  h.clear();
+  h.add("content-length", "10");
+  f.body = BodyFraming::None;  // e.g. a HEAD response
+  EXPECT_EQ(prepareForwardFraming(h, f, http::Version::Http11), ForwardFraming::None);
+  EXPECT_EQ(names(h), "content-length=10");
+}
+
 }  // namespace
 }  // namespace meshgate::http1

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The HTTP/1.1 parser state machine. Lines are found with memchr (bounded by the section's
+// The HTTP/1.1 parser state machine. Lines are found with an SSE2 scan (bounded by the section's
 // remaining budget) and validated in one table-driven pass; a line split across parse()
 // calls is carried in a small buffer. Depends on http only.
 #include "http/http1/parser.h"
@@ -41,7 +41,7 @@ constexpr ErrorInfo kErrors[] = {
     {505, "http1.unsupported_version", "only HTTP/1.0 and HTTP/1.1 are supported"},
     {505, "http1.http2_preface",
      "HTTP/2 with prior knowledge is not supported on this listener (HTTP/1.1 only)"},
-    {414, "http1.start_line_too_long", "the request line is longer than the limit"},
+    {414, "http1.start_line_too_long", "the request or status line is longer than the limit"},
     {400, "http1.invalid_status_line", "malformed status line"},
     {400, "http1.invalid_status", "invalid status code"},
     {400, "http1.bare_lf", "line ending without CR (bare LF)"},
@@ -88,6 +88,7 @@ static_assert(sizeof(kErrors) / sizeof(kErrors[0]) ==
 
 constexpr uint64_t kMaxLength = static_cast<uint64_t>(INT64_MAX);  // 2^63 - 1
 constexpr uint32_t kMaxInterimResponses = 16;
+constexpr size_t kRetainedLineCapacity = 4096;
 
 // Index of the first byte of [p, p+n) that is not field-content, or n.
 size_t findInvalidValueChar(const char* p, size_t n) {
@@ -112,6 +113,27 @@ size_t findInvalidValueChar(const char* p, size_t n) {
     if (!http::isFieldValueChar(p[i])) return i;
   }
   return n;
+}
+
+// The first `c` in [p, p+n), or nullptr. Inline SSE2 for the short spans of a head (lines
+// are ~20-100 bytes), where a libc memchr call costs more than the scan; memchr for long ones.
+inline const char* findByte(const char* p, size_t n, char c) {
+#if defined(__SSE2__)
+  if (n > 256) return static_cast<const char*>(std::memchr(p, c, n));
+  const __m128i needle = _mm_set1_epi8(c);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(x, needle));
+    if (mask != 0) return p + i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+  for (; i < n; ++i) {
+    if (p[i] == c) return p + i;
+  }
+  return nullptr;
+#else
+  return static_cast<const char*>(std::memchr(p, c, n));
+#endif
 }
 
 bool hasLower(std::string_view s) {
@@ -236,13 +258,30 @@ void MessageParser::startMessage(HeaderMap* fields) {
   trailers_.clear();
   error_ = ParseError{};
   error_detail_ = {};
-  line_.clear();
+  // A long line split across reads grew the carry buffer; do not keep that per connection.
+  if (line_.capacity() > kRetainedLineCapacity) {
+    std::string().swap(line_);
+  } else {
+    line_.clear();
+  }
   line_in_use_ = false;
   budget_ = options_.max_start_line_bytes;
   fields_seen_ = 0;
   remaining_ = 0;
   body_bytes_ = 0;
   announced_ = 0;
+}
+
+uint32_t MessageParser::chunkLineBudget() const {
+  // 16 hex digits, the extensions, CRLF; clamped so that a huge extension limit cannot wrap.
+  const uint64_t budget = 16ull + options_.max_chunk_extension_bytes + 2;
+  return budget > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(budget);
+}
+
+void MessageParser::releaseBuffers() {
+  std::string().swap(line_);
+  line_in_use_ = false;
+  trailers_.releaseMemory();
 }
 
 Event MessageParser::fail(ParseErrorCode code, size_t consumed) {
@@ -261,7 +300,7 @@ MessageParser::LineStatus MessageParser::readLine(std::string_view in, size_t& p
   const size_t avail = in.size() - pos;
   const size_t scan = avail < budget_ ? avail : budget_;
   const char* start = in.data() + pos;
-  const char* lf = scan == 0 ? nullptr : static_cast<const char*>(std::memchr(start, '\n', scan));
+  const char* lf = findByte(start, scan, '\n');
   if (lf == nullptr) {
     // No LF within the budget: the line cannot fit once the budget is used up.
     if (avail != 0 && avail >= budget_) return LineStatus::TooLong;
@@ -289,31 +328,38 @@ ParseErrorCode MessageParser::parseFieldLine(std::string_view line, HeaderMap& i
   const char* p = line.data();
   const size_t n = line.size();
   if (http::isOws(p[0])) return ParseErrorCode::ObsFold;
-  size_t i = 0;
-  while (i < n && http::isTchar(p[i]))
-    ++i;
-  if (i == n) return ParseErrorCode::InvalidHeaderName;
-  if (p[i] != ':') {
-    if (http::isOws(p[i])) return ParseErrorCode::WhitespaceBeforeColon;
-    if (p[i] == '\r') return ParseErrorCode::BareCr;
-    return ParseErrorCode::InvalidHeaderName;
-  }
-  if (i == 0) return ParseErrorCode::EmptyHeaderName;
-  size_t v = i + 1;
+  // The name ends at the first ':' (which is not a tchar); HeaderMap validates its bytes
+  // while copying them.
+  const char* colon_ptr = findByte(p, n, ':');
+  const size_t colon =
+      colon_ptr == nullptr ? n : static_cast<size_t>(static_cast<const char*>(colon_ptr) - p);
+  if (colon == 0) return ParseErrorCode::EmptyHeaderName;
+  size_t v = colon + 1;
   while (v < n && http::isOws(p[v]))
     ++v;
   size_t e = n;
   while (e > v && http::isOws(p[e - 1]))
     --e;
-  const size_t bad = findInvalidValueChar(p + v, e - v);
-  if (bad != e - v) {
-    return p[v + bad] == '\r' ? ParseErrorCode::BareCr : ParseErrorCode::InvalidHeaderValue;
+  if (colon != n) {
+    const size_t bad = findInvalidValueChar(p + v, e - v);
+    if (bad != e - v) {
+      return p[v + bad] == '\r' ? ParseErrorCode::BareCr : ParseErrorCode::InvalidHeaderValue;
+    }
   }
-  const uint32_t limit = options_.max_headers;
-  if (++fields_seen_ > limit) {
+  if (colon != n && ++fields_seen_ > options_.max_headers) {
     return trailer ? ParseErrorCode::TooManyTrailers : ParseErrorCode::TooManyHeaders;
   }
-  into.addUnchecked(std::string_view(p, i), std::string_view(p + v, e - v));
+  if (colon == n ||
+      !into.addCodecField(std::string_view(p, colon), std::string_view(p + v, e - v))) {
+    // Say what is wrong with the name, from its first non-token byte.
+    size_t i = 0;
+    while (i < colon && http::isTchar(p[i]))
+      ++i;
+    if (i == colon) return ParseErrorCode::InvalidHeaderName;  // no colon at all
+    if (http::isOws(p[i])) return ParseErrorCode::WhitespaceBeforeColon;
+    if (p[i] == '\r') return ParseErrorCode::BareCr;
+    return ParseErrorCode::InvalidHeaderName;
+  }
   return ParseErrorCode::None;
 }
 
@@ -466,7 +512,7 @@ Event MessageParser::onHeadComplete(size_t pos) {
       break;
     case BodyFraming::Chunked:
       state_ = State::ChunkSize;
-      budget_ = 16 + options_.max_chunk_extension_bytes + 2;
+      budget_ = chunkLineBudget();
       break;
     case BodyFraming::CloseDelimited:
       state_ = State::BodyCloseDelimited;
@@ -534,7 +580,7 @@ Event MessageParser::parse(std::string_view in) {
           state_ = State::ChunkDataLf;
         } else {
           state_ = State::ChunkSize;
-          budget_ = 16 + options_.max_chunk_extension_bytes + 2;
+          budget_ = chunkLineBudget();
         }
         break;
       }
@@ -566,11 +612,13 @@ Event MessageParser::parse(std::string_view in) {
       case State::BodyCloseDelimited: {
         const size_t avail = in.size() - pos;
         if (avail == 0) return Event{EventType::NeedMoreData, pos, {}};
-        if (avail > options_.max_body_bytes - body_bytes_) {
-          return fail(ParseErrorCode::BodyTooLarge, pos);
-        }
-        body_bytes_ += avail;
-        return Event{EventType::Body, in.size(), in.substr(pos)};
+        // Deliver up to the limit, and fail on the first byte beyond it, so that the events
+        // do not depend on how the bytes were split.
+        const uint64_t room = options_.max_body_bytes - body_bytes_;
+        if (room == 0) return fail(ParseErrorCode::BodyTooLarge, pos);
+        const size_t n = avail < room ? avail : static_cast<size_t>(room);
+        body_bytes_ += n;
+        return Event{EventType::Body, pos + n, in.substr(pos, n)};
       }
       case State::CompletePending:
         state_ = State::Paused;
@@ -588,7 +636,7 @@ Event MessageParser::finish() {
     case State::StartLine:
       // A request connection may close between requests (only a partial line counts as a
       // started message); a response was expected, so its absence is an error.
-      if (direction_ == Direction::Request && (line_in_use_ || line_.empty())) {
+      if (direction_ == Direction::Request && idle()) {
         state_ = State::Paused;
         return Event{EventType::Closed, 0, {}};
       }
@@ -621,6 +669,13 @@ void RequestParser::resume() {
   startMessage(&head_.headers());
 }
 
+void RequestParser::releaseMemory() {
+  MG_ASSERT(idle(), "RequestParser::releaseMemory() inside a message");
+  head_.clear();
+  head_.headers().releaseMemory();
+  releaseBuffers();
+}
+
 ParseErrorCode RequestParser::onStartLine(std::string_view line) {
   head_.clear();
   const char* p = line.data();
@@ -634,17 +689,12 @@ ParseErrorCode RequestParser::onStartLine(std::string_view line) {
   const std::string_view method(p, i);
   if (!options_.allow_lowercase_methods && hasLower(method)) return ParseErrorCode::LowercaseMethod;
 
+  // The target ends at the next SP; parseRequestTarget() validates its bytes.
   const size_t t0 = i + 1;
-  size_t j = t0;
-  while (j < n && http::kTargetChar[static_cast<uint8_t>(p[j])])
-    ++j;
-  if (j == t0) {
-    if (j < n && p[j] == '\r') return ParseErrorCode::BareCr;
-    return j < n && p[j] == ' ' ? ParseErrorCode::InvalidRequestLine
-                                : ParseErrorCode::InvalidTarget;
-  }
-  if (j == n) return ParseErrorCode::Http09Request;
-  if (p[j] != ' ') return p[j] == '\r' ? ParseErrorCode::BareCr : ParseErrorCode::InvalidTarget;
+  const char* sp = findByte(p + t0, n - t0, ' ');
+  if (sp == nullptr) return ParseErrorCode::Http09Request;
+  const size_t j = static_cast<size_t>(static_cast<const char*>(sp) - p);
+  if (j == t0) return ParseErrorCode::InvalidRequestLine;
   const std::string_view target(p + t0, j - t0);
 
   const std::string_view v = line.substr(j + 1);
@@ -668,6 +718,7 @@ ParseErrorCode RequestParser::onStartLine(std::string_view line) {
   http::RequestHeadCodecAccess::setMethod(head_, method);
   const http::TargetParseResult t = http::parseRequestTarget(head_.method(), target);
   if (t.error != http::TargetError::None) {
+    if (target.find('\r') != std::string_view::npos) return ParseErrorCode::BareCr;
     error_detail_ = http::targetErrorMessage(t.error);
     return ParseErrorCode::InvalidTarget;
   }
@@ -756,6 +807,13 @@ void ResponseParser::expectResponse(http::Method request_method) {
   request_method_ = request_method;
   interim_count_ = 0;
   startMessage(&head_.headers());
+}
+
+void ResponseParser::releaseMemory() {
+  MG_ASSERT(paused(), "ResponseParser::releaseMemory() while a response is expected");
+  head_.clear();
+  head_.headers().releaseMemory();
+  releaseBuffers();
 }
 
 ParseErrorCode ResponseParser::onStartLine(std::string_view line) {

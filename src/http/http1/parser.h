@@ -181,6 +181,8 @@ class MessageParser {
   const http::HeaderMap& trailers() const { return trailers_; }
   const ParseError& error() const { return error_; }
   bool paused() const { return state_ == State::Paused; }
+  /// True between messages: nothing of the next message has been received yet.
+  bool idle() const { return state_ == State::StartLine && (line_.empty() || line_in_use_); }
   /// Body bytes delivered for the current message so far.
   uint64_t bodyBytes() const { return body_bytes_; }
 
@@ -207,6 +209,8 @@ class MessageParser {
 
   /// Starts a new message: resets per-message state and the trailers.
   void startMessage(http::HeaderMap* fields);
+  /// Frees the line buffer and the trailers' memory.
+  void releaseBuffers();
   /// Waits for the owner: parse() returns Paused.
   void waitForResume() { state_ = State::Paused; }
   // Content-Length / Transfer-Encoding rules shared by requests and responses.
@@ -231,6 +235,7 @@ class MessageParser {
   ParseErrorCode parseChunkSize(std::string_view line);
   ParseErrorCode checkTrailers() const;
   Event onHeadComplete(size_t pos);
+  uint32_t chunkLineBudget() const;
 
   State state_ = State::StartLine;
   http::HeaderMap* fields_ = nullptr;  // the head's map
@@ -272,8 +277,13 @@ class RequestParser : private detail::MessageParser {
   /// (PrematureClose) inside one.
   using MessageParser::finish;
 
-  /// After MessageComplete: clears the head and starts on the next message.
+  /// After MessageComplete: starts on the next message. The head stays readable until the
+  /// next start line is parsed.
   void resume();
+  /// Frees the head's and the parser's buffers, for a keep-alive connection that went idle.
+  /// Only valid when idle() (after resume(), before any byte of the next request).
+  void releaseMemory();
+  using MessageParser::idle;
 
   http::RequestHead& head() { return head_; }
   const http::RequestHead& head() const { return head_; }
@@ -307,6 +317,9 @@ class ResponseParser : private detail::MessageParser {
   /// Prepares for the response to a request with `request_method`. Valid initially and
   /// after MessageComplete; clears the head.
   void expectResponse(http::Method request_method);
+  /// Frees the head's and the parser's buffers (for an idle pooled connection). Only valid
+  /// while no response is expected (initially, or after MessageComplete).
+  void releaseMemory();
 
   http::ResponseHead& head() { return head_; }
   const http::ResponseHead& head() const { return head_; }
