@@ -4,6 +4,7 @@
 // chunked bodies both ways, Expect: 100-continue, hop-by-hop removal, limits.
 #include <gtest/gtest.h>
 
+#include "http/http1/conformance_cases.h"
 #include "tests/integration/proxy_fixture.h"
 
 namespace meshgate::integration {
@@ -131,6 +132,21 @@ TEST_F(Http1Test, SmugglingAttemptsAreRejectedAndNeverForwarded) {
                           ? std::string("GET / HTTP/1.1\r\nHost: a\r\nX-A: b\0c\r\n\r\n", 41)
                           : std::string(c.raw);
     EXPECT_EQ(statusFor(raw), c.status) << c.name;
+  }
+  EXPECT_EQ(upstream_->requestCount(), before) << "a rejected request reached the upstream";
+}
+
+// The codec's full rejection table (121 cases: framing, fields, targets, versions,
+// trailers), each sent to the real proxy on its own connection. The listener's
+// stricter limits above can only turn a 400 into a 413/414/431, never into a 2xx.
+TEST_F(Http1Test, EveryCodecRejectionCaseIsRejectedByTheProxy) {
+  const size_t before = upstream_->requestCount();
+  for (const http1::RejectCase& c : http1::rejectedRequestCases()) {
+    const int status = statusFor(c.request);
+    EXPECT_GE(status, 400) << c.name << " (" << c.reason << ") was not rejected";
+    auto is_limit = [](int s) { return s == 413 || s == 414 || s == 431; };
+    // A limit of this listener may answer first; otherwise the codec's own status.
+    if (!is_limit(status) && !is_limit(c.status)) EXPECT_EQ(status, c.status) << c.name << " (" << c.reason << ")";
   }
   EXPECT_EQ(upstream_->requestCount(), before) << "a rejected request reached the upstream";
 }
