@@ -73,6 +73,10 @@ Shard::~Shard() {
     delete c.load(std::memory_order_relaxed);
 }
 
+void Shard::unregisteredSeries() {
+  MG_BUG("metric series used without being registered");
+}
+
 Shard::Chunk* Shard::allocateChunk(uint32_t chunk_index) {
   MG_ASSERT(chunk_index < kMaxChunks, "too many metric series");
   auto* chunk = new Chunk();
@@ -89,6 +93,10 @@ uint64_t Shard::read(uint32_t cell_index) const {
 }
 
 void Shard::observe(HistogramId histogram, double value) {
+  if (!histogram.valid()) {
+    unregisteredSeries();
+    return;
+  }
   const std::vector<double>& bounds = *histogram.bounds;
   size_t bucket = 0;
   while (bucket < bounds.size() && value > bounds[bucket])

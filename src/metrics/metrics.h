@@ -50,6 +50,11 @@ class Shard {
   Shard& operator=(const Shard&) = delete;
 
   void inc(SeriesId id, uint64_t n = 1) {
+    // An unregistered id is a bug; counting it nowhere beats writing out of bounds.
+    if (__builtin_expect(!id.valid(), 0)) {
+      unregisteredSeries();
+      return;
+    }
     auto& c = cell(id.cell);
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
@@ -74,6 +79,7 @@ class Shard {
     return (*chunk)[index & (kChunkCells - 1)];
   }
   Chunk* allocateChunk(uint32_t chunk_index);
+  static void unregisteredSeries();
 
   Registry& registry_;
   std::array<std::atomic<Chunk*>, kMaxChunks> chunks_{};

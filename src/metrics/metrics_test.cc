@@ -5,6 +5,8 @@
 
 #include <thread>
 
+#include "base/assert.h"
+
 namespace meshgate::metrics {
 namespace {
 
@@ -83,6 +85,21 @@ TEST(Metrics, CollectorsAppendText) {
   Registry r;
   r.addCollector([](std::string& out) { out += "meshgate_extra 1\n"; });
   EXPECT_NE(r.renderPrometheus().find("meshgate_extra 1\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace meshgate::metrics
+
+namespace meshgate::metrics {
+namespace {
+
+TEST(Metrics, UnregisteredSeriesIsIgnoredNotWrittenOutOfBounds) {
+  Registry r;
+  Shard s(r);
+  const uint64_t bugs = base::bugCount();
+  s.inc(SeriesId{});
+  s.observe(HistogramId{}, 1.0);
+  EXPECT_EQ(base::bugCount(), bugs + 2);
 }
 
 }  // namespace

@@ -516,8 +516,8 @@ void ConnectionManager::startMirrors(const RouteEntry& route) {
     // percentage.value is 0..100 with up to 4 decimals (Istio's Percent).
     const double pct = route.mirrors[i]->percentage.value;
     if (pct < 100.0 && static_cast<double>(worker_.rng()() % 1000000) >= pct * 10000.0) continue;
-    ShadowRequest* shadow =
-        ShadowRequest::create(worker_, listener_generation_, *route.mirror_clusters[i], parser_.head(), has_body);
+    ShadowRequest* shadow = ShadowRequest::create(
+        worker_, listener_generation_, *route.mirror_clusters[i], parser_.head(), has_body);
     worker_.metrics().inc(shadow ? route.metrics.mirrors_sent : route.metrics.mirrors_dropped);
     if (!shadow) continue;
     if (has_body && !request_complete_) {
@@ -564,7 +564,8 @@ void ConnectionManager::onRequestBody(std::string_view data) {
       return;
     }
   }
-  for (ShadowRequest* shadow : shadows_) shadow->addBody(data);
+  for (ShadowRequest* shadow : shadows_)
+    shadow->addBody(data);
   if (!router_.active()) return;
   if (!router_.sendBody(data)) {
     body_paused_ = true;
@@ -757,6 +758,7 @@ void ConnectionManager::encodeEnd() {
 
 void ConnectionManager::onUpstreamHeaders(http::ResponseHead& head, const http1::Framing& framing) {
   touchStream();
+  flags_ |= router_.responseFlags();
   const bool body_expected = !head_request_ && !bodylessStatus(head.status());
   encodeHeaders(head, body_expected, &framing);
 }
@@ -777,8 +779,8 @@ void ConnectionManager::onWriteDrained(net::Connection&) {
   router_.resumeResponse();
 }
 
-void ConnectionManager::onRouterLocalReply(uint16_t status, std::string_view body, ResponseFlags flags,
-                                           std::string_view details) {
+void ConnectionManager::onRouterLocalReply(uint16_t status, std::string_view body,
+                                           ResponseFlags flags, std::string_view details) {
   local_head_.clear();
   sendLocalReply(status, body, flags, details);
 }

@@ -6,8 +6,8 @@
 #pragma once
 
 #include <array>
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,12 +51,12 @@ struct WeightedDestination {
 /// default when the route has none).
 struct RetryPolicy {
   enum On : uint32_t {
-    k5xx = 1u << 0,               // any 5xx, resets, connect failures, per-try timeouts
-    kGatewayError = 1u << 1,      // 502, 503, 504
-    kReset = 1u << 2,             // disconnect/reset/read timeout before the response
+    k5xx = 1u << 0,           // any 5xx, resets, connect failures, per-try timeouts
+    kGatewayError = 1u << 1,  // 502, 503, 504
+    kReset = 1u << 2,         // disconnect/reset/read timeout before the response
     kConnectFailure = 1u << 3,
-    kRefusedStream = 1u << 4,     // HTTP/2 only: never happens on HTTP/1.1 upstreams
-    kRetriable4xx = 1u << 5,      // 409
+    kRefusedStream = 1u << 4,  // HTTP/2 only: never happens on HTTP/1.1 upstreams
+    kRetriable4xx = 1u << 5,   // 409
     kRetriableStatusCodes = 1u << 6,
     kRetriableHeaders = 1u << 7,  // response headers named by x-envoy-retriable-header-names
   };

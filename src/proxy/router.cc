@@ -18,10 +18,11 @@ constexpr size_t kPendingBodyLimit = 1024 * 1024;
 // limit); a longer body makes the request non-retriable.
 constexpr size_t kReplayLimit = 1024 * 1024;
 
-constexpr std::string_view kResetPrefix = "upstream connect error or disconnect/reset before headers. ";
+constexpr std::string_view kResetPrefix =
+    "upstream connect error or disconnect/reset before headers. ";
 
-constexpr uint32_t kOnConnectFailure =
-    RetryPolicy::k5xx | RetryPolicy::kGatewayError | RetryPolicy::kReset | RetryPolicy::kConnectFailure;
+constexpr uint32_t kOnConnectFailure = RetryPolicy::k5xx | RetryPolicy::kGatewayError |
+                                       RetryPolicy::kReset | RetryPolicy::kConnectFailure;
 constexpr uint32_t kOnReset = RetryPolicy::k5xx | RetryPolicy::kGatewayError | RetryPolicy::kReset;
 
 }  // namespace
@@ -33,7 +34,9 @@ Router::Router(WorkerContext& worker, RouterCallbacks& callbacks)
       per_try_timer_(worker.loop(), [this] { onPerTryTimeout(); }),
       backoff_timer_(worker.loop(), [this] { startAttempt(); }) {}
 
-Router::~Router() { cancel(); }
+Router::~Router() {
+  cancel();
+}
 
 void Router::start(const Request& request) {
   MG_ASSERT(!active(), "Router::start while active");
@@ -74,13 +77,15 @@ bool Router::pickEndpoint() {
   const upstream::Cluster& cluster = *request_.cluster;
   if (cluster.settings().lb == upstream::LbPolicy::Passthrough) {
     if (!request_.original_destination) {
-      failBeforeResponse(503, "no healthy upstream", static_cast<uint32_t>(ResponseFlag::NoHealthyUpstream),
+      failBeforeResponse(503, "no healthy upstream",
+                         static_cast<uint32_t>(ResponseFlag::NoHealthyUpstream),
                          "no_original_destination");
       return false;
     }
     passthrough_endpoint_.address = *request_.original_destination;
     passthrough_endpoint_.address_text = request_.original_destination->toString();
-    if (!passthrough_endpoint_.health) passthrough_endpoint_.health = std::make_shared<upstream::EndpointHealth>();
+    if (!passthrough_endpoint_.health)
+      passthrough_endpoint_.health = std::make_shared<upstream::EndpointHealth>();
     endpoint_ = &passthrough_endpoint_;
     pool_ = &worker_.clusters().passthroughPool(cluster, passthrough_endpoint_);
     return true;
@@ -92,7 +97,8 @@ bool Router::pickEndpoint() {
   ctx.avoid = previous_endpoint_;
   endpoint_ = worker_.clusters().loadBalancer(cluster).pick(ctx);
   if (!endpoint_) {
-    failBeforeResponse(503, "no healthy upstream", static_cast<uint32_t>(ResponseFlag::NoHealthyUpstream),
+    failBeforeResponse(503, "no healthy upstream",
+                       static_cast<uint32_t>(ResponseFlag::NoHealthyUpstream),
                        "no_healthy_upstream");
     return false;
   }
@@ -124,7 +130,8 @@ void Router::sendHeadAndBody() {
   pending_body_.releaseIfEmpty();
   if (request_ended_) {
     conn_->endRequest();
-    if (request_.retry && request_.retry->per_try_timeout) per_try_timer_.arm(*request_.retry->per_try_timeout);
+    if (request_.retry && request_.retry->per_try_timeout)
+      per_try_timer_.arm(*request_.retry->per_try_timeout);
   }
   if (body_paused_ && conn_ && !conn_->aboveHighWatermark()) {
     body_paused_ = false;
@@ -164,7 +171,8 @@ void Router::endRequest() {
   request_ended_ = true;
   if (conn_ && state_ == State::Streaming) {
     conn_->endRequest();
-    if (request_.retry && request_.retry->per_try_timeout) per_try_timer_.arm(*request_.retry->per_try_timeout);
+    if (request_.retry && request_.retry->per_try_timeout)
+      per_try_timer_.arm(*request_.retry->per_try_timeout);
   }
   if (request_.timeout.count() > 0 && active()) timeout_timer_.arm(request_.timeout);
 }
@@ -178,7 +186,8 @@ void Router::onUpstreamWriteDrained() {
 
 void Router::record(upstream::AttemptOutcome outcome) {
   if (endpoint_ && endpoint_ != &passthrough_endpoint_) {
-    upstream::recordOutcome(*request_.cluster, *endpoint_, outcome, worker_.loop().now(), worker_.metrics());
+    upstream::recordOutcome(*request_.cluster, *endpoint_, outcome, worker_.loop().now(),
+                            worker_.metrics());
   }
 }
 
@@ -204,7 +213,8 @@ bool Router::retriableStatus(const http::ResponseHead& head) const {
   if (!p) return false;
   const uint16_t status = head.status();
   if ((p->on & RetryPolicy::k5xx) && status >= 500) return true;
-  if ((p->on & RetryPolicy::kGatewayError) && (status == 502 || status == 503 || status == 504)) return true;
+  if ((p->on & RetryPolicy::kGatewayError) && (status == 502 || status == 503 || status == 504))
+    return true;
   if ((p->on & RetryPolicy::kRetriable4xx) && status == 409) return true;
   if ((p->on & RetryPolicy::kRetriableStatusCodes) &&
       std::find(p->retriable_status_codes.begin(), p->retriable_status_codes.end(), status) !=
@@ -213,12 +223,13 @@ bool Router::retriableStatus(const http::ResponseHead& head) const {
   }
   if (p->on & RetryPolicy::kRetriableHeaders) {
     bool found = false;
-    request_.head->headers().forEachValue("x-envoy-retriable-header-names", [&](std::string_view names) {
-      for (std::string_view n : base::split(names, ',')) {
-        n = base::trim(n);
-        if (!n.empty() && head.headers().has(n)) found = true;
-      }
-    });
+    request_.head->headers().forEachValue("x-envoy-retriable-header-names",
+                                          [&](std::string_view names) {
+                                            for (std::string_view n : base::split(names, ',')) {
+                                              n = base::trim(n);
+                                              if (!n.empty() && head.headers().has(n)) found = true;
+                                            }
+                                          });
     if (found) return true;
   }
   return false;
@@ -229,14 +240,17 @@ void Router::onResponseHeaders(http::ResponseHead& head, const http1::Framing& f
   per_try_timer_.cancel();
   record(upstream::outcomeForStatus(head.status()));
   if (retriableStatus(head)) {
-    uint32_t condition = RetryPolicy::kRetriableStatusCodes | RetryPolicy::kRetriable4xx | RetryPolicy::kRetriableHeaders;
+    uint32_t condition = RetryPolicy::kRetriableStatusCodes | RetryPolicy::kRetriable4xx |
+                         RetryPolicy::kRetriableHeaders;
     if (head.status() >= 500) condition |= RetryPolicy::k5xx;
-    if (head.status() == 502 || head.status() == 503 || head.status() == 504) condition |= RetryPolicy::kGatewayError;
+    if (head.status() == 502 || head.status() == 503 || head.status() == 504)
+      condition |= RetryPolicy::kGatewayError;
     if (maybeRetry(condition)) return;
   }
   state_ = State::ResponseStarted;
   upstream_service_ms_ =
-      std::chrono::duration_cast<std::chrono::milliseconds>(worker_.loop().updateTime() - started_).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(worker_.loop().updateTime() - started_)
+          .count();
   callbacks_.onUpstreamHeaders(head, framing);
 }
 
@@ -270,7 +284,8 @@ void Router::onUpstreamReset(upstream::ResetReason reason, int err, std::string_
   response_paused_ = false;
   if (state_ == State::ResponseStarted) {
     finish();
-    callbacks_.onRouterAbort(ResponseFlag::UpstreamConnectionTermination, "upstream_reset_after_response_started");
+    callbacks_.onRouterAbort(ResponseFlag::UpstreamConnectionTermination,
+                             "upstream_reset_after_response_started");
     return;
   }
   if (state_ != State::Streaming) return;
@@ -301,7 +316,8 @@ void Router::onPerTryTimeout() {
   }
   record(upstream::AttemptOutcome::LocalOriginFailure);
   if (maybeRetry(kOnReset)) return;
-  failBeforeResponse(504, "upstream request timeout", static_cast<uint32_t>(ResponseFlag::UpstreamRequestTimeout),
+  failBeforeResponse(504, "upstream request timeout",
+                     static_cast<uint32_t>(ResponseFlag::UpstreamRequestTimeout),
                      "upstream_per_try_timeout");
 }
 
@@ -353,11 +369,13 @@ void Router::onTimeout() {
     callbacks_.onRouterAbort(ResponseFlag::UpstreamRequestTimeout, "response_timeout");
     return;
   }
-  failBeforeResponse(504, "upstream request timeout", static_cast<uint32_t>(ResponseFlag::UpstreamRequestTimeout),
+  failBeforeResponse(504, "upstream request timeout",
+                     static_cast<uint32_t>(ResponseFlag::UpstreamRequestTimeout),
                      "response_timeout");
 }
 
-void Router::failBeforeResponse(uint16_t status, std::string_view body, ResponseFlags flags, std::string_view details) {
+void Router::failBeforeResponse(uint16_t status, std::string_view body, ResponseFlags flags,
+                                std::string_view details) {
   // Copy what the callback needs: `body`/`details` may point into our members.
   std::string b(body);
   std::string d(details);

@@ -88,6 +88,11 @@ class Router final : public upstream::UpstreamStreamCallbacks {
   int64_t upstreamServiceTimeMs() const { return upstream_service_ms_; }
   /// Retries attempted for this request.
   uint32_t retries() const { return retries_done_; }
+  /// Flags the forwarded response earned (URX when the last attempt was retriable
+  /// but no retry was left).
+  ResponseFlags responseFlags() const {
+    return retry_limit_hit_ ? static_cast<uint32_t>(ResponseFlag::UpstreamRetryLimitExceeded) : 0;
+  }
 
   // upstream::UpstreamStreamCallbacks
   void onPoolReady(upstream::UpstreamConnection& conn) override;
@@ -117,7 +122,8 @@ class Router final : public upstream::UpstreamStreamCallbacks {
   /// returns false otherwise (the caller then fails the request).
   bool maybeRetry(uint32_t condition);
   bool retriableStatus(const http::ResponseHead& head) const;
-  void failBeforeResponse(uint16_t status, std::string_view body, ResponseFlags flags, std::string_view details);
+  void failBeforeResponse(uint16_t status, std::string_view body, ResponseFlags flags,
+                          std::string_view details);
   void endAttempt();
   void onTimeout();
   void onPerTryTimeout();

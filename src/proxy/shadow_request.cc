@@ -13,7 +13,8 @@ constexpr size_t kMirrorBodyLimit = 64 * 1024;
 constexpr auto kShadowTimeout = std::chrono::seconds(30);
 }  // namespace
 
-ShadowRequest* ShadowRequest::create(WorkerContext& worker, Generation* generation, const upstream::Cluster& cluster,
+ShadowRequest* ShadowRequest::create(WorkerContext& worker, Generation* generation,
+                                     const upstream::Cluster& cluster,
                                      const http::RequestHead& head, bool has_body) {
   limits::Permit permit = cluster.breaker().tryStartRequest();
   if (!permit) return nullptr;
@@ -55,7 +56,9 @@ ShadowRequest::ShadowRequest(WorkerContext& worker, Generation* generation)
   worker_.acquire(generation_);
 }
 
-ShadowRequest::~ShadowRequest() { worker_.release(generation_); }
+ShadowRequest::~ShadowRequest() {
+  worker_.release(generation_);
+}
 
 void ShadowRequest::addBody(std::string_view data) {
   if (too_large_) return;
@@ -95,7 +98,9 @@ void ShadowRequest::onPoolReady(upstream::UpstreamConnection& conn) {
   conn.endRequest();
 }
 
-void ShadowRequest::onPoolFailure(upstream::ResetReason, int) { done(); }
+void ShadowRequest::onPoolFailure(upstream::ResetReason, int) {
+  done();
+}
 void ShadowRequest::onResponseHeaders(http::ResponseHead&, const http1::Framing&) {}
 void ShadowRequest::onResponseData(std::string_view) {}
 void ShadowRequest::onResponseComplete() {

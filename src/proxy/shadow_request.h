@@ -19,14 +19,16 @@ namespace meshgate::proxy {
 class WorkerContext;
 struct Generation;
 
-class ShadowRequest final : public upstream::UpstreamStreamCallbacks, public event::DeferredDeletable {
+class ShadowRequest final : public upstream::UpstreamStreamCallbacks,
+                            public event::DeferredDeletable {
  public:
   /// Copies `head` (the request as forwarded), appends "-shadow" to its Host as
   /// Envoy does, and starts it once the body is complete. Returns null when the
   /// mirror cannot be sent (no endpoint, circuit breaker). `generation` is held
   /// until the shadow ends.
-  static ShadowRequest* create(WorkerContext& worker, Generation* generation, const upstream::Cluster& cluster,
-                               const http::RequestHead& head, bool has_body);
+  static ShadowRequest* create(WorkerContext& worker, Generation* generation,
+                               const upstream::Cluster& cluster, const http::RequestHead& head,
+                               bool has_body);
 
   /// Body bytes of the original request. Over the mirror limit the shadow is
   /// dropped at send() (the original is unaffected).

@@ -220,7 +220,8 @@ class Builder {
     return base::okStatus();
   }
 
-  static RetryPolicy compileRetry(const config::VirtualService& vs, const config::HttpRoute& route) {
+  static RetryPolicy compileRetry(const config::VirtualService& vs,
+                                  const config::HttpRoute& route) {
     RetryPolicy p;
     auto it = vs.meta.annotations.find("meshgate.io/retry-non-idempotent");
     p.retry_non_idempotent = it != vs.meta.annotations.end() && it->second == "true";
@@ -228,28 +229,39 @@ class Builder {
     if (!route.retries) {
       // Istio's default policy for every HTTP route.
       p.num_retries = 2;
-      on = {"connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes"};
+      on = {"connect-failure", "refused-stream", "unavailable", "cancelled",
+            "retriable-status-codes"};
       p.retriable_status_codes = {503};
     } else {
       p.num_retries = route.retries->attempts;
       p.per_try_timeout = route.retries->per_try_timeout;
       on = route.retries->retry_on;
-      for (uint32_t code : route.retries->retriable_status_codes) p.retriable_status_codes.push_back(static_cast<uint16_t>(code));
+      for (uint32_t code : route.retries->retriable_status_codes)
+        p.retriable_status_codes.push_back(static_cast<uint16_t>(code));
       if (on.empty()) {
-        on = {"connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes"};
+        on = {"connect-failure", "refused-stream", "unavailable", "cancelled",
+              "retriable-status-codes"};
         if (p.retriable_status_codes.empty()) p.retriable_status_codes = {503};
       }
       if (!p.retriable_status_codes.empty()) on.push_back("retriable-status-codes");
     }
     for (const std::string& o : on) {
-      if (o == "5xx") p.on |= RetryPolicy::k5xx;
-      else if (o == "gateway-error") p.on |= RetryPolicy::kGatewayError;
-      else if (o == "reset") p.on |= RetryPolicy::kReset;
-      else if (o == "connect-failure") p.on |= RetryPolicy::kConnectFailure;
-      else if (o == "refused-stream") p.on |= RetryPolicy::kRefusedStream;
-      else if (o == "retriable-4xx") p.on |= RetryPolicy::kRetriable4xx;
-      else if (o == "retriable-status-codes") p.on |= RetryPolicy::kRetriableStatusCodes;
-      else if (o == "retriable-headers") p.on |= RetryPolicy::kRetriableHeaders;
+      if (o == "5xx")
+        p.on |= RetryPolicy::k5xx;
+      else if (o == "gateway-error")
+        p.on |= RetryPolicy::kGatewayError;
+      else if (o == "reset")
+        p.on |= RetryPolicy::kReset;
+      else if (o == "connect-failure")
+        p.on |= RetryPolicy::kConnectFailure;
+      else if (o == "refused-stream")
+        p.on |= RetryPolicy::kRefusedStream;
+      else if (o == "retriable-4xx")
+        p.on |= RetryPolicy::kRetriable4xx;
+      else if (o == "retriable-status-codes")
+        p.on |= RetryPolicy::kRetriableStatusCodes;
+      else if (o == "retriable-headers")
+        p.on |= RetryPolicy::kRetriableHeaders;
       // gRPC conditions (cancelled, unavailable, deadline-exceeded, ...) never occur
       // on HTTP/1.1 upstreams and are accepted without effect.
     }
@@ -300,10 +312,12 @@ class Builder {
     for (const auto& d : entry.destinations)
       entry.metrics.requests.push_back(row(d.cluster->name()));
     entry.metrics.requests.push_back(row(""));
-    entry.metrics.mirrors_sent = r.counter("meshgate_http_mirror_requests_total", "Mirrored (shadow) requests by result.",
-                                           {{"listener", spec.name}, {"route", entry.name}, {"result", "sent"}});
-    entry.metrics.mirrors_dropped = r.counter("meshgate_http_mirror_requests_total", "Mirrored (shadow) requests by result.",
-                                              {{"listener", spec.name}, {"route", entry.name}, {"result", "dropped"}});
+    entry.metrics.mirrors_sent =
+        r.counter("meshgate_http_mirror_requests_total", "Mirrored (shadow) requests by result.",
+                  {{"listener", spec.name}, {"route", entry.name}, {"result", "sent"}});
+    entry.metrics.mirrors_dropped =
+        r.counter("meshgate_http_mirror_requests_total", "Mirrored (shadow) requests by result.",
+                  {{"listener", spec.name}, {"route", entry.name}, {"result", "dropped"}});
     entry.metrics.latency = r.histogram(
         "meshgate_http_request_duration_seconds",
         "Time from the first request byte to the last response byte.",
@@ -471,6 +485,10 @@ class Builder {
         r.counter("meshgate_upstream_requests_retried_total", "Upstream request retries.", l);
     m.outlier_ejections = r.counter("meshgate_upstream_outlier_ejections_total",
                                     "Endpoints ejected by outlier detection.", l);
+    m.outlier_returns = r.counter("meshgate_upstream_outlier_returns_total",
+                                  "Ejected endpoints returned to service.", l);
+    m.retry_budget_exhausted = r.counter("meshgate_upstream_retry_budget_exhausted_total",
+                                         "Retries refused by the retry budget or maxRetries.", l);
     m.ejected_endpoints =
         r.gauge("meshgate_upstream_endpoints_ejected", "Endpoints currently ejected.", l);
     return m;
@@ -492,13 +510,16 @@ const upstream::Cluster* Snapshot::findCluster(std::string_view name) const {
   return nullptr;
 }
 
-bool sameBreakerConfig(const limits::CircuitBreakerConfig& a, const limits::CircuitBreakerConfig& b) {
+bool sameBreakerConfig(const limits::CircuitBreakerConfig& a,
+                       const limits::CircuitBreakerConfig& b) {
   const bool budgets_equal =
       a.retry_budget.has_value() == b.retry_budget.has_value() &&
-      (!a.retry_budget || (a.retry_budget->budget_percent == b.retry_budget->budget_percent &&
-                           a.retry_budget->min_retry_concurrency == b.retry_budget->min_retry_concurrency));
-  return a.max_connections == b.max_connections && a.max_pending_requests == b.max_pending_requests &&
-         a.max_requests == b.max_requests && a.max_retries == b.max_retries && budgets_equal;
+      (!a.retry_budget ||
+       (a.retry_budget->budget_percent == b.retry_budget->budget_percent &&
+        a.retry_budget->min_retry_concurrency == b.retry_budget->min_retry_concurrency));
+  return a.max_connections == b.max_connections &&
+         a.max_pending_requests == b.max_pending_requests && a.max_requests == b.max_requests &&
+         a.max_retries == b.max_retries && budgets_equal;
 }
 
 base::Result<std::vector<std::string>> systemResolve(const std::string& host) {
@@ -518,8 +539,8 @@ base::Result<std::vector<std::string>> systemResolve(const std::string& host) {
   return out;
 }
 
-std::shared_ptr<limits::CircuitBreaker> SharedUpstreamState::breaker(const std::string& cluster,
-                                                                    const limits::CircuitBreakerConfig& config) {
+std::shared_ptr<limits::CircuitBreaker> SharedUpstreamState::breaker(
+    const std::string& cluster, const limits::CircuitBreakerConfig& config) {
   auto& slot = breakers_[cluster];
   // Keep the live breaker (and its in-flight counts) across reloads; a changed
   // config starts a new one, while holders of the old keep it alive until done.

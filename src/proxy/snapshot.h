@@ -43,7 +43,8 @@ struct ListenerSpec {
   std::array<metrics::SeriesId, 5> unrouted_requests;
 };
 
-bool sameBreakerConfig(const limits::CircuitBreakerConfig& a, const limits::CircuitBreakerConfig& b);
+bool sameBreakerConfig(const limits::CircuitBreakerConfig& a,
+                       const limits::CircuitBreakerConfig& b);
 
 /// Resolves a DNS name to IP addresses (blocking; called off the request path).
 using Resolver = std::function<base::Result<std::vector<std::string>>(const std::string& host)>;

@@ -20,7 +20,8 @@ ConnectionPool::~ConnectionPool() {
   draining_ = true;
   pending_.clear();
   std::vector<UpstreamConnection*> conns = connections_;
-  for (UpstreamConnection* c : conns) c->abort();
+  for (UpstreamConnection* c : conns)
+    c->abort();
 }
 
 void ConnectionPool::update(const Cluster& cluster, const Endpoint& endpoint) {
@@ -113,7 +114,8 @@ void ConnectionPool::onConnectFailed(UpstreamConnection&, ResetReason reason, in
   if (pending_.size() > connecting_) failOldest(reason, err);
 }
 
-void ConnectionPool::assign(UpstreamConnection& conn, UpstreamStreamCallbacks& stream, http::Method method) {
+void ConnectionPool::assign(UpstreamConnection& conn, UpstreamStreamCallbacks& stream,
+                            http::Method method) {
   conn.attach(&stream, method);
   stream.onPoolReady(conn);
 }
@@ -140,7 +142,8 @@ void ConnectionPool::onIdle(UpstreamConnection& conn) {
 
 void ConnectionPool::onClosed(UpstreamConnection& conn) {
   idle_.erase(std::remove(idle_.begin(), idle_.end(), &conn), idle_.end());
-  connections_.erase(std::remove(connections_.begin(), connections_.end(), &conn), connections_.end());
+  connections_.erase(std::remove(connections_.begin(), connections_.end(), &conn),
+                     connections_.end());
   conn.permit_.release();
   metrics_.add(cluster_metrics_.connections_active, -1);
   loop_.deferDelete(std::unique_ptr<event::DeferredDeletable>(&conn));
@@ -155,7 +158,8 @@ void ConnectionPool::drain() {
   draining_ = true;
   std::vector<UpstreamConnection*> idle;
   idle.swap(idle_);
-  for (UpstreamConnection* c : idle) c->connection().close(net::Connection::CloseMode::Abort);
+  for (UpstreamConnection* c : idle)
+    c->connection().close(net::Connection::CloseMode::Abort);
 }
 
 }  // namespace meshgate::upstream

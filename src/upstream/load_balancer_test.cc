@@ -30,7 +30,8 @@ Cluster makeCluster(std::vector<Endpoint> eps, LbPolicy lb, uint32_t min_health 
     s.outlier = OutlierSettings{};
     s.outlier->min_health_percent = min_health;
   }
-  return Cluster("c", std::move(eps), s, std::make_shared<limits::CircuitBreaker>(s.breaker), ClusterMetrics{});
+  return Cluster("c", std::move(eps), s, std::make_shared<limits::CircuitBreaker>(s.breaker),
+                 ClusterMetrics{});
 }
 
 std::map<std::string, int> distribution(LoadBalancer& lb, int n,

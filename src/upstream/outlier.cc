@@ -7,7 +7,9 @@ namespace meshgate::upstream {
 
 namespace {
 
-int64_t nanos(base::MonoTime t) { return t.time_since_epoch().count(); }
+int64_t nanos(base::MonoTime t) {
+  return t.time_since_epoch().count();
+}
 
 // Increments a consecutive-failure counter; true when it reached `threshold`.
 bool bump(std::atomic<uint32_t>& counter, uint32_t threshold) {
@@ -20,21 +22,26 @@ void clear(std::atomic<uint32_t>& counter) {
   if (counter.load(std::memory_order_relaxed) != 0) counter.store(0, std::memory_order_relaxed);
 }
 
-bool tryEject(const Cluster& cluster, const Endpoint& endpoint, base::MonoTime now, metrics::Shard& metrics) {
+bool tryEject(const Cluster& cluster, const Endpoint& endpoint, base::MonoTime now,
+              metrics::Shard& metrics) {
   const OutlierSettings& o = *cluster.settings().outlier;
   EndpointHealth& h = *endpoint.health;
   if (h.ejected(now)) return false;
   // max_ejection_percent, but at least one endpoint may be ejected (Envoy).
   size_t ejected = 0;
-  for (const Endpoint& e : cluster.endpoints()) ejected += e.health->ejected(now) ? 1 : 0;
+  for (const Endpoint& e : cluster.endpoints())
+    ejected += e.health->ejected(now) ? 1 : 0;
   const size_t total = cluster.endpoints().size();
-  if (ejected > 0 && (ejected + 1) * 100 > static_cast<size_t>(o.max_ejection_percent) * total) return false;
+  if (ejected > 0 && (ejected + 1) * 100 > static_cast<size_t>(o.max_ejection_percent) * total)
+    return false;
   const uint32_t times = h.ejection_count.fetch_add(1, std::memory_order_relaxed) + 1;
-  const Duration length = std::min<Duration>(o.base_ejection_time * times, std::max(kMaxEjectionTime, o.base_ejection_time));
+  const Duration length = std::min<Duration>(o.base_ejection_time * times,
+                                             std::max(kMaxEjectionTime, o.base_ejection_time));
   int64_t expected = h.ejected_until_ns.load(std::memory_order_relaxed);
   if (expected != 0 && expected > nanos(now)) return false;
   // Only one worker ejects (the counters of the others keep counting).
-  if (!h.ejected_until_ns.compare_exchange_strong(expected, nanos(now + length), std::memory_order_relaxed)) {
+  if (!h.ejected_until_ns.compare_exchange_strong(expected, nanos(now + length),
+                                                  std::memory_order_relaxed)) {
     return false;
   }
   clear(h.consecutive_5xx);
@@ -53,8 +60,8 @@ AttemptOutcome outcomeForStatus(uint16_t status) {
   return AttemptOutcome::Success;
 }
 
-bool recordOutcome(const Cluster& cluster, const Endpoint& endpoint, AttemptOutcome outcome, base::MonoTime now,
-                   metrics::Shard& metrics) {
+bool recordOutcome(const Cluster& cluster, const Endpoint& endpoint, AttemptOutcome outcome,
+                   base::MonoTime now, metrics::Shard& metrics) {
   if (!cluster.settings().outlier) return false;
   const OutlierSettings& o = *cluster.settings().outlier;
   EndpointHealth& h = *endpoint.health;
@@ -86,7 +93,8 @@ bool recordOutcome(const Cluster& cluster, const Endpoint& endpoint, AttemptOutc
   return trip && tryEject(cluster, endpoint, now, metrics);
 }
 
-size_t sweepOutliers(const Cluster& cluster, base::MonoTime now, metrics::Shard& metrics, bool decay) {
+size_t sweepOutliers(const Cluster& cluster, base::MonoTime now, metrics::Shard& metrics,
+                     bool decay) {
   size_t returned = 0;
   for (const Endpoint& e : cluster.endpoints()) {
     EndpointHealth& h = *e.health;
@@ -100,7 +108,8 @@ size_t sweepOutliers(const Cluster& cluster, base::MonoTime now, metrics::Shard&
     } else if (until == 0 && decay) {
       // Healthy for a sweep: the next ejection will be shorter again.
       uint32_t times = h.ejection_count.load(std::memory_order_relaxed);
-      if (times > 0) h.ejection_count.compare_exchange_strong(times, times - 1, std::memory_order_relaxed);
+      if (times > 0)
+        h.ejection_count.compare_exchange_strong(times, times - 1, std::memory_order_relaxed);
     }
   }
   return returned;

@@ -14,10 +14,10 @@
 namespace meshgate::upstream {
 
 enum class AttemptOutcome {
-  Success,            // any response below 500 (and non-gateway 5xx for the gateway detector)
-  ServerError,        // a 5xx response other than 502/503/504
-  GatewayError,       // 502, 503 or 504 from the upstream
-  LocalOriginFailure, // connect failure, connect timeout, reset, per-try timeout
+  Success,             // any response below 500 (and non-gateway 5xx for the gateway detector)
+  ServerError,         // a 5xx response other than 502/503/504
+  GatewayError,        // 502, 503 or 504 from the upstream
+  LocalOriginFailure,  // connect failure, connect timeout, reset, per-try timeout
 };
 
 /// The outcome class of an upstream response status.
@@ -25,13 +25,14 @@ AttemptOutcome outcomeForStatus(uint16_t status);
 
 /// Records one attempt on `endpoint`; may eject it. Worker threads; lock-free.
 /// Returns true when this call ejected the endpoint.
-bool recordOutcome(const Cluster& cluster, const Endpoint& endpoint, AttemptOutcome outcome, base::MonoTime now,
-                   metrics::Shard& metrics);
+bool recordOutcome(const Cluster& cluster, const Endpoint& endpoint, AttemptOutcome outcome,
+                   base::MonoTime now, metrics::Shard& metrics);
 
 /// Main thread, periodically: brings back endpoints whose ejection expired and,
 /// when `decay` (once per outlier interval), lowers the ejection multiplier of
 /// endpoints that stayed in. Returns how many endpoints came back.
-size_t sweepOutliers(const Cluster& cluster, base::MonoTime now, metrics::Shard& metrics, bool decay = true);
+size_t sweepOutliers(const Cluster& cluster, base::MonoTime now, metrics::Shard& metrics,
+                     bool decay = true);
 
 /// Envoy's cap on one ejection (max_ejection_time default).
 inline constexpr Duration kMaxEjectionTime = std::chrono::seconds(300);

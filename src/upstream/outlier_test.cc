@@ -24,7 +24,8 @@ struct Fixture {
     m.outlier_ejections = registry.counter("ej_total", "t");
     m.outlier_returns = registry.counter("ret_total", "t");
     m.ejected_endpoints = registry.gauge("ejected", "t");
-    cluster = std::make_unique<Cluster>("c", std::move(eps), s, std::make_shared<limits::CircuitBreaker>(s.breaker), m);
+    cluster = std::make_unique<Cluster>("c", std::move(eps), s,
+                                        std::make_shared<limits::CircuitBreaker>(s.breaker), m);
   }
   const Endpoint& ep(size_t i) { return cluster->endpoints()[i]; }
   metrics::Registry registry;
@@ -69,9 +70,11 @@ TEST(Outlier, GatewayDetectorIgnoresPlain500) {
   o.consecutive_gateway_errors = 2;
   o.max_ejection_percent = 100;
   Fixture f(1, o);
-  for (int i = 0; i < 5; ++i) EXPECT_FALSE(recordOutcome(*f.cluster, f.ep(0), AttemptOutcome::ServerError, f.now, f.shard));
+  for (int i = 0; i < 5; ++i)
+    EXPECT_FALSE(recordOutcome(*f.cluster, f.ep(0), AttemptOutcome::ServerError, f.now, f.shard));
   recordOutcome(*f.cluster, f.ep(0), AttemptOutcome::GatewayError, f.now, f.shard);
-  EXPECT_TRUE(recordOutcome(*f.cluster, f.ep(0), AttemptOutcome::LocalOriginFailure, f.now, f.shard));
+  EXPECT_TRUE(
+      recordOutcome(*f.cluster, f.ep(0), AttemptOutcome::LocalOriginFailure, f.now, f.shard));
 }
 
 TEST(Outlier, MaxEjectionPercentLeavesEndpointsIn) {
@@ -115,8 +118,10 @@ TEST(Outlier, SplitLocalOriginErrors) {
   o.consecutive_local_origin_failures = 2;
   o.max_ejection_percent = 100;
   Fixture f(1, o);
-  EXPECT_FALSE(recordOutcome(*f.cluster, f.ep(0), AttemptOutcome::LocalOriginFailure, f.now, f.shard));
-  EXPECT_TRUE(recordOutcome(*f.cluster, f.ep(0), AttemptOutcome::LocalOriginFailure, f.now, f.shard));
+  EXPECT_FALSE(
+      recordOutcome(*f.cluster, f.ep(0), AttemptOutcome::LocalOriginFailure, f.now, f.shard));
+  EXPECT_TRUE(
+      recordOutcome(*f.cluster, f.ep(0), AttemptOutcome::LocalOriginFailure, f.now, f.shard));
 }
 
 }  // namespace

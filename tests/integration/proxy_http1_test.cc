@@ -146,7 +146,8 @@ TEST_F(Http1Test, EveryCodecRejectionCaseIsRejectedByTheProxy) {
     EXPECT_GE(status, 400) << c.name << " (" << c.reason << ") was not rejected";
     auto is_limit = [](int s) { return s == 413 || s == 414 || s == 431; };
     // A limit of this listener may answer first; otherwise the codec's own status.
-    if (!is_limit(status) && !is_limit(c.status)) EXPECT_EQ(status, c.status) << c.name << " (" << c.reason << ")";
+    if (!is_limit(status) && !is_limit(c.status))
+      EXPECT_EQ(status, c.status) << c.name << " (" << c.reason << ")";
   }
   EXPECT_EQ(upstream_->requestCount(), before) << "a rejected request reached the upstream";
 }

@@ -7,8 +7,8 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -39,13 +39,14 @@ long rssKb(pid_t pid) {
 // Samples a process's RSS until destroyed; reports the peak.
 class RssSampler {
  public:
-  explicit RssSampler(pid_t pid) : pid_(pid), thread_([this] {
-    while (!stop_) {
-      peak_ = std::max(peak_.load(), rssKb(pid_));
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, std::chrono::milliseconds(20), [this] { return stop_.load(); });
-    }
-  }) {}
+  explicit RssSampler(pid_t pid)
+      : pid_(pid), thread_([this] {
+          while (!stop_) {
+            peak_ = std::max(peak_.load(), rssKb(pid_));
+            std::unique_lock<std::mutex> lock(mu_);
+            cv_.wait_for(lock, std::chrono::milliseconds(20), [this] { return stop_.load(); });
+          }
+        }) {}
   ~RssSampler() {
     stop_ = true;
     cv_.notify_all();
@@ -81,8 +82,10 @@ TEST(Streaming, OneGibChunkedUploadWithBoundedMemory) {
   const long idle = rssKb(mg.process().pid());
   auto r = testing::runCommand(
       {"bash", "-c",
-       "head -c " + std::to_string(kGiB) + " /dev/zero | curl -sS --max-time 240 -T - -H 'Transfer-Encoding: chunked' "
-       "-H 'Expect:' http://127.0.0.1:" + std::to_string(port) + "/upload"},
+       "head -c " + std::to_string(kGiB) +
+           " /dev/zero | curl -sS --max-time 240 -T - -H 'Transfer-Encoding: chunked' "
+           "-H 'Expect:' http://127.0.0.1:" +
+           std::to_string(port) + "/upload"},
       {}, std::chrono::seconds(250));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, std::to_string(kGiB));
@@ -101,9 +104,10 @@ TEST(Streaming, OneGibChunkedDownloadWithBoundedMemory) {
   MeshgateProcess mg(MG_BINARY, config(source.port()));
   const uint16_t port = mg.listenerPort("default/main");
   RssSampler rss(mg.process().pid());
-  auto r = testing::runCommand({"curl", "-sS", "--max-time", "240", "-o", "/dev/null", "-w", "%{size_download}",
-                                "http://127.0.0.1:" + std::to_string(port) + "/download"},
-                               {}, std::chrono::seconds(250));
+  auto r = testing::runCommand(
+      {"curl", "-sS", "--max-time", "240", "-o", "/dev/null", "-w", "%{size_download}",
+       "http://127.0.0.1:" + std::to_string(port) + "/download"},
+      {}, std::chrono::seconds(250));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, std::to_string(kGiB));
   EXPECT_LT(rss.peak(), kRssLimitKb);
@@ -126,7 +130,8 @@ TEST(Streaming, SlowReaderBackPressuresTheUpstream) {
     // Observe for half a second while nothing is read.
     RssSampler rss(mg.process().pid());
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
-    testing::waitUntil([&] { return std::chrono::steady_clock::now() >= until; }, std::chrono::seconds(2));
+    testing::waitUntil([&] { return std::chrono::steady_clock::now() >= until; },
+                       std::chrono::seconds(2));
     EXPECT_LT(rss.peak(), kRssLimitKb);
   }
   // Then read everything: nothing was lost while paused.

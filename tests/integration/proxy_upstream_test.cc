@@ -156,7 +156,9 @@ TEST_F(UpstreamFailures, ConnectionRefusedIs503UF) {
   std::string line = lastLogLine("/dead");
   // Istio's default retry policy retries connect failures twice, then gives up (URX).
   EXPECT_NE(line.find("\"response_flags\":\"UF,URX\""), std::string::npos) << line;
-  EXPECT_NE(line.find("\"upstream_host\":\"127.0.0.1:" + std::to_string(dead) + "\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"upstream_host\":\"127.0.0.1:" + std::to_string(dead) + "\""),
+            std::string::npos)
+      << line;
 }
 
 TEST_F(UpstreamFailures, ResetBeforeHeadersIs503UC) {
