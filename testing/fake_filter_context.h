@@ -55,6 +55,8 @@ class FakeFilterContext : public filter_api::FilterContext {
   void resume() override { ++resumes_; }
   void bufferRequestBody(size_t max_bytes) override { buffer_requested_ = max_bytes; }
   const base::Buffer& bufferedRequestBody() const override { return buffered_; }
+  void addResponseFlags(uint32_t flags) override { response_flags_ |= flags; }
+  uint32_t responseFlags() const { return response_flags_; }
   void addResponseHeader(std::string_view name, std::string_view value) override {
     response_headers_.emplace_back(name, value);
   }
@@ -82,6 +84,7 @@ class FakeFilterContext : public filter_api::FilterContext {
   base::Buffer buffered_;
   std::vector<std::pair<std::string, std::string>> response_headers_;
   std::string log_fields_;
+  uint32_t response_flags_ = 0;
 };
 
 }  // namespace meshgate::testing

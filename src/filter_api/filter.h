@@ -116,6 +116,9 @@ class FilterContext {
   /// The body buffered so far under bufferRequestBody().
   virtual const base::Buffer& bufferedRequestBody() const = 0;
 
+  /// Marks the request with Envoy response flags (proxy::ResponseFlag bits) for the
+  /// access log, e.g. DI when a delay was injected.
+  virtual void addResponseFlags(uint32_t flags) { (void)flags; }
   /// Adds a response header (e.g. rate-limit headers on a successful response).
   virtual void addResponseHeader(std::string_view name, std::string_view value) = 0;
   /// Adds a field to this request's access log line; `json_value` must already

@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "filters/builtin.h"
 
+#include "filters/cors/cors_filter.h"
+#include "filters/fault/fault_filter.h"
+
 namespace meshgate::filters {
 
-void registerBuiltinFilters() {}
+void registerBuiltinFilters() {
+  fault::registerFaultFilter();
+  cors::registerCorsFilter();
+}
 
 }  // namespace meshgate::filters

@@ -74,6 +74,7 @@ class ConnectionManager final : public net::ConnectionCallbacks,
   void resume() override;
   void bufferRequestBody(size_t max_bytes) override;
   const base::Buffer& bufferedRequestBody() const override { return buffered_body_; }
+  void addResponseFlags(uint32_t flags) override { flags_ |= flags; }
   void addResponseHeader(std::string_view name, std::string_view value) override;
   void addAccessLogField(std::string_view key, std::string_view json_value) override;
   event::EventLoop& loop() override;
