@@ -78,6 +78,7 @@ void Connection::onFdEvent(uint32_t events) {
     doWrite();
     if (state_ == State::Closed) return;
   }
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) peer_closing_ = true;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
     if (state_ == State::Lingering || readEnabled()) {
       doRead();
@@ -118,11 +119,25 @@ void Connection::doRead() {
       }
       return;
     }
-    if (state_ == State::Lingering) continue;
+    // A short read drained the socket: with edge-triggered epoll the next bytes
+    // bring a new event, so skip the recv that would only say EAGAIN (nginx does
+    // the same). Once the peer signalled a close we read on to the EOF instead.
+    const bool drained = r.bytes < kReadSize && !peer_closing_;
+    if (state_ == State::Lingering) {
+      if (drained) {
+        readable_pending_ = false;
+        return;
+      }
+      continue;
+    }
     callbacks_->onData(*this, false);
     if (state_ != State::Open && state_ != State::Flushing) return;
     if (!readEnabled()) {
-      readable_pending_ = true;
+      readable_pending_ = !drained;
+      return;
+    }
+    if (drained) {
+      readable_pending_ = false;
       return;
     }
   }
