@@ -3,7 +3,9 @@
 
 #include <netinet/in.h>
 
+#include <charconv>
 #include <cstring>
+#include <functional>
 
 #include "base/json_writer.h"
 #include "config/types.h"
@@ -149,15 +151,26 @@ bool appendDescriptorKey(const CompiledPolicy& policy, filter_api::FilterContext
   return true;
 }
 
+void forEachRateLimitHeader(const limits::RateLimitDecision& decision,
+                            const std::function<void(std::string_view, std::string_view)>& fn) {
+  char buf[24];
+  auto number = [&](uint64_t v) {
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string_view(buf, static_cast<size_t>(r.ptr - buf));
+  };
+  if (!decision.allowed) fn("retry-after", number(decision.retryAfterSeconds()));
+  fn("x-ratelimit-limit", number(decision.limit));
+  fn("x-ratelimit-remaining", number(decision.remaining));
+  fn("x-ratelimit-reset", number(decision.resetSeconds()));
+}
+
 std::vector<std::pair<std::string, std::string>> rateLimitHeaders(
     const limits::RateLimitDecision& decision) {
   std::vector<std::pair<std::string, std::string>> h;
   h.reserve(4);
-  if (!decision.allowed)
-    h.emplace_back("retry-after", std::to_string(decision.retryAfterSeconds()));
-  h.emplace_back("x-ratelimit-limit", std::to_string(decision.limit));
-  h.emplace_back("x-ratelimit-remaining", std::to_string(decision.remaining));
-  h.emplace_back("x-ratelimit-reset", std::to_string(decision.resetSeconds()));
+  forEachRateLimitHeader(decision, [&](std::string_view name, std::string_view value) {
+    h.emplace_back(name, value);
+  });
   return h;
 }
 
@@ -216,8 +229,9 @@ filter_api::FilterStatus RateLimitFilter::onRequestHeaders(filter_api::FilterCon
     return filter_api::FilterStatus::Respond;
   }
   if (headers_from != nullptr) {
-    for (const auto& [name, value] : rateLimitHeaders(headers_decision))
+    forEachRateLimitHeader(headers_decision, [&](std::string_view name, std::string_view value) {
       ctx.addResponseHeader(name, value);
+    });
   }
   return filter_api::FilterStatus::Continue;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,9 +35,12 @@ bool policyApplies(const CompiledPolicy& policy, filter_api::FilterContext& ctx)
 bool appendDescriptorKey(const CompiledPolicy& policy, filter_api::FilterContext& ctx,
                          std::string& key);
 
-/// The x-ratelimit-* headers of a decision (IETF draft-ietf-httpapi-ratelimit-headers-03 as
-/// Envoy emits them: limit, remaining, reset in delta-seconds), plus Retry-After (seconds,
-/// rounded up) when denied.
+/// Calls `fn(name, value)` for the x-ratelimit-* headers of a decision (IETF
+/// draft-ietf-httpapi-ratelimit-headers-03 as Envoy emits them: limit, remaining, reset in
+/// delta-seconds), plus Retry-After (seconds, rounded up) when denied.
+void forEachRateLimitHeader(const limits::RateLimitDecision& decision,
+                            const std::function<void(std::string_view, std::string_view)>& fn);
+/// The same, as a list (for a LocalReply).
 std::vector<std::pair<std::string, std::string>> rateLimitHeaders(
     const limits::RateLimitDecision& decision);
 
