@@ -10,6 +10,7 @@
 #include "base/json_writer.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "http/forwarded_for.h"
 #include "http/http1/buffer_serializer.h"
 #include "http/http1/hop_by_hop.h"
 #include "proxy/shadow_request.h"
@@ -299,6 +300,16 @@ void ConnectionManager::prepareRequest() {
   h.remove(http::HeaderId::Expect);  // meshgate answers 100-continue itself
   // X-Forwarded-For / -Proto and the request id (Envoy's use_remote_address).
   const config::XffSettings& xff = listener_->settings.xff;
+  // The trusted client address (Istio's remote.ip) comes from X-Forwarded-For as
+  // received, before our own append; the first field, which is the one proxies
+  // (this one included) append to.
+  client_address_ = conn_.peer();
+  if (auto received = h.get(http::HeaderId::XForwardedFor)) {
+    if (auto entry = http::trustedClientFromForwardedFor(*received, xff.use_remote_address,
+                                                         xff.trusted_hops)) {
+      if (auto parsed = net::Address::fromIp(*entry, 0); parsed.ok()) client_address_ = *parsed;
+    }
+  }
   if (xff.use_remote_address && !xff.skip_append)
     h.append("x-forwarded-for", conn_.peer().ip(), ",");
   if (auto v = h.get(http::HeaderId::XForwardedFor)) xff_.assign(*v);
@@ -314,7 +325,7 @@ void ConnectionManager::prepareRequest() {
   stream_info_ = filter_api::StreamInfo{};
   stream_info_.downstream_remote = &conn_.peer();
   stream_info_.downstream_local = &conn_.local();
-  stream_info_.client = &conn_.peer();
+  stream_info_.client = &client_address_;
   stream_info_.listener = listener_->name;
   stream_info_.request_id = request_id_;
   stream_info_.workload_namespace = listener_->settings.effectiveWorkloadNamespace();
