@@ -136,8 +136,17 @@ void ConnectionPool::onIdle(UpstreamConnection& conn) {
     return;
   }
   idle_.push_back(&conn);
-  conn.connection().releaseIdleMemory();
-  conn.timer_.arm(settings_.idle_timeout);
+  // Keep the buffers while the connection is reused back to back (no allocation
+  // per request); give them back once it has been idle for a moment.
+  constexpr std::chrono::nanoseconds kIdleMemoryDelay = std::chrono::seconds(2);
+  if (settings_.idle_timeout > kIdleMemoryDelay) {
+    conn.idle_memory_pending_ = true;
+    conn.idle_rest_ = settings_.idle_timeout - kIdleMemoryDelay;
+    conn.timer_.arm(kIdleMemoryDelay);
+  } else {
+    conn.idle_memory_pending_ = false;
+    conn.timer_.arm(settings_.idle_timeout);
+  }
 }
 
 void ConnectionPool::onClosed(UpstreamConnection& conn) {

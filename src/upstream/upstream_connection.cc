@@ -32,6 +32,16 @@ UpstreamConnection::UpstreamConnection(event::EventLoop& loop, int fd, Connectio
       timer_(loop,
              [this] {
                if (state_ == State::Connecting) connect_timed_out_ = true;
+               if (state_ == State::Idle && idle_memory_pending_) {
+                 // First phase of an idle spell: give the buffers back, then
+                 // wait out the rest of the idle timeout.
+                 idle_memory_pending_ = false;
+                 conn_.releaseIdleMemory();
+                 if (idle_rest_.count() > 0) {
+                   timer_.arm(idle_rest_);
+                   return;
+                 }
+               }
                conn_.close(net::Connection::CloseMode::Abort);
              }),
       created_(loop.now()) {
@@ -46,6 +56,7 @@ UpstreamConnection::~UpstreamConnection() = default;
 void UpstreamConnection::attach(UpstreamStreamCallbacks* stream, http::Method method) {
   MG_ASSERT(state_ == State::Idle, "attach to a connection that is not idle");
   state_ = State::Busy;
+  idle_memory_pending_ = false;
   stream_ = stream;
   parser_.expectResponse(method);
   request_done_ = false;
