@@ -10,6 +10,7 @@
 #include "base/json_writer.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "http/forwarded_for.h"
 #include "http/http1/buffer_serializer.h"
 #include "http/http1/hop_by_hop.h"
 #include "proxy/worker_context.h"
@@ -298,6 +299,14 @@ void ConnectionManager::prepareRequest() {
   h.remove(http::HeaderId::Expect);  // meshgate answers 100-continue itself
   // X-Forwarded-For / -Proto and the request id (Envoy's use_remote_address).
   const config::XffSettings& xff = listener_->settings.xff;
+  // The trusted client address (Istio's remote.ip), from X-Forwarded-For as
+  // received, before this hop appends to it.
+  client_ = conn_.peer();
+  if ((xff.trusted_hops > 0 || !xff.use_remote_address) && h.getJoined("x-forwarded-for", xff_)) {
+    if (auto ip = http::trustedClientFromXff(xff_, xff.use_remote_address, xff.trusted_hops)) {
+      if (auto a = net::Address::fromIp(*ip, 0); a.ok()) client_ = *a;
+    }
+  }
   if (xff.use_remote_address && !xff.skip_append)
     h.append("x-forwarded-for", conn_.peer().ip(), ",");
   if (auto v = h.get(http::HeaderId::XForwardedFor)) xff_.assign(*v);
@@ -313,7 +322,7 @@ void ConnectionManager::prepareRequest() {
   stream_info_ = filter_api::StreamInfo{};
   stream_info_.downstream_remote = &conn_.peer();
   stream_info_.downstream_local = &conn_.local();
-  stream_info_.client = &conn_.peer();
+  stream_info_.client = &client_;
   stream_info_.listener = listener_->name;
   stream_info_.request_id = request_id_;
   stream_info_.workload_namespace = listener_->settings.effectiveWorkloadNamespace();

@@ -161,6 +161,8 @@ class ConnectionManager final : public net::ConnectionCallbacks,
   std::string request_id_;
   std::string authority_;
   std::string xff_;
+  /// The trusted client address of the current request (StreamInfo::client).
+  net::Address client_;
   std::string user_agent_;
   http::ResponseHead local_head_;
 
