@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "filters/builtin.h"
 
+#include "filters/authz/config.h"
+
 namespace meshgate::filters {
 
-void registerBuiltinFilters() {}
+void registerBuiltinFilters() {
+  authz::registerAuthzFilter();
+}
 
 }  // namespace meshgate::filters
