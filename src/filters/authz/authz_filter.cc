@@ -5,7 +5,7 @@
 
 #include "base/json_writer.h"
 #include "base/log.h"
-#include "http/path.h"
+#include "filters/authz/path_readings.h"
 
 namespace meshgate::filters::authz {
 
@@ -24,18 +24,6 @@ void lowerInto(std::string_view in, std::string& out) {
   for (char& c : out) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
-}
-
-// True when a backend could read `path` differently from how it is written:
-// percent-escapes, backslashes, ";params", empty segments or dot segments.
-// Paths without any of these are already canonical.
-bool mayHaveOtherReading(std::string_view path) {
-  for (size_t i = 0; i < path.size(); ++i) {
-    const char c = path[i];
-    if (c == '%' || c == '\\' || c == ';') return true;
-    if (c == '/' && i + 1 < path.size() && (path[i + 1] == '/' || path[i + 1] == '.')) return true;
-  }
-  return false;
 }
 
 std::string jsonString(std::string_view s) {
@@ -111,12 +99,18 @@ bool AuthzFilter::prepare(FilterContext& ctx) {
     a.path = path;
   }
   reading_count_ = 1;
-  if (engine.usesPath() && mayHaveOtherReading(a.path)) {
-    if (!http::normalizePath(a.path, config_.canonical_path, canonical_).ok()) return false;
-    if (canonical_ != a.path) {
-      readings_[1] = a;
-      readings_[1].path = canonical_;
-      reading_count_ = 2;
+  if (engine.usesPath() && mayHaveOtherReadings(a.path)) {
+    if (!canonicalReadings(a.path, config_.case_insensitive_paths, dots_first_, merge_first_)) {
+      return false;
+    }
+    for (const std::string* other : {&dots_first_, &merge_first_}) {
+      bool seen = false;
+      for (size_t i = 0; i < reading_count_; ++i)
+        seen = seen || readings_[i].path == *other;
+      if (seen) continue;
+      readings_[reading_count_] = a;
+      readings_[reading_count_].path = *other;
+      ++reading_count_;
     }
   }
   return true;
@@ -336,8 +330,14 @@ void AuthzFilter::writeLogFields(FilterContext& ctx, std::string_view result, co
     ctx.addAccessLogField("authz_policy", jsonString(rule->policy->qualified_name));
     ctx.addAccessLogField("authz_rule", jsonString(rule->id));
   }
-  if (reading_count_ == 2) {
-    ctx.addAccessLogField("authz_canonical_path", jsonString(readings_[1].path));
+  if (reading_count_ > 1) {
+    std::string json;
+    base::JsonWriter w(json);
+    w.beginArray();
+    for (size_t i = 1; i < reading_count_; ++i)
+      w.string(readings_[i].path);
+    w.endArray();
+    ctx.addAccessLogField("authz_path_readings", json);
   }
   if (!custom_log_.empty()) {
     ctx.addAccessLogField("authz_custom", "[" + custom_log_ + "]");

@@ -64,12 +64,14 @@ class AuthzFilter final : public filter_api::Filter {
   void count(filter_api::FilterContext& ctx, metrics::SeriesId id);
 
   const AuthzConfig& config_;
-  std::array<RequestAttributes, 2> readings_{};
+  /// [0] the path as forwarded; then its distinct canonical readings.
+  std::array<RequestAttributes, 3> readings_{};
   size_t reading_count_ = 0;
-  std::string host_;       // lower-cased authority, when it had upper case
-  std::string path_;       // lower-cased path (caseInsensitiveMatching)
-  std::string canonical_;  // the canonical path reading
-  std::string scratch_;    // repeated header fields joined
+  std::string host_;        // lower-cased authority, when it had upper case
+  std::string path_;        // lower-cased path (caseInsensitiveMatching)
+  std::string dots_first_;  // canonical readings (path_readings.h)
+  std::string merge_first_;
+  std::string scratch_;  // repeated header fields joined
   std::string jwt_issuer_;
   std::string jwt_subject_;
   std::vector<Trigger> triggers_;

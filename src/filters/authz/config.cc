@@ -42,19 +42,6 @@ class AuthzFilterFactory final : public filter_api::FilterFactory {
 
 }  // namespace
 
-http::PathNormalizationOptions canonicalPathOptions(bool lowercase) {
-  http::PathNormalizationOptions o;
-  o.decode_unreserved = true;
-  o.backslash_to_slash = true;
-  o.resolve_dot_segments = true;
-  o.merge_slashes = true;
-  o.reject_above_root = false;
-  o.lowercase = lowercase;
-  o.escaped_slashes = http::EscapedSlashAction::Decode;
-  o.path_params = http::PathParamAction::Strip;
-  return o;
-}
-
 base::Result<std::shared_ptr<const AuthzConfig>> buildAuthzConfig(
     const filter_api::ChainSite& site, filter_api::BuildServices& services) {
   if (site.config == nullptr || site.listener == nullptr) {
@@ -69,7 +56,6 @@ base::Result<std::shared_ptr<const AuthzConfig>> buildAuthzConfig(
   out->listener = std::string(site.listener_name);
   out->route = std::string(site.route_name);
   out->case_insensitive_paths = site.listener->path_normalization.case_insensitive_matching;
-  out->canonical_path = canonicalPathOptions(out->case_insensitive_paths);
 
   CompileOptions options;
   options.case_insensitive_paths = out->case_insensitive_paths;

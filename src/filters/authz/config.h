@@ -18,7 +18,6 @@
 #include "filter_api/registry.h"
 #include "filters/authz/custom_authorizer.h"
 #include "filters/authz/engine.h"
-#include "http/path.h"
 #include "metrics/metrics.h"
 
 namespace meshgate::filters::authz {
@@ -41,8 +40,6 @@ class AuthzConfig {
   std::unique_ptr<PolicyEngine> engine;
   /// The listener's caseInsensitiveMatching: paths are matched lower-cased.
   bool case_insensitive_paths = false;
-  /// The normalization of the canonical path reading (ADR 0652).
-  http::PathNormalizationOptions canonical_path;
   /// Parallel to engine->customGroups().
   std::vector<ProviderBinding> providers;
 
@@ -66,11 +63,6 @@ class AuthzConfig {
 /// Builds an AuthzConfig for `site`; null when no AuthorizationPolicy applies.
 base::Result<std::shared_ptr<const AuthzConfig>> buildAuthzConfig(
     const filter_api::ChainSite& site, filter_api::BuildServices& services);
-
-/// The canonical reading's options: every normalization step a backend might
-/// apply (escaped slashes decoded, unreserved characters decoded, backslashes,
-/// ";params" stripped, dot segments resolved, slashes merged).
-http::PathNormalizationOptions canonicalPathOptions(bool lowercase);
 
 class AuthzConfigFactory final : public filter_api::FilterConfigFactory {
  public:

@@ -171,14 +171,5 @@ TEST(AuthzConfigFactoryTest, BuildsAFactoryOnlyWhereAPolicyApplies) {
   EXPECT_EQ(*nothing, nullptr);
 }
 
-TEST(AuthzConfigFactoryTest, CanonicalPathOptionsNormalizeEverything) {
-  http::PathNormalizationOptions o = canonicalPathOptions(true);
-  std::string out;
-  ASSERT_TRUE(http::normalizePath("//A%2f..%2F.%2Fb;x\\C/./d/../E", o, out).ok());
-  EXPECT_EQ(out, "/b/c/e");
-  ASSERT_TRUE(http::normalizePath("/%61dmin", canonicalPathOptions(false), out).ok());
-  EXPECT_EQ(out, "/admin");
-}
-
 }  // namespace
 }  // namespace meshgate::filters::authz

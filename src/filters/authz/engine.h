@@ -63,8 +63,8 @@ struct RbacResult {
 /// Immutable after construction; evaluate() may be called concurrently.
 ///
 /// `readings` are the interpretations of one request that must all be
-/// authorized: [0] is the path as forwarded; a second one, when present, is its
-/// canonical form (ADR 0652). A DENY (and a CUSTOM trigger, and an audit mark)
+/// authorized: [0] is the path as forwarded; the others, when present, are its
+/// canonical readings (ADR 0652). A DENY (and a CUSTOM trigger, and an audit mark)
 /// applies if it matches any reading; ALLOW must be satisfied by every reading.
 class PolicyEngine {
  public:
