@@ -229,6 +229,20 @@ TEST_F(AuthzTest, DotsAndSlashesAreCheckedInBothOrders) {
   EXPECT_EQ(up_->requestCount(), 0u);
 }
 
+TEST_F(AuthzTest, ExplicitFlagsOverrideThePreset) {
+  start(policy("deny-admin", kDenyAdmin),
+        "  pathNormalization: {normalization: MERGE_SLASHES, mergeSlashes: false}\n");
+  EXPECT_EQ(statusOf(port_, "//public"), 200);
+  EXPECT_EQ(up_->lastRequest().target, "//public") << "mergeSlashes: false wins over the preset";
+  EXPECT_EQ(statusOf(port_, "//admin"), 403) << "and the filter still reads it as /admin";
+  start(policy("deny-admin", kDenyAdmin),
+        "  pathNormalization: {normalization: NONE, normalize: true}\n");
+  EXPECT_EQ(statusOf(port_, "/x/../public"), 200);
+  EXPECT_EQ(up_->lastRequest().target, "/public") << "normalize: true wins over NONE";
+  EXPECT_EQ(statusOf(port_, "/%70ublic"), 200);
+  EXPECT_EQ(up_->lastRequest().target, "/%70ublic") << "NONE does not decode unreserved";
+}
+
 TEST_F(AuthzTest, CaseInsensitiveMatching) {
   start(policy("deny-admin", kDenyAdmin), "  pathNormalization: {caseInsensitiveMatching: true}\n");
   for (const char* target : {"/ADMIN", "/Admin/x", "/aDmIn%2Fx", "//ADMIN", "/%41DMIN"}) {
