@@ -15,20 +15,115 @@ void RuleList::add(const CompiledPolicy& policy) {
 void RuleList::finalize() {
   std::sort(rules_.begin(), rules_.end(),
             [](const RuleRef& a, const RuleRef& b) { return a.id < b.id; });
+  indexed_ = rules_.size() >= kIndexThreshold;
+  if (indexed_) buildIndex();
+}
+
+namespace {
+
+// The positive path patterns every operation of `rule` requires, or null when
+// some operation (or an empty `to`) leaves the path free.
+bool pathConstraints(const CompiledRule& rule, std::vector<const PatternSet*>& out) {
+  if (rule.to.empty()) return false;
+  for (const Conjunction& op : rule.to) {
+    const Term* path = nullptr;
+    for (const Term& t : op) {
+      if (t.attribute == Attribute::Path && !t.negate) path = &t;
+    }
+    // "*" is any non-empty path, which every path is.
+    if (path == nullptr || path->patterns.hasWildcard()) return false;
+    out.push_back(&path->patterns);
+  }
+  return true;
+}
+
+void sortKeyed(std::vector<std::pair<std::string, uint32_t>>& v, std::vector<uint32_t>& lengths) {
+  std::sort(v.begin(), v.end());
+  for (const auto& [key, pos] : v)
+    lengths.push_back(static_cast<uint32_t>(key.size()));
+  std::sort(lengths.begin(), lengths.end());
+  lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
+}
+
+void lookup(const std::vector<std::pair<std::string, uint32_t>>& keyed, std::string_view key,
+            std::vector<uint32_t>& out) {
+  auto it = std::lower_bound(
+      keyed.begin(), keyed.end(), key,
+      [](const std::pair<std::string, uint32_t>& e, std::string_view k) { return e.first < k; });
+  for (; it != keyed.end() && it->first == key; ++it)
+    out.push_back(it->second);
+}
+
+}  // namespace
+
+void RuleList::buildIndex() {
+  std::vector<const PatternSet*> sets;
+  for (uint32_t pos = 0; pos < rules_.size(); ++pos) {
+    sets.clear();
+    const RuleRef& r = rules_[pos];
+    if (!pathConstraints(r.policy->rules[r.rule], sets)) {
+      unkeyed_.push_back(pos);
+      continue;
+    }
+    for (const PatternSet* set : sets) {
+      for (const std::string& v : set->exactValues())
+        exact_.emplace_back(v, pos);
+      for (const std::string& v : set->prefixValues())
+        prefixes_.emplace_back(v, pos);
+      for (const std::string& v : set->suffixValues())
+        suffixes_.emplace_back(v, pos);
+    }
+  }
+  std::vector<uint32_t> unused;
+  sortKeyed(exact_, unused);
+  sortKeyed(prefixes_, prefix_lengths_);
+  sortKeyed(suffixes_, suffix_lengths_);
+}
+
+void RuleList::candidates(std::string_view path, std::vector<uint32_t>& out) const {
+  lookup(exact_, path, out);
+  for (uint32_t len : prefix_lengths_) {
+    if (len > path.size()) break;
+    lookup(prefixes_, path.substr(0, len), out);
+  }
+  for (uint32_t len : suffix_lengths_) {
+    if (len > path.size()) break;
+    lookup(suffixes_, path.substr(path.size() - len), out);
+  }
+}
+
+const std::vector<uint32_t>& RuleList::candidates(
+    std::span<const RequestAttributes> readings) const {
+  // Evaluation is synchronous on the worker thread: one scratch vector per
+  // thread keeps the request path free of allocations once it has grown.
+  thread_local std::vector<uint32_t> scratch;
+  scratch.assign(unkeyed_.begin(), unkeyed_.end());
+  for (const RequestAttributes& a : readings)
+    candidates(a.path, scratch);
+  std::sort(scratch.begin(), scratch.end());
+  scratch.erase(std::unique(scratch.begin(), scratch.end()), scratch.end());
+  return scratch;
 }
 
 const RuleRef* RuleList::firstMatch(const RequestAttributes& reading) const {
-  for (const RuleRef& r : rules_) {
-    if (r.policy->rules[r.rule].matches(reading)) return &r;
-  }
-  return nullptr;
+  return firstMatch(std::span<const RequestAttributes>(&reading, 1));
 }
 
 const RuleRef* RuleList::firstMatch(std::span<const RequestAttributes> readings) const {
-  for (const RuleRef& r : rules_) {
+  auto matches = [&readings](const RuleRef& r) {
     for (const RequestAttributes& a : readings) {
-      if (r.policy->rules[r.rule].matches(a)) return &r;
+      if (r.policy->rules[r.rule].matches(a)) return true;
     }
+    return false;
+  };
+  if (!indexed_) {
+    for (const RuleRef& r : rules_) {
+      if (matches(r)) return &r;
+    }
+    return nullptr;
+  }
+  for (uint32_t pos : candidates(readings)) {
+    if (matches(rules_[pos])) return &rules_[pos];
   }
   return nullptr;
 }
@@ -36,14 +131,21 @@ const RuleRef* RuleList::firstMatch(std::span<const RequestAttributes> readings)
 std::vector<const CompiledPolicy*> RuleList::allMatches(
     std::span<const RequestAttributes> readings) const {
   std::vector<const CompiledPolicy*> out;
-  for (const RuleRef& r : rules_) {
-    if (std::find(out.begin(), out.end(), r.policy) != out.end()) continue;
+  auto consider = [&](const RuleRef& r) {
+    if (std::find(out.begin(), out.end(), r.policy) != out.end()) return;
     for (const RequestAttributes& a : readings) {
       if (r.policy->rules[r.rule].matches(a)) {
         out.push_back(r.policy);
-        break;
+        return;
       }
     }
+  };
+  if (!indexed_) {
+    for (const RuleRef& r : rules_)
+      consider(r);
+  } else {
+    for (uint32_t pos : candidates(readings))
+      consider(rules_[pos]);
   }
   return out;
 }

@@ -6,8 +6,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "filters/authz/policy.h"
@@ -24,10 +27,19 @@ struct RuleRef {
 
 /// Rules of one action, in Envoy's evaluation order (RBAC policies are held in a
 /// map sorted by id, so the first matching id is the reported one).
+///
+/// Long lists are indexed by path: a rule whose every operation names `paths`
+/// can only match a request whose path matches one of them, so only the rules
+/// the path selects (plus those without such a constraint) are evaluated, still
+/// in id order. The index never changes a result, only the work.
 class RuleList {
  public:
+  /// Lists at least this long get a path index.
+  static constexpr size_t kIndexThreshold = 8;
+
   void add(const CompiledPolicy& policy);
   void finalize();
+  bool indexed() const { return indexed_; }
   bool empty() const { return rules_.empty(); }
   /// The first rule that matches any of `readings`, or null.
   const RuleRef* firstMatch(std::span<const RequestAttributes> readings) const;
@@ -37,7 +49,18 @@ class RuleList {
   std::vector<const CompiledPolicy*> allMatches(std::span<const RequestAttributes> readings) const;
 
  private:
+  using Keyed = std::vector<std::pair<std::string, uint32_t>>;  // (pattern, rule position)
+  void buildIndex();
+  /// Appends the positions of the rules `path` may match (unsorted, maybe repeated).
+  void candidates(std::string_view path, std::vector<uint32_t>& out) const;
+  /// The positions, in order, of the rules any of `readings` may match.
+  const std::vector<uint32_t>& candidates(std::span<const RequestAttributes> readings) const;
+
   std::vector<RuleRef> rules_;
+  bool indexed_ = false;
+  std::vector<uint32_t> unkeyed_;  // rules without a path constraint
+  Keyed exact_, prefixes_, suffixes_;
+  std::vector<uint32_t> prefix_lengths_, suffix_lengths_;
 };
 
 /// The outcome of AUDIT, DENY and ALLOW (and their dry runs) for one request.

@@ -39,6 +39,10 @@ class PatternSet {
   Case caseMode() const { return case_; }
   /// True when "*" is one of the patterns (header matching reads it as "present").
   bool hasWildcard() const { return any_; }
+  /// The patterns by kind (lower-cased for Case::Insensitive), sorted.
+  const std::vector<std::string>& exactValues() const { return exact_; }
+  const std::vector<std::string>& prefixValues() const { return prefixes_; }
+  const std::vector<std::string>& suffixValues() const { return suffixes_; }
   /// True when `text` matches at least one pattern. Requires finalize().
   bool matches(std::string_view text) const;
 
