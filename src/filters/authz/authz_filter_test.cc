@@ -709,6 +709,17 @@ TEST(AuthzPaths, ExactAllowOfAnEncodedSlashIsAmbiguous) {
   EXPECT_EQ(both.get("/files/a%2Fb"), 0);
 }
 
+TEST(AuthzPaths, UnreadablePathIsDenied) {
+  // The proxy rejects such paths with 400 before routing; the filter never guesses.
+  Harness h(policy("deny", kDenyAdmin));
+  Request r = get("/x");
+  r.normalized_path = "/a%zz";
+  Outcome o = h.run(r);
+  ASSERT_TRUE(o.reply);
+  EXPECT_EQ(o.reply->status, 403);
+  EXPECT_EQ(o.reply->details, "rbac_access_denied_invalid_path");
+}
+
 TEST(AuthzPaths, PoliciesWithoutPathRulesSkipReadings) {
   Harness h(
       policy("deny", "  action: DENY\n  rules: [{to: [{operation: {methods: [DELETE]}}]}]\n"));
@@ -1036,6 +1047,25 @@ TEST(AuthzCustom, DryRunCustomIsCalledButNotEnforced) {
       "meshgate_authz_dry_run_total{listener=\"default/main\",route=\"default/vs/r\",action="
       "\"CUSTOM\",result=\"denied\"}"))
       << o.metrics;
+}
+
+TEST(AuthzCustom, ACustomDenialIsNotAudited) {
+  // Istio's filter order: ext_authz before the RBAC LOG (AUDIT) filter.
+  auto fake = std::make_shared<FakeAuthorizer>();
+  fake->decide = [](const CustomCheck&) {
+    CustomDecision d;
+    d.result = CustomDecision::Result::Deny;
+    return d;
+  };
+  ScopedAuthorizer reg("opa", fake);
+  Harness h(provider("opa") + policy("ext", kCustomAdmin) +
+            policy("audit-all", "  action: AUDIT\n  rules: [{}]\n"));
+  Outcome denied = h.run(get("/admin/x"));
+  EXPECT_EQ(denied.code(), 403);
+  EXPECT_EQ(denied.log.find("authz_audit"), std::string::npos) << denied.log;
+  Outcome other = h.run(get("/x"));
+  EXPECT_TRUE(other.allowed);
+  EXPECT_NE(other.log.find("authz_audit"), std::string::npos) << other.log;
 }
 
 TEST(AuthzCustom, DryRunWithoutAuthorizerIsNotEnforced) {

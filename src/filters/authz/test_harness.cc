@@ -118,7 +118,7 @@ Outcome Harness::run(const Request& req) {
   ctx.head().headers().set("host", req.host);
   for (const auto& [k, v] : req.headers)
     ctx.head().headers().add(k, v);
-  ctx.info().normalized_path = req.path;
+  ctx.info().normalized_path = req.normalized_path ? *req.normalized_path : req.path;
   auto peer = net::Address::fromIp(req.peer, 40000);
   auto client = net::Address::fromIp(req.client.empty() ? req.peer : req.client, 40000);
   auto local = net::Address::fromIp(req.local, req.port);

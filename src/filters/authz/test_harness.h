@@ -41,6 +41,8 @@ struct Request {
   std::string method = "GET";
   /// The path as the proxy forwards it (StreamInfo::normalized_path).
   std::string path = "/";
+  /// Overrides StreamInfo::normalized_path (to feed what the proxy would never pass).
+  std::optional<std::string> normalized_path;
   std::string host = "example.com";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string peer = "10.0.0.1";  // source.ip
