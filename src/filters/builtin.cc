@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "filters/builtin.h"
 
+#include "filters/authz/config.h"
 #include "filters/cors/cors_filter.h"
 #include "filters/fault/fault_filter.h"
 #include "filters/rate_limit/config.h"
@@ -8,9 +9,10 @@
 namespace meshgate::filters {
 
 void registerBuiltinFilters() {
+  authz::registerAuthzFilter();
+  rate_limit::registerRateLimitFilter();
   fault::registerFaultFilter();
   cors::registerCorsFilter();
-  rate_limit::registerRateLimitFilter();
 }
 
 }  // namespace meshgate::filters

@@ -300,14 +300,12 @@ void ConnectionManager::prepareRequest() {
   h.remove(http::HeaderId::Expect);  // meshgate answers 100-continue itself
   // X-Forwarded-For / -Proto and the request id (Envoy's use_remote_address).
   const config::XffSettings& xff = listener_->settings.xff;
-  // The trusted client address (Istio's remote.ip) comes from X-Forwarded-For as
-  // received, before our own append; the first field, which is the one proxies
-  // (this one included) append to.
-  client_address_ = conn_.peer();
-  if (auto received = h.get(http::HeaderId::XForwardedFor)) {
-    if (auto entry = http::trustedClientFromForwardedFor(*received, xff.use_remote_address,
-                                                         xff.trusted_hops)) {
-      if (auto parsed = net::Address::fromIp(*entry, 0); parsed.ok()) client_address_ = *parsed;
+  // The trusted client address (Istio's remote.ip), from X-Forwarded-For as
+  // received, before this hop appends to it.
+  client_ = conn_.peer();
+  if ((xff.trusted_hops > 0 || !xff.use_remote_address) && h.getJoined("x-forwarded-for", xff_)) {
+    if (auto ip = http::trustedClientFromForwardedFor(xff_, xff.use_remote_address, xff.trusted_hops)) {
+      if (auto a = net::Address::fromIp(*ip, 0); a.ok()) client_ = *a;
     }
   }
   if (xff.use_remote_address && !xff.skip_append)
@@ -325,7 +323,7 @@ void ConnectionManager::prepareRequest() {
   stream_info_ = filter_api::StreamInfo{};
   stream_info_.downstream_remote = &conn_.peer();
   stream_info_.downstream_local = &conn_.local();
-  stream_info_.client = &client_address_;
+  stream_info_.client = &client_;
   stream_info_.listener = listener_->name;
   stream_info_.request_id = request_id_;
   stream_info_.workload_namespace = listener_->settings.effectiveWorkloadNamespace();

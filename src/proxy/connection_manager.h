@@ -166,14 +166,14 @@ class ConnectionManager final : public net::ConnectionCallbacks,
   std::string request_id_;
   std::string authority_;
   std::string xff_;
+  /// The trusted client address of the current request (StreamInfo::client).
+  net::Address client_;
   std::string user_agent_;
   http::ResponseHead local_head_;
 
   // Filter chain state of the current request.
   std::vector<std::unique_ptr<filter_api::Filter>> filters_;
   filter_api::StreamInfo stream_info_;
-  // The client after X-Forwarded-For trust (stream_info_.client points here).
-  net::Address client_address_;
   std::optional<filter_api::RequestIdentity> identity_;
   std::optional<filter_api::LocalReply> pending_reply_;
   std::vector<std::pair<std::string, std::string>> extra_response_headers_;

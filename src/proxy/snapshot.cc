@@ -20,33 +20,18 @@ namespace {
 const char* const kStatusClasses[5] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
 http::PathNormalizationOptions pathOptionsFor(const config::PathNormalization& p) {
-  using Preset = config::PathNormalization::Preset;
-  http::IstioPathNormalization mode = http::IstioPathNormalization::Base;
-  switch (p.preset) {
-    case Preset::None:
-      mode = http::IstioPathNormalization::None;
-      break;
-    case Preset::Base:
-      mode = http::IstioPathNormalization::Base;
-      break;
-    case Preset::MergeSlashes:
-      mode = http::IstioPathNormalization::MergeSlashes;
-      break;
-    case Preset::DecodeAndMergeSlashes:
-      mode = http::IstioPathNormalization::DecodeAndMergeSlashes;
-      break;
-  }
-  http::PathNormalizationOptions o = http::PathNormalizationOptions::fromIstio(mode);
-  // Explicit flags refine the preset.
-  if (p.merge_slashes) o.merge_slashes = true;
-  if (!p.normalize) {
-    o.resolve_dot_segments = false;
-    o.backslash_to_slash = false;
-  }
-  if (!p.decode_unreserved) o.decode_unreserved = false;
+  // The loader folds the preset (Istio's meshConfig.pathNormalization) into the
+  // flags and then applies the explicit flags, so the flags are the whole truth:
+  // an explicit flag may turn a preset's step off as well as on.
+  http::PathNormalizationOptions o;
+  o.decode_unreserved = p.decode_unreserved;
+  o.resolve_dot_segments = p.normalize;
+  o.backslash_to_slash = p.normalize;
+  o.merge_slashes = p.merge_slashes;
   using Esc = config::PathNormalization::EscapedSlashes;
   switch (p.escaped_slashes) {
     case Esc::KeepUnchanged:
+      o.escaped_slashes = http::EscapedSlashAction::Keep;
       break;
     case Esc::RejectRequest:
       o.escaped_slashes = http::EscapedSlashAction::Reject;
