@@ -446,5 +446,33 @@ TEST(JwtAuthnRemote, HttpsWithTheSystemTrustStore) {
   EXPECT_TRUE(untrusted.process().waitForOutput("certificate verification failed"));
 }
 
+TEST(JwtAuthnExample, RunsAsDocumented) {
+  std::string yaml = readFile(std::string(MG_SOURCE_DIR) + "/examples/jwt_authn.yaml");
+  const size_t at = yaml.find("# DEMO_TOKEN=");
+  ASSERT_NE(at, std::string::npos);
+  const size_t start = at + std::string("# DEMO_TOKEN=").size();
+  const std::string token = yaml.substr(start, yaml.find('\n', start) - start);
+  // The example's fixed ports, moved to free ones, and an admin listener on port 0.
+  for (const char* fixed : {"18300", "18301", "18302"}) {
+    const std::string port = std::to_string(testing::pickFreePort());
+    for (size_t p = yaml.find(fixed); p != std::string::npos; p = yaml.find(fixed, p))
+      yaml.replace(p, 5, port);
+  }
+  yaml =
+      "apiVersion: meshgate.io/v1\nkind: Admin\nmetadata: {name: admin}\n"
+      "spec: {address: 127.0.0.1, port: 0}\n---\n" +
+      yaml;
+  MeshgateProcess mg(MG_BINARY, yaml);
+  const uint16_t port = mg.listenerPort("shop/api");
+  ASSERT_NE(port, 0);
+  auto ok = testing::httpGet(port, "/hello", bearer(token));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  EXPECT_NE(ok->body.find(R"("x-jwt-sub":"demo-user")"), std::string::npos) << ok->body;
+  EXPECT_EQ(ok->body.find("authorization"), std::string::npos) << ok->body;
+  EXPECT_EQ(testing::httpGet(port, "/hello")->status, 200);
+  EXPECT_EQ(testing::httpGet(port, "/hello", bearer("x.y.z"))->status, 401);
+}
+
 }  // namespace
 }  // namespace meshgate::integration

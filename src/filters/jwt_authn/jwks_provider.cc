@@ -39,7 +39,9 @@ JwksProvider::~JwksProvider() {
 }
 
 void JwksProvider::start() {
-  fetchNow();
+  // Not now: providers are made while a generation is built, before its listeners are bound,
+  // and an issuer may be served by this very process (a directResponse route).
+  timer_.arm(base::Duration::zero());
 }
 
 KeysSnapshot JwksProvider::snapshot() const {

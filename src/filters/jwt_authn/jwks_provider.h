@@ -45,7 +45,7 @@ class JwksProvider final : public KeySource {
   /// Main thread. Cancels a fetch in progress; must run before the main loop is destroyed.
   ~JwksProvider() override;
 
-  /// Main thread: the first fetch.
+  /// Main thread: schedules the first fetch for the next turn of the main loop.
   void start();
 
   uint64_t version() const override { return version_.load(std::memory_order_acquire); }
