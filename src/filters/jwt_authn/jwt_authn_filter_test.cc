@@ -330,6 +330,16 @@ TEST_F(JwtFilter, SeveralRulesRouteByIssuer) {
                "Jwt issuer is not configured");
 }
 
+TEST_F(JwtFilter, TwoRulesWithOneIssuerEitherAccepts) {
+  auto cfg = compile(policy("one", kIssuer, "    audiences: [a]\n") +
+                     policy("two", kIssuer, "    audiences: [b]\n"));
+  ASSERT_EQ(cfg->policy.rules.size(), 2u);
+  EXPECT_EQ(bearer(cfg, rs256(claims(kIssuer, "", "a"))).status, FilterStatus::Continue);
+  EXPECT_EQ(bearer(cfg, rs256(claims(kIssuer, "", "b"))).status, FilterStatus::Continue);
+  expectDenied(bearer(cfg, rs256(claims(kIssuer, "", "c"))), 403,
+               "Audiences in Jwt are not allowed");
+}
+
 TEST_F(JwtFilter, SeveralRulesWithTheirOwnLocations) {
   auto cfg = compile(policy("a", "https://a.example", "    fromHeaders: [{name: x-a}]\n") +
                      policy("b", "https://b.example", "    fromHeaders: [{name: x-b}]\n"));
