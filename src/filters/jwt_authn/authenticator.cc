@@ -73,7 +73,7 @@ Authenticator::Authenticator(const AuthnPolicy& policy, std::span<const Extracte
       tokens_in_(tokens),
       now_(now),
       tokens_(tokens.size()),
-      states_(policy.rules.size(), nullptr) {}
+      states_(policy.rules.size()) {}
 
 AuthnOutcome Authenticator::run() {
   out_ = AuthnOutcome{};

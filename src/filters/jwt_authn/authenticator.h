@@ -18,6 +18,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "filters/jwt_authn/rule.h"
+#include "filters/jwt_authn/small_list.h"
 #include "filters/jwt_authn/token_extractor.h"
 #include "jwt/status.h"
 
@@ -79,7 +80,7 @@ struct AuthnOutcome {
   std::optional<uint16_t> waiting_for_rule;
   /// The requirement's status (Ok for a request without tokens).
   jwt::JwtStatus status = jwt::JwtStatus::Ok;
-  std::vector<GoodToken> good;
+  SmallList<GoodToken, 4> good;
   uint32_t cache_hits = 0;
   uint32_t cache_misses = 0;
 };
@@ -123,8 +124,8 @@ class Authenticator {
   const AuthnPolicy& policy_;
   std::span<const ExtractedToken> tokens_in_;
   base::SystemTime now_;
-  std::vector<TokenState> tokens_;
-  std::vector<RuleWorkerState*> states_;
+  SmallList<TokenState, 4> tokens_;
+  SmallList<RuleWorkerState*, 4> states_;
   AuthnOutcome out_;
 };
 

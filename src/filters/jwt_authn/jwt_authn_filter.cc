@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "filters/jwt_authn/jwt_authn_filter.h"
 
+#include <span>
+
 #include "base/json_writer.h"
 #include "filters/jwt_authn/claims_view.h"
 #include "jwt/claims.h"
@@ -88,7 +90,9 @@ FilterStatus JwtAuthnFilter::decide(filter_api::FilterContext& ctx) {
   // Each pass either finishes or waits; a pass repeats only when a rule's first fetch settled
   // between the check and the registration, which happens at most once per rule.
   for (size_t pass = 0; pass <= policy.rules.size(); ++pass) {
-    Authenticator authenticator(policy, tokens_, ctx.clock().systemNow());
+    Authenticator authenticator(policy,
+                                std::span<const ExtractedToken>(tokens_.data(), tokens_.size()),
+                                ctx.clock().systemNow());
     AuthnOutcome out = authenticator.run();
     count(ctx, config_->metrics.cache_hits, out.cache_hits);
     count(ctx, config_->metrics.cache_misses, out.cache_misses);

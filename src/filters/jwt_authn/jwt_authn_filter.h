@@ -38,7 +38,7 @@ class JwtAuthnFilter final : public filter_api::Filter {
   void cancelWait();
 
   std::shared_ptr<const FilterConfig> config_;
-  std::vector<ExtractedToken> tokens_;
+  TokenList tokens_;
   std::shared_ptr<WaitHandle> wait_;
   filter_api::FilterContext* waiting_ctx_ = nullptr;
   bool counted_wait_ = false;

@@ -129,7 +129,7 @@ LocationMask LocationTable::maskOf(const std::vector<TokenLocation>& locations) 
 }
 
 void LocationTable::extract(const http::RequestHead& head, LocationMask mask,
-                            std::vector<ExtractedToken>& out) const {
+                            TokenList& out) const {
   const http::HeaderMap& headers = head.headers();
   for (size_t i = 0; i < locations_.size() && i < kMaxLocations; ++i) {
     if ((mask & (LocationMask{1} << i)) == 0) continue;
@@ -140,26 +140,29 @@ void LocationTable::extract(const http::RequestHead& head, LocationMask mask,
           std::optional<std::string_view> token = value;
           if (!loc.prefix.empty()) token = valueAfterPrefix(value, loc.prefix);
           if (!token) return;
-          ExtractedToken& t = out.emplace_back();
+          ExtractedToken t;
           t.location = static_cast<uint16_t>(i);
           t.view = *token;
+          out.push_back(std::move(t));
         });
         break;
       case LocationKind::Param:
         if (head.hasQuery()) {
           if (auto v = queryParamValue(head.query(), loc.name)) {
-            ExtractedToken& t = out.emplace_back();
+            ExtractedToken t;
             t.location = static_cast<uint16_t>(i);
             t.owned = std::move(*v);
             t.is_owned = true;
+            out.push_back(std::move(t));
           }
         }
         break;
       case LocationKind::Cookie:
         if (auto v = cookieValue(headers, loc.name)) {
-          ExtractedToken& t = out.emplace_back();
+          ExtractedToken t;
           t.location = static_cast<uint16_t>(i);
           t.view = *v;
+          out.push_back(std::move(t));
         }
         break;
     }

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "filters/jwt_authn/small_list.h"
 #include "http/header_map.h"
 #include "http/message.h"
 
@@ -53,6 +54,9 @@ struct ExtractedToken {
   std::string_view text() const { return is_owned ? std::string_view(owned) : view; }
 };
 
+/// The tokens of one request: almost always one, so two are kept inline.
+using TokenList = SmallList<ExtractedToken, 2>;
+
 /// The distinct locations of every rule on a workload, in Envoy's extraction order: headers
 /// sorted by name + prefix, then query parameters sorted by name, then cookies sorted by name.
 /// Immutable after construction.
@@ -70,8 +74,7 @@ class LocationTable {
 
   /// Appends the tokens found at the locations in `mask`, in order; within a header
   /// location, one per field occurrence. Allocates nothing when there is no token.
-  void extract(const http::RequestHead& head, LocationMask mask,
-               std::vector<ExtractedToken>& out) const;
+  void extract(const http::RequestHead& head, LocationMask mask, TokenList& out) const;
 
  private:
   std::vector<TokenLocation> locations_;

@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     LocationTable table({TokenLocation{LocationKind::Header, "authorization", "Bearer "},
                          TokenLocation{LocationKind::Cookie, std::string(name), ""},
                          TokenLocation{LocationKind::Param, std::string(name), ""}});
-    std::vector<ExtractedToken> tokens;
+    TokenList tokens;
     table.extract(head, ~LocationMask{0}, tokens);
     if (cookieValue(head.headers(), name)) {
       removeCookie(head.headers(), name);

@@ -6,7 +6,7 @@
 namespace meshgate::filters::jwt_authn {
 namespace {
 
-std::vector<std::string> texts(const std::vector<ExtractedToken>& tokens) {
+std::vector<std::string> texts(const TokenList& tokens) {
   std::vector<std::string> out;
   for (const auto& t : tokens)
     out.emplace_back(t.text());
@@ -94,25 +94,24 @@ TEST(LocationTable, ExtractsInOrderFromEveryOccurrence) {
                                                 {"authorization", "Basic nope"},
                                                 {"authorization", "Bearer two.two.two"},
                                                 {"cookie", "session=c.c.c"}});
-  std::vector<ExtractedToken> tokens;
+  TokenList tokens;
   t.extract(head, ~LocationMask{0}, tokens);
   EXPECT_EQ(texts(tokens), (std::vector<std::string>{"one.one.one", "two.two.two", "raw.raw.raw",
                                                      "q.q.q", "c.c.c"}));
   EXPECT_EQ(tokens[2].location, 1);
   EXPECT_TRUE(tokens[3].is_owned);
 
-  tokens.clear();
+  tokens = TokenList();
   t.extract(head, LocationMask{0b1010}, tokens);
   EXPECT_EQ(texts(tokens), (std::vector<std::string>{"raw.raw.raw", "c.c.c"}));
 }
 
-TEST(LocationTable, NoTokenNoAllocation) {
+TEST(LocationTable, NothingWithoutAToken) {
   LocationTable t(defaultTokenLocations());
   auto head = request("/p?x=1", {{"authorization", "Basic abc"}});
-  std::vector<ExtractedToken> tokens;
+  TokenList tokens;
   t.extract(head, ~LocationMask{0}, tokens);
   EXPECT_TRUE(tokens.empty());
-  EXPECT_EQ(tokens.capacity(), 0u);
 }
 
 TEST(RemoveTokenAt, HeaderParamCookie) {
