@@ -59,18 +59,27 @@ base::Result<std::shared_ptr<KeySource>> keySourceFor(const config::JwtRule& rul
                                                       const std::string& where,
                                                       std::string& identity) {
   if (!rule.jwks.empty()) {
-    // An inline key set is explicit configuration, so it may hold HMAC secrets (HS256).
-    jwt::JwksParseOptions po;
-    po.allow_symmetric = true;
-    auto keys = jwt::JwkSet::parse(rule.jwks, po);
-    if (!keys.ok()) {
-      return base::Error{where + ": jwks: " + std::string(jwt::statusMessage(keys.status())) +
-                         " (" + std::string(jwt::statusName(keys.status())) + ")"};
-    }
     identity = "jwks\n" + rule.jwks;
-    std::shared_ptr<const jwt::JwkSet> set = std::move(keys).value();
-    return std::static_pointer_cast<KeySource>(shared<StaticKeys>(
-        services, "jwt_authn/" + identity, [&] { return std::make_shared<StaticKeys>(set); }));
+    // Parsed once per text, not once per route: loading RSA keys is the costly part.
+    jwt::JwtStatus status = jwt::JwtStatus::Ok;
+    auto keys =
+        shared<StaticKeys>(services, "jwt_authn/" + identity, [&]() -> std::shared_ptr<StaticKeys> {
+          // An inline key set is explicit configuration, so it may
+          // hold HMAC secrets (HS256).
+          jwt::JwksParseOptions po;
+          po.allow_symmetric = true;
+          auto parsed = jwt::JwkSet::parse(rule.jwks, po);
+          if (!parsed.ok()) {
+            status = parsed.status();
+            return nullptr;
+          }
+          return std::make_shared<StaticKeys>(std::move(parsed).value());
+        });
+    if (keys == nullptr) {
+      return base::Error{where + ": jwks: " + std::string(jwt::statusMessage(status)) + " (" +
+                         std::string(jwt::statusName(status)) + ")"};
+    }
+    return std::static_pointer_cast<KeySource>(std::move(keys));
   }
   auto url = parseHttpUrl(rule.jwks_uri);
   if (!url.ok()) {
@@ -192,14 +201,25 @@ base::Result<std::shared_ptr<const FilterConfig>> JwtAuthnConfigFactory::compile
   // Istio sorts the rules of all applicable policies by issuer; policy order breaks ties.
   std::stable_sort(rules.begin(), rules.end(),
                    [](const auto& a, const auto& b) { return a->issuer < b->issuer; });
-  auto policy = compilePolicy(std::move(rules));
-  if (!policy.ok()) {
-    return base::Error{"RequestAuthentication " + policies + ": " + policy.error().message};
-  }
-  auto cfg = std::make_shared<FilterConfig>();
-  cfg->policy = std::move(*policy);
-  cfg->policies = std::move(policies);
-  cfg->metrics = registerMetrics(services.metrics, site.listener_name);
+  // Every route of a listener gets the same config, and so does the next generation while
+  // nothing changed: rule ids stand for the rules' content.
+  std::string key = "jwt_authn/config\n" + std::string(site.listener_name) + "\n" + policies;
+  for (const auto& r : rules)
+    key += "\n" + std::to_string(r->id);
+  std::string error;
+  auto cfg = shared<FilterConfig>(services, key, [&]() -> std::shared_ptr<FilterConfig> {
+    auto policy = compilePolicy(std::move(rules));
+    if (!policy.ok()) {
+      error = policy.error().message;
+      return nullptr;
+    }
+    auto c = std::make_shared<FilterConfig>();
+    c->policy = std::move(*policy);
+    c->policies = policies;
+    c->metrics = registerMetrics(services.metrics, site.listener_name);
+    return c;
+  });
+  if (cfg == nullptr) return base::Error{"RequestAuthentication " + policies + ": " + error};
   return std::shared_ptr<const FilterConfig>(std::move(cfg));
 }
 

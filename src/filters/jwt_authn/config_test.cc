@@ -95,9 +95,12 @@ TEST_F(JwtConfig, RulesAreSharedAcrossBuildsWhileUnchanged) {
   auto b = build(policy("p", kIssuer, "", "", "shop"));
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(configOf(*a).policy.rules[0].get(), configOf(*b).policy.rules[0].get());
+  // Routes of one listener (and the next generation) share the whole compiled config.
+  EXPECT_EQ(&configOf(*a), &configOf(*b));
   auto c = build(policy("p", kIssuer, "    audiences: [x]\n", "", "shop"));
   ASSERT_TRUE(c.ok());
   EXPECT_NE(configOf(*a).policy.rules[0].get(), configOf(*c).policy.rules[0].get());
+  EXPECT_NE(&configOf(*a), &configOf(*c));
   // The inline key set is shared too.
   EXPECT_EQ(configOf(*a).policy.rules[0]->keys.get(), configOf(*c).policy.rules[0]->keys.get());
 }
