@@ -317,7 +317,8 @@ class JwksOrigin {
 };
 
 std::string remoteConfig(const std::string& uri, uint16_t upstream_port,
-                         const std::string& refresh = "20m") {
+                         const std::string& refresh = "20m", const std::string& timeout = "3s",
+                         const std::string& audiences = "[]") {
   return baseConfig() + serviceEntry("backend", "backend.example", upstream_port) + R"(
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -339,8 +340,10 @@ spec:
          kIssuer + R"(
     jwksUri: )" +
          uri + R"(
-    timeout: 3s
-)";
+    timeout: )" +
+         timeout + R"(
+    audiences: )" +
+         audiences + "\n";
 }
 
 TEST(JwtAuthnRemote, FirstFetchIsAwaitedThenKeysRotate) {
@@ -396,6 +399,44 @@ TEST(JwtAuthnRemote, FirstFetchIsAwaitedThenKeysRotate) {
       },
       std::chrono::seconds(15)));
   EXPECT_EQ(testing::httpGet(port, "/", bearer(tokenB()))->status, 200);
+}
+
+TEST(JwtAuthnRemote, AWaitEndsWithTheFetchTimeout) {
+  TestUpstream upstream;
+  JwksOrigin origin;
+  origin.serve(jwt::jwksOf({keyA().jwk("a", "RS256")}));
+  origin.hold();
+  MeshgateProcess mg(MG_BINARY, remoteConfig(origin.uri(), upstream.port(), "20m", "500ms"));
+  const uint16_t port = mg.listenerPort("default/main");
+  const auto start = std::chrono::steady_clock::now();
+  auto r = testing::httpGet(port, "/", bearer(tokenA()));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(r->body, "Jwks remote fetch is failed");
+  EXPECT_LT(waited, std::chrono::seconds(5));
+  origin.release();
+}
+
+TEST(JwtAuthnRemote, ReloadsKeepTheFetchedKeys) {
+  TestUpstream upstream;
+  JwksOrigin origin;
+  origin.serve(jwt::jwksOf({keyA().jwk("a", "RS256")}));
+  MeshgateProcess mg(MG_BINARY, remoteConfig(origin.uri(), upstream.port()));
+  const uint16_t port = mg.listenerPort("default/main");
+  ASSERT_EQ(testing::httpGet(port, "/", bearer(tokenA()))->status, 200);
+  ASSERT_EQ(origin.fetches(), 1);
+  // The rule changes (its audiences), its jwksUri does not: no new fetch, and the keys are
+  // there at once for the new generation.
+  mg.writeConfig(remoteConfig(origin.uri(), upstream.port(), "20m", "3s", "[other]"));
+  ASSERT_TRUE(testing::waitUntil(
+      [&] { return mg.metric("meshgate_config_reloads_total{result=\"success\"}") >= 1; }));
+  auto r = testing::httpGet(port, "/", bearer(tokenA()));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);  // the new audiences apply
+  EXPECT_EQ(r->body, "Audiences in Jwt are not allowed");
+  EXPECT_EQ(testing::httpGet(port, "/", bearer(tokenA(claims(kIssuer, "other"))))->status, 200);
+  EXPECT_EQ(origin.fetches(), 1);
 }
 
 TEST(JwtAuthnRemote, UnreachableIssuerFailsTokensNotRequests) {
