@@ -32,7 +32,9 @@ MeshgateProcess::MeshgateProcess(std::string binary, const std::string& yaml,
                                    admin_file};
   for (const auto& a : options.extra_args)
     argv.push_back(a);
-  process_ = std::make_unique<Subprocess>(argv);
+  SubprocessOptions sub;
+  sub.env = options.env;
+  process_ = std::make_unique<Subprocess>(argv, sub);
   const bool have_admin = waitUntil(
       [&] {
         std::ifstream in(admin_file);

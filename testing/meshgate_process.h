@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,8 @@ struct MeshgateOptions {
   bool as_directory = false;
   /// Wait for /ready before returning from the constructor.
   bool wait_ready = true;
+  /// Extra environment variables for the process (e.g. SSL_CERT_FILE).
+  std::map<std::string, std::string> env;
 };
 
 class MeshgateProcess {

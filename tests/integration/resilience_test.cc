@@ -147,7 +147,17 @@ TEST(Retries, BudgetCapsAmplificationWhenEveryUpstreamFails) {
 }
 
 TEST(CircuitBreaker, OpensUnderLoadAndRecovers) {
-  TestUpstream slow(status(200, std::chrono::milliseconds(400)));
+  // The upstream holds every request it gets until the other clients have been
+  // turned away (or 10 s pass), so the outcome does not depend on how quickly a
+  // loaded machine starts the client threads.
+  std::atomic<int> ok{0}, overflow{0};
+  TestUpstream slow([&](const testing::ReceivedRequest&) {
+    waitUntil([&] { return overflow.load() >= 7; }, std::chrono::seconds(10));
+    UpstreamReply r;
+    r.status = 200;
+    r.body = "200";
+    return r;
+  });
   std::string yaml = baseConfig() + serviceEntry("svc", "svc.local", slow.port()) + R"(
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -170,7 +180,6 @@ spec:
 )";
   MeshgateProcess mg(MG_BINARY, yaml, {.concurrency = 1});
   const uint16_t port = mg.listenerPort("default/main");
-  std::atomic<int> ok{0}, overflow{0};
   std::vector<std::thread> clients;
   for (int i = 0; i < 10; ++i) {
     clients.emplace_back([&] {
