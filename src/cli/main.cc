@@ -11,6 +11,7 @@ namespace {
 
 constexpr Command kCommands[] = {
     {"version", versionCommand, "print the version and build information"},
+    {"sandbox", sandboxCommand, "run a command in the Linux sandbox; learn or show profiles"},
 };
 
 void printUsage(FILE* out) {
