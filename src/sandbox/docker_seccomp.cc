@@ -42,6 +42,42 @@ struct DockerRule {
   size_t offset = 0;
 };
 
+// Where the first JSON value of `text` ends, skipping the whitespace after it
+// (text.size() when nothing follows): On-Demand does not look past the root.
+size_t endOfRootValue(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  size_t i = 0;
+  for (; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) {
+        ++i;
+        break;
+      }
+    }
+  }
+  while (i < text.size() &&
+         (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\r'))
+    ++i;
+  return i;
+}
+
 bool isNull(od::value& v) {
   bool null = false;
   return v.is_null().get(null) == simdjson::SUCCESS && null;
@@ -354,6 +390,9 @@ Result<SeccompPolicy> parseDockerSeccomp(std::string_view json, const DockerCont
                                          std::string_view file_name) {
   simdjson::padded_string padded(json);
   JsonReader r(padded, file_name);
+  if (size_t end = endOfRootValue(json); end < json.size()) {
+    return r.errorAt(end, "", "trailing content after the profile");
+  }
   od::parser parser;
   od::document doc;
   if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) {
@@ -450,14 +489,6 @@ Result<SeccompPolicy> parseDockerSeccomp(std::string_view json, const DockerCont
       MG_TRY_ASSIGN(ignored, r.string(v, "listenerMetadata"));
     }
     // Other keys are ignored, as Go's encoding/json does for Docker.
-  }
-  {
-    // Past the root object the iterator is out of bounds unless more follows.
-    const char* rest = nullptr;
-    if (doc.current_location().get(rest) == simdjson::SUCCESS && rest != nullptr) {
-      return r.errorAt(static_cast<size_t>(rest - padded.data()), "",
-                       "trailing content after the profile");
-    }
   }
   if (!listener_path.empty()) {
     return r.errorAt(listener_at, "listenerPath",

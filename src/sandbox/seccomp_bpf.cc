@@ -172,11 +172,12 @@ constexpr uint32_t kX32Ioctl = 514;
 
 }  // namespace
 
-Result<CompiledPolicy> compilePolicy(const SeccompPolicy& policy, FilterMode mode) {
-  const bool notify_default = mode == FilterMode::Learn || (mode == FilterMode::Report &&
-                                                            reportable(policy.default_action.kind));
-  const bool notify_badarch = mode != FilterMode::Enforce;
-  uint32_t default_action = notify_default ? SCMP_ACT_NOTIFY : kernelAction(policy.default_action);
+namespace {
+
+// One context per ABI, merged at the end: libseccomp translates names between
+// ABIs only for syscalls in its own tables, and a single-ABI context lets the
+// newer ones go in by number.
+Result<Ctx> newContext(SeccompArch arch, uint32_t default_action, bool notify_badarch) {
   Ctx ctx(seccomp_init(default_action));
   if (!ctx) return Error{"seccomp_init failed", 0, ErrorSource::Local};
   scmp_filter_ctx c = ctx.get();
@@ -187,77 +188,136 @@ Result<CompiledPolicy> compilePolicy(const SeccompPolicy& policy, FilterMode mod
   // names) cost a handful of comparisons instead of hundreds.
   if (rc == 0) rc = seccomp_attr_set(c, SCMP_FLTATR_CTL_OPTIMIZE, 2);
   if (rc < 0) return base::errnoError("seccomp_attr_set", -rc);
-  for (SeccompArch arch : policy.architectures) {
-    if (arch == SeccompArch::Native) continue;
-    rc = seccomp_arch_add(c, scmpArchToken(arch));
-    if (rc < 0 && rc != -EEXIST) {
-      return base::errnoError(std::string("seccomp_arch_add ") + archName(arch), -rc);
-    }
+  if (arch != SeccompArch::Native) {
+    rc = seccomp_arch_remove(c, SCMP_ARCH_NATIVE);
+    if (rc == 0) rc = seccomp_arch_add(c, scmpArchToken(arch));
+    if (rc < 0) return base::errnoError(std::string("seccomp_arch_add ") + archName(arch), -rc);
   }
+  return ctx;
+}
+
+// Adds one rule for `name` to a single-ABI context. Returns false when the ABI
+// has no such syscall.
+Result<bool> addRule(scmp_filter_ctx c, SeccompArch arch, const std::string& name,
+                     const SyscallRule& rule) {
+  std::vector<scmp_arg_cmp> conds;
+  for (const ArgCondition& a : rule.args) {
+    conds.push_back(scmp_arg_cmp{a.index, scmpOp(a.op), a.value, a.value_two});
+  }
+  // libseccomp's own numbering (native numbers, translated by name; pseudo
+  // numbers for the x86 socketcall family), or ours for newer syscalls.
+  int scmp_nr = seccomp_syscall_resolve_name(name.c_str());
+  bool exact = false;
+  int nr = scmp_nr;
+  if (scmp_nr == __NR_SCMP_ERROR) {
+    // libseccomp rejects numbers it cannot name on its non-native ABIs:
+    // there, syscalls newer than its tables keep the default action.
+    auto own = syscallNumber(name, arch);
+    if (!own || arch != SeccompArch::Native) return false;
+    nr = *own;
+    exact = true;
+  } else if (arch != SeccompArch::Native &&
+             seccomp_syscall_resolve_name_arch(scmpArchToken(arch), name.c_str()) ==
+                 __NR_SCMP_ERROR) {
+    return false;
+  }
+  auto add = [&](const scmp_arg_cmp* cs, unsigned n) -> int {
+    if (exact) return seccomp_rule_add_exact_array(c, kernelAction(rule.action), nr, n, cs);
+    return seccomp_rule_add_array(c, kernelAction(rule.action), nr, n, cs);
+  };
+  int rc = 0;
+  if (rule.split_same_index_conditions && conds.size() > 1) {
+    for (const scmp_arg_cmp& cond : conds) {
+      rc = add(&cond, 1);
+      if (rc < 0 && rc != -EEXIST) break;
+    }
+  } else {
+    rc = add(conds.data(), static_cast<unsigned>(conds.size()));
+  }
+  if (rc == -EEXIST || rc == -EACCES) return true;  // duplicate, or same as the default
+  // A native syscall without an equivalent on this ABI.
+  if (rc == -EDOM && arch != SeccompArch::Native) return false;
+  if (rc < 0) {
+    return Error{"seccomp: cannot add the rule for '" + name + "' (" + archName(arch) +
+                     "): " + std::strerror(-rc),
+                 -rc, ErrorSource::Config};
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<CompiledPolicy> compilePolicy(const SeccompPolicy& policy, FilterMode mode) {
+  const bool notify_default = mode == FilterMode::Learn || (mode == FilterMode::Report &&
+                                                            reportable(policy.default_action.kind));
+  const bool notify_badarch = mode != FilterMode::Enforce;
+  uint32_t default_action = notify_default ? SCMP_ACT_NOTIFY : kernelAction(policy.default_action);
+
+  // Learning lets execve through unreported: pid 1 is suspended in vfork
+  // until the exec, so nobody could answer a notification for it yet.
+  std::vector<SyscallRule> learn_rules = {{{"execve"}, SeccompAction::allow(), {}, false}};
+  const std::vector<SyscallRule>& rules = mode == FilterMode::Learn ? learn_rules : policy.rules;
 
   CompiledPolicy out;
   out.uses_notification = notify_default || notify_badarch;
   std::set<std::string> unknown;
   std::set<int> allowed_native;
-  // Unconditional action per native number, to report conflicts by name.
-  std::map<int, std::pair<SeccompAction, std::string>> unconditional;
-  if (mode != FilterMode::Learn) {
-    for (const SyscallRule& rule : policy.rules) {
-      for (const std::string& name : rule.names) {
-        bool known = false;
-        for (SeccompArch arch : policy.architectures) {
-          if (syscallNumber(name, arch)) known = true;
-        }
-        // socketcall-multiplexed names resolve on x86 through libseccomp.
-        int scmp_nr = seccomp_syscall_resolve_name(name.c_str());
-        auto native = syscallNumber(name, SeccompArch::Native);
-        if (!known && scmp_nr == __NR_SCMP_ERROR) {
-          unknown.insert(name);
+  // Unconditional action per name, to report conflicts.
+  std::map<std::string, SeccompAction> unconditional;
+  std::vector<std::pair<const SyscallRule*, std::string>> effective;
+  for (const SyscallRule& rule : rules) {
+    for (const std::string& name : rule.names) {
+      bool known = seccomp_syscall_resolve_name(name.c_str()) != __NR_SCMP_ERROR;
+      for (SeccompArch arch : policy.architectures)
+        known |= syscallNumber(name, arch).has_value();
+      if (!known) {
+        unknown.insert(name);
+        continue;
+      }
+      if (auto native = syscallNumber(name, SeccompArch::Native);
+          native && rule.action.kind == SeccompActionKind::Allow) {
+        allowed_native.insert(*native);
+      }
+      // Rules that repeat the default action add nothing (runc skips them
+      // too) unless the default is reported: then they are quiet denials.
+      if (!notify_default && kernelAction(rule.action) == default_action) continue;
+      if (rule.args.empty()) {
+        auto [it, inserted] = unconditional.try_emplace(name, rule.action);
+        if (!inserted) {
+          if (!(it->second == rule.action)) {
+            return policyError("seccomp: conflicting unconditional rules for '" + name +
+                               "': " + actionName(it->second.kind) + " and " +
+                               actionName(rule.action.kind));
+          }
           continue;
         }
-        int nr = native ? *native : scmp_nr;
-        if (rule.action.kind == SeccompActionKind::Allow && native) allowed_native.insert(*native);
-        // Rules that repeat the default action add nothing (runc skips them
-        // too) unless the default is reported: then they are quiet denials.
-        if (!notify_default && kernelAction(rule.action) == default_action) continue;
-        if (rule.args.empty()) {
-          auto [it, inserted] = unconditional.try_emplace(nr, rule.action, name);
-          if (!inserted) {
-            if (!(it->second.first == rule.action)) {
-              return policyError("seccomp: conflicting unconditional rules for '" + name +
-                                 "': " + actionName(it->second.first.kind) + " and " +
-                                 actionName(rule.action.kind));
-            }
-            continue;
-          }
-        }
-        std::vector<scmp_arg_cmp> conds;
-        for (const ArgCondition& a : rule.args) {
-          conds.push_back(scmp_arg_cmp{a.index, scmpOp(a.op), a.value, a.value_two});
-        }
-        auto add = [&](const scmp_arg_cmp* cs, unsigned n) -> int {
-          // Rules beyond what an ABI has (e.g. arch_prctl on x86) are
-          // dropped per ABI by libseccomp; -EDOM/-EINVAL here means the
-          // name exists on no ABI in this filter at all.
-          return seccomp_rule_add_array(c, kernelAction(rule.action), nr, n, cs);
-        };
-        if (rule.split_same_index_conditions && conds.size() > 1) {
-          for (const scmp_arg_cmp& cond : conds) {
-            rc = add(&cond, 1);
-            if (rc < 0) break;
-          }
-        } else {
-          rc = add(conds.data(), static_cast<unsigned>(conds.size()));
-        }
-        if (rc == -EEXIST || rc == -EACCES) continue;  // duplicate, or same as default
-        if (rc < 0) {
-          return Error{"seccomp: cannot add the rule for '" + name + "': " + std::strerror(-rc),
-                       -rc, ErrorSource::Config};
-        }
       }
+      effective.emplace_back(&rule, name);
     }
   }
-  auto program = exportProgram(c);
+
+  Ctx merged;
+  for (SeccompArch arch : policy.architectures) {
+    auto ctx = newContext(arch, default_action, notify_badarch);
+    if (!ctx.ok()) return std::move(ctx).error();
+    for (const auto& [rule, name] : effective) {
+      auto added = addRule(ctx.value().get(), arch, name, *rule);
+      if (!added.ok()) return std::move(added).error();
+    }
+    if (!merged) {
+      merged = std::move(ctx).value();
+      continue;
+    }
+    // seccomp_merge consumes the second context on success.
+    scmp_filter_ctx second = ctx.value().release();
+    int rc = seccomp_merge(merged.get(), second);
+    if (rc < 0) {
+      seccomp_release(second);
+      return base::errnoError(std::string("seccomp_merge ") + archName(arch), -rc);
+    }
+  }
+  if (!merged) return policyError("seccomp: no architecture");
+  auto program = exportProgram(merged.get());
   if (!program.ok()) return std::move(program).error();
   out.program = std::move(program).value();
   out.unknown_syscalls.assign(unknown.begin(), unknown.end());
@@ -265,8 +325,7 @@ Result<CompiledPolicy> compilePolicy(const SeccompPolicy& policy, FilterMode mod
 
   // The supervisor execs the command after installing the filter.
   uint32_t exec_result = evaluate(out.program, nativeCall(SYS_execve)) & SECCOMP_RET_ACTION_FULL;
-  if (exec_result != SECCOMP_RET_ALLOW && exec_result != SECCOMP_RET_LOG &&
-      !(mode == FilterMode::Learn && exec_result == SECCOMP_RET_USER_NOTIF)) {
+  if (exec_result != SECCOMP_RET_ALLOW && exec_result != SECCOMP_RET_LOG) {
     return policyError(
         "seccomp: the policy must allow execve (the sandbox execs the command "
         "after installing the filter)");
