@@ -136,6 +136,7 @@ bool takesValue(std::string_view flag) {
 std::optional<std::string> parseArgs(Args args, Options& o) {
   if (args.empty()) return "missing subcommand (run, learn or show)";
   o.subcommand = args[0];
+  if (o.subcommand == "-h" || o.subcommand == "--help") return std::string();
   if (o.subcommand != "run" && o.subcommand != "learn" && o.subcommand != "show") {
     return "unknown subcommand '" + o.subcommand + "'";
   }
@@ -286,8 +287,6 @@ base::Status applyFlags(const Options& o, sb::Profile& p, bool& allow_32bit) {
       auto n = base::parseUint64(value);
       if (!n || *n > 65535) return flagError(flag, "expected an id from 0 to 65535");
       (flag == "--uid" ? p.user.uid : p.user.gid) = static_cast<uint32_t>(*n);
-      uint32_t need = std::max(p.user.uid, p.user.gid) + 1;
-      if (p.user.count < need) p.user.count = need;
     } else if (flag == "--cap") {
       auto cap = sb::capabilityFromName(value);
       if (!cap) return flagError(flag, "unknown capability '" + value + "'");

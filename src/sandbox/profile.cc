@@ -199,7 +199,7 @@ base::Status Profile::validate() const {
   // Ids: the inside range must hold the ids the command runs as, and the host
   // range must never reach uid/gid 0 (also when meshgate itself is root).
   if (user.count == 0) return configError("spec.user.count must be at least 1");
-  if (user.uid >= user.count || user.gid >= user.count) {
+  if (user.count > 1 && (user.uid >= user.count || user.gid >= user.count)) {
     return configError("spec.user.uid and spec.user.gid must be below spec.user.count (" +
                        std::to_string(user.count) + ")");
   }

@@ -16,8 +16,10 @@
 namespace meshgate::sandbox {
 
 /// The ids the command runs as inside the sandbox, and the host ids that back
-/// them. The inside range [0, count) maps onto [host_uid, host_uid + count);
-/// validate() refuses any mapping that would make host uid or gid 0 reachable.
+/// them. With count 1 (the default) the one inside id maps onto host_uid
+/// (host_gid); with a larger count the inside range [0, count) maps onto
+/// [host_uid, host_uid + count). validate() refuses any mapping that would
+/// make host uid or gid 0 reachable.
 struct UserSpec {
   uint32_t uid = 0;
   uint32_t gid = 0;

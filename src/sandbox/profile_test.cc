@@ -30,8 +30,8 @@ TEST(Profile, ValidationRefusesUnsafeOrBrokenSettings) {
         "spec.user: sandbox ids may not map onto host uid or gid 0");
   fails([](Profile& p) { p.user.host_gid = 0; },
         "spec.user: sandbox ids may not map onto host uid or gid 0");
-  fails([](Profile& p) { p.user.uid = 3; },
-        "spec.user.uid and spec.user.gid must be below spec.user.count (1)");
+  fails([](Profile& p) { p.user.uid = 3, p.user.count = 2; },
+        "spec.user.uid and spec.user.gid must be below spec.user.count (2)");
   fails([](Profile& p) { p.user.host_uid = 0xFFFFFFF0u, p.user.count = 100; },
         "spec.user: the host id range overflows");
   fails([](Profile& p) { p.process.working_dir = "/a/../b"; },
@@ -105,8 +105,18 @@ TEST(UserNamespace, NeverMapsOntoHostRoot) {
     EXPECT_EQ(plan->uid_map, "0 " + std::to_string(::geteuid()) + " 1\n");
     EXPECT_FALSE(plan->drop_groups);
   }
-  spec.host_uid = 0;
-  if (::geteuid() == 0) EXPECT_FALSE(planUser(spec).ok());
+  // One id maps itself; a range starts at inside 0.
+  spec.uid = 101;
+  spec.gid = 102;
+  if (::geteuid() == 0) {
+    EXPECT_EQ(planUser(spec)->uid_map, "101 65534 1\n");
+    EXPECT_EQ(planUser(spec)->gid_map, "102 65534 1\n");
+    spec.count = 1000;
+    spec.host_uid = 100000;
+    EXPECT_EQ(planUser(spec)->uid_map, "0 100000 1000\n");
+    spec.host_uid = 0;
+    EXPECT_FALSE(planUser(spec).ok());
+  }
 }
 
 TEST(Outcome, ExitStatuses) {

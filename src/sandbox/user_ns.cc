@@ -37,24 +37,24 @@ base::Result<UserPlan> planUser(const UserSpec& spec) {
   uint32_t count = spec.count;
   if (::geteuid() != 0) {
     // Without CAP_SETUID in the parent namespace only one's own ids can be
-    // mapped, and gid_map needs setgroups denied first.
+    // mapped, and gid_map needs setgroups denied first. Never host 0 either:
+    // the caller is not root.
     host_uid = ::geteuid();
     host_gid = ::getegid();
     count = 1;
     plan.drop_groups = false;
-    if (spec.uid != 0 || spec.gid != 0 || spec.count != 1) {
-      // Keep the inside ids: map them alone.
-      plan.uid_map = std::to_string(spec.uid) + " " + std::to_string(host_uid) + " 1\n";
-      plan.gid_map = std::to_string(spec.gid) + " " + std::to_string(host_gid) + " 1\n";
-      return plan;
-    }
   }
   if (host_uid == 0 || host_gid == 0) {
     return base::Error{"user namespace: refusing to map sandbox ids onto host uid/gid 0", 0,
                        base::ErrorSource::Config};
   }
-  plan.uid_map = "0 " + std::to_string(host_uid) + " " + std::to_string(count) + "\n";
-  plan.gid_map = "0 " + std::to_string(host_gid) + " " + std::to_string(count) + "\n";
+  // One id: the inside id itself. A range: inside ids from 0.
+  const uid_t uid_base = count == 1 ? spec.uid : 0;
+  const gid_t gid_base = count == 1 ? spec.gid : 0;
+  plan.uid_map = std::to_string(uid_base) + " " + std::to_string(host_uid) + " " +
+                 std::to_string(count) + "\n";
+  plan.gid_map = std::to_string(gid_base) + " " + std::to_string(host_gid) + " " +
+                 std::to_string(count) + "\n";
   return plan;
 }
 

@@ -300,7 +300,6 @@ TEST_F(Containment, SetuidBinaryDoesNotEscalate) {
   addBind(p, dir.path(), "/suid", true);
   p.user.uid = 1000;
   p.user.gid = 1000;
-  p.user.count = 1001;
   SandboxRun run = runProbe(p, {"exec", "/suid/suid-probe", "whoami"});
   ASSERT_TRUE(run.spawned) << run.spawn_error;
   EXPECT_EQ(run.out, "whoami: uid=1000 euid=1000 gid=1000 egid=1000 caps=0000000000000000 nnp=1\n")
