@@ -205,6 +205,13 @@ TEST(ProfileYaml, DocumentLevelErrors) {
   EXPECT_NE(parseProfileYaml("a: [1, 2\n", o).error().message.find("YAML:"), std::string::npos);
   EXPECT_EQ(parseProfileYaml("---\na: 1\n---\nb: 2\n", o).error().message,
             "x.yaml: expected one YAML document, found 2");
+  EXPECT_EQ(parseProfileYaml("a: 1\n---\nb: 2\n", o).error().message,
+            "x.yaml: expected one YAML document, found 2");
+  EXPECT_EQ(parseProfileYaml("# nothing\n", o).error().message,
+            "x.yaml: expected one YAML document, found 0");
+  // One document, with markers.
+  EXPECT_EQ(parseProfileYaml("---\n- 1\n...\n", o).error().message,
+            "x.yaml:2:1: expected a mapping, got a list");
   EXPECT_EQ(parseProfileYaml("- 1\n", o).error().message,
             "x.yaml:1:1: expected a mapping, got a list");
 }
