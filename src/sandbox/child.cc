@@ -28,6 +28,17 @@ bool readable(int fd) {
   return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }
 
+enum class ListenerState { Idle, Pending, Gone };
+
+// A seccomp listener reports POLLIN for a pending notification and POLLHUP
+// once no task uses the filter any more.
+ListenerState listenerState(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 0) <= 0) return ListenerState::Idle;
+  if (p.revents & POLLIN) return ListenerState::Pending;
+  return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) ? ListenerState::Gone : ListenerState::Idle;
+}
+
 std::string signalName(int sig) {
   const char* abbrev = sigabbrev_np(sig);
   return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
@@ -136,7 +147,14 @@ void Child::handleNotification() {
     return;
   }
   // Bounded: whatever is queued now, then back to the caller's loop.
-  for (int i = 0; i < 64 && readable(st.listener); ++i) {
+  for (int i = 0; i < 64; ++i) {
+    ListenerState ls = listenerState(st.listener);
+    if (ls == ListenerState::Gone) {
+      ::close(st.listener);
+      st.listener = -1;
+      return;
+    }
+    if (ls == ListenerState::Idle) return;
     std::memset(st.request, 0, sizeof *st.request);
     if (seccomp_notify_receive(st.listener, st.request) != 0) {
       // ENOENT: the caller died (or was killed) before we got to it.
@@ -314,7 +332,7 @@ void Child::finish(int wait_status) {
 bool Child::poll() {
   State& st = *state_;
   if (st.reaped) return true;
-  if (st.listener >= 0 && readable(st.listener)) handleNotification();
+  if (st.listener >= 0) handleNotification();
   if (st.channel >= 0 && readable(st.channel)) handleChannel();
   checkLimits();
   siginfo_t info{};

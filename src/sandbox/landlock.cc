@@ -85,8 +85,12 @@ int popcount(uint64_t v) {
 }  // namespace
 
 int landlockAbi() {
-  long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, kCreateRulesetVersion);
-  return abi < 0 ? 0 : static_cast<int>(abi);
+  // A property of the running kernel: asked once.
+  static const int abi = [] {
+    long v = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, kCreateRulesetVersion);
+    return v < 0 ? 0 : static_cast<int>(v);
+  }();
+  return abi;
 }
 
 std::string LandlockPlan::describe() const {

@@ -153,6 +153,43 @@ int bind(const MountPlan& plan, const char* source, const char* target, uint64_t
   return bindLegacy(source, target, attrs);
 }
 
+// The sandbox runs as an unprivileged host id, so a device node that is not
+// read-write for "others" on the host (a 0600 /dev/null, as some VMs have) is
+// useless to it. A root supervisor keeps a 0666 node for the same device in
+// kDeviceCopiesDir instead; anyone else gets the host's node and a note.
+std::string usableDeviceNode(const std::string& host, const struct stat& st,
+                             std::vector<std::string>& notes) {
+  const std::string name = host.substr(host.rfind('/') + 1);
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
+  const std::string problem = "host " + host + " is mode " + mode + ", closed to the sandbox's id";
+  if (::geteuid() != 0) {
+    notes.push_back(problem + "; run as root, or make it world-readable and -writable");
+    return host;
+  }
+  std::string copy = std::string(kDeviceCopiesDir) + "/" + name;
+  struct stat existing {};
+  bool ok = ::stat(copy.c_str(), &existing) == 0 && S_ISCHR(existing.st_mode) &&
+            existing.st_rdev == st.st_rdev && (existing.st_mode & 07777) == 0666;
+  if (!ok) {
+    ::mkdir("/run/meshgate", 0755);
+    ::mkdir(kDeviceCopiesDir, 0755);
+    std::string tmp = copy + ".tmp." + std::to_string(::getpid());
+    ::unlink(tmp.c_str());
+    ok = ::mknod(tmp.c_str(), S_IFCHR | 0666, st.st_rdev) == 0 && ::chmod(tmp.c_str(), 0666) == 0 &&
+         ::rename(tmp.c_str(), copy.c_str()) == 0;
+    if (!ok) ::unlink(tmp.c_str());
+  }
+  struct statvfs sv {};
+  if (ok && ::statvfs(kDeviceCopiesDir, &sv) == 0 && (sv.f_flag & ST_NODEV) == 0) {
+    notes.push_back(problem + "; using " + copy + " (mode 0666) instead");
+    return copy;
+  }
+  notes.push_back(problem + "; could not provide a usable copy in " +
+                  std::string(kDeviceCopiesDir));
+  return host;
+}
+
 }  // namespace
 
 base::Result<MountPlan> planMounts(const FilesystemSpec& fs) {
@@ -235,9 +272,11 @@ base::Result<MountPlan> planMounts(const FilesystemSpec& fs) {
     for (const char* node : {"null", "zero", "random", "urandom", "tty"}) {
       std::string host = std::string("/dev/") + node;
       if (::stat(host.c_str(), &st) != 0 || !S_ISCHR(st.st_mode)) continue;
+      std::string source = host;
+      if ((st.st_mode & 0006) != 0006) source = usableDeviceNode(host, st, plan.notes);
       MountOp op;
       op.kind = MountOpKind::DevNode;
-      op.source = kOldRoot + host;
+      op.source = kOldRoot + source;
       op.target = kNewRoot + host;
       op.is_file = true;
       op.read_only = false;

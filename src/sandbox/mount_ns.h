@@ -49,7 +49,13 @@ struct MountPlan {
   /// Use mount(2) only, as on kernels before 5.12. Read-only then covers only
   /// the bound mount itself, not its submounts.
   bool legacy_api = false;
+  /// What the plan had to work around (for the report).
+  std::vector<std::string> notes;
 };
+
+/// Where a privileged supervisor keeps world-usable copies of device nodes
+/// whose host permissions shut the sandbox's unprivileged id out.
+inline constexpr const char* kDeviceCopiesDir = "/run/meshgate/dev";
 
 /// Supervisor side: checks sources, orders mounts parents-first, adds /proc
 /// and /dev. Missing non-optional sources are errors.

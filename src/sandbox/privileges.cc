@@ -13,21 +13,30 @@
 
 namespace meshgate::sandbox {
 
+namespace {
+
+// The highest capability the running kernel knows (read once: it cannot change).
+int lastCapability() {
+  static const int last = [] {
+    int fd = ::open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 40;
+    char buf[16] = {};
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    int value = n > 0 ? std::atoi(buf) : 0;
+    return value > 0 && value < 64 ? value : 40;
+  }();
+  return last;
+}
+
+}  // namespace
+
 CapabilityPlan planCapabilities(const int* caps, size_t count) {
   CapabilityPlan plan;
   for (size_t i = 0; i < count; ++i) {
     if (caps[i] >= 0 && caps[i] < 64) plan.keep |= uint64_t{1} << caps[i];
   }
-  int fd = ::open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    char buf[16] = {};
-    ssize_t n = ::read(fd, buf, sizeof buf - 1);
-    ::close(fd);
-    if (n > 0) {
-      int last = std::atoi(buf);
-      if (last > 0 && last < 64) plan.last_cap = last;
-    }
-  }
+  plan.last_cap = lastCapability();
   return plan;
 }
 

@@ -387,6 +387,25 @@ TEST_F(Containment, CpuHogHitsTheCpuTimeLimit) {
   ASSERT_NE(run.limit("cpu_time"), nullptr);
 }
 
+TEST_F(Containment, CpuTimeCountsEveryProcessInTheSandbox) {
+  MG_REQUIRE_FEATURE("cgroup-cpuacct");
+  // Two hogs at once: each stays under its own RLIMIT_CPU of 2 s, but the
+  // cgroup's total reaches the 2 s limit first.
+  Profile p = probeProfile("shell");
+  p.limits.cpu_time = std::chrono::seconds(2);
+  const std::string probe = testing::probePath();
+  SandboxRun run = testing::runSandboxed(
+      p, {"/bin/sh", "-c", probe + " cpu-hog & " + probe + " cpu-hog & wait"});
+  ASSERT_TRUE(run.spawned) << run.spawn_error;
+  EXPECT_EQ(run.outcome.kind, Outcome::Kind::CpuTimeLimit) << run.outcome.describe();
+  EXPECT_EQ(run.outcome.exitStatus(), 152);
+  const Event* e = run.limit("cpu_time");
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->detail.rfind("the sandbox's processes used ", 0), 0u) << e->detail;
+  ASSERT_TRUE(run.outcome.cpu_nanos.has_value());
+  EXPECT_GE(*run.outcome.cpu_nanos, 2'000'000'000u);
+}
+
 TEST_F(Containment, SleeperHitsTheWallTimeLimit) {
   Profile p = probeProfile("shell");
   p.limits.wall_time = std::chrono::milliseconds(300);
