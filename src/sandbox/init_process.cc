@@ -51,7 +51,7 @@ __attribute__((no_sanitize("address", "undefined"))) int targetMain(void* arg) {
     __builtin_trap();
   }
   const bool listen = plan.policy_filter.uses_notification;
-  rc = installFilter(plan.policy_filter.program, listen ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
+  rc = installFilter(plan.policy_filter.program, plan.policy_filter.installFlags());
   if (rc < 0) {
     ctx->step = static_cast<int>(Step::SeccompPolicy);
     ctx->err = -rc;
@@ -145,7 +145,8 @@ void runInit(const Plan& plan, int channel) {
 void execAsPid1(const Plan& plan, int channel) {
   int rc = installFilter(plan.baseline_filter, 0);
   if (rc < 0) failAndExit(channel, Step::SeccompBaseline, -rc);
-  rc = installFilter(plan.policy_filter.program, 0);
+  rc = installFilter(plan.policy_filter.program,
+                     plan.policy_filter.installFlags() & ~SECCOMP_FILTER_FLAG_NEW_LISTENER);
   if (rc < 0) failAndExit(channel, Step::SeccompPolicy, -rc);
   int err = execCommand(plan.command);
   // The policy may forbid sendmsg: then the supervisor sees this process die

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/file.h"
 #include "sandbox/builtin_profiles.h"
 #include "sandbox/seccomp_bpf.h"
 #include "sandbox/syscalls.h"
@@ -312,6 +313,22 @@ TEST(BuiltinProfiles, StrictIsSmallAndKills) {
 TEST(BuiltinProfiles, UnknownName) {
   EXPECT_FALSE(builtinProfile("lenient").ok());
   EXPECT_EQ(builtinProfileYaml("lenient"), "");
+}
+
+}  // namespace
+}  // namespace meshgate::sandbox
+
+namespace meshgate::sandbox {
+namespace {
+
+TEST(BuiltinProfiles, DocumentationShowsTheCompiledInYaml) {
+  auto doc = base::readFile(std::string(MG_SOURCE_DIR) + "/docs/sandbox.md");
+  ASSERT_TRUE(doc.ok()) << doc.error().describe();
+  for (const std::string& name : builtinProfileNames()) {
+    EXPECT_NE(doc.value().find("```yaml\n" + std::string(builtinProfileYaml(name)) + "```"),
+              std::string::npos)
+        << "docs/sandbox.md does not show the built-in '" << name << "' as compiled";
+  }
 }
 
 }  // namespace

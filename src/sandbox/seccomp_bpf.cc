@@ -260,6 +260,7 @@ Result<CompiledPolicy> compilePolicy(const SeccompPolicy& policy, FilterMode mod
 
   CompiledPolicy out;
   out.uses_notification = notify_default || notify_badarch;
+  out.kernel_log = policy.kernel_log;
   std::set<std::string> unknown;
   std::set<int> allowed_native;
   // Unconditional action per name, to report conflicts.
@@ -588,6 +589,13 @@ seccomp_data nativeCall(int nr, std::initializer_list<uint64_t> args) {
     if (i < 6) d.args[i++] = v;
   }
   return d;
+}
+
+unsigned CompiledPolicy::installFlags() const {
+  unsigned flags = 0;
+  if (uses_notification) flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  if (kernel_log) flags |= SECCOMP_FILTER_FLAG_LOG;
+  return flags;
 }
 
 int installFilter(const BpfProgram& program, unsigned flags) {

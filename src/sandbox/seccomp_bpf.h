@@ -45,6 +45,11 @@ struct CompiledPolicy {
   size_t allowed_syscalls = 0;
   /// True when the program can return SECCOMP_RET_USER_NOTIF.
   bool uses_notification = false;
+  /// Install with SECCOMP_FILTER_FLAG_LOG (policy.kernel_log).
+  bool kernel_log = false;
+
+  /// The SECCOMP_FILTER_FLAG_* to install the program with.
+  unsigned installFlags() const;
 };
 
 /// Compiles the profile's policy. Fails on conflicting rules, and when execve
