@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <pty.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -305,6 +306,24 @@ TEST_F(Containment, SetuidBinaryDoesNotEscalate) {
   EXPECT_EQ(run.out, "whoami: uid=1000 euid=1000 gid=1000 egid=1000 caps=0000000000000000 nnp=1\n")
       << run.err;
   EXPECT_EQ(run.outcome.exitStatus(), 0);
+}
+
+TEST_F(Containment, OnlyStdioAndPassedFdsReachTheSandbox) {
+  // Fds the supervisor has open, close-on-exec or not, stay outside.
+  int leaked = ::open("/etc/hostname", O_RDONLY);  // no O_CLOEXEC, on purpose
+  int passed = ::memfd_create("passed", 0);
+  ASSERT_GE(leaked, 3);
+  ASSERT_GE(passed, 3);
+  Profile p = probeProfile("shell");
+  expectProbe(runProbe(p, {"list-fds"}), "list-fds", "0 1 2");
+  p.process.pass_fds = {passed};
+  expectProbe(runProbe(p, {"list-fds"}), "list-fds", "0 1 2 " + std::to_string(passed));
+  expectProbe(runProbe(p, {"write-fd", std::to_string(passed)}), "write-fd", "ok");
+  char buf[64] = {};
+  EXPECT_EQ(::pread(passed, buf, sizeof buf - 1, 0), 20);
+  EXPECT_STREQ(buf, "through a passed fd\n");
+  ::close(leaked);
+  ::close(passed);
 }
 
 TEST_F(Containment, RootInsideHasNoCapabilities) {

@@ -4,6 +4,7 @@
 // that a test can assert the exact outcome; a killed probe prints nothing.
 // Deliberately plain: no sanitizers, no threads, nothing but the attempt.
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/io_uring.h>
@@ -31,6 +32,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 namespace {
@@ -294,5 +296,27 @@ int main(int argc, char** argv) {
     return report(::rename(arg2, arg1));
   }
   if (a == "signal-parent") return report(::kill(getppid(), 0));
+  if (a == "list-fds") {
+    // The open fds, but the directory's own.
+    int dir = ::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return report(-1);
+    std::string fds;
+    alignas(8) char buf[4096];
+    long n;
+    while ((n = ::syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+      for (long off = 0; off < n;) {
+        auto* d = reinterpret_cast<struct dirent64*>(buf + off);
+        off += d->d_reclen;
+        if (d->d_name[0] < '0' || d->d_name[0] > '9' || std::atoi(d->d_name) == dir) continue;
+        fds += (fds.empty() ? "" : " ") + std::string(d->d_name);
+      }
+    }
+    std::printf("list-fds: %s\n", fds.c_str());
+    return 0;
+  }
+  if (a == "write-fd") {
+    const char msg[] = "through a passed fd\n";
+    return report(::write(std::atoi(arg1), msg, sizeof msg - 1));
+  }
   return usage();
 }
