@@ -396,6 +396,17 @@ TEST_F(Containment, MemoryHogHitsTheMemoryLimit) {
   ASSERT_NE(run.limit("memory"), nullptr);
 }
 
+TEST_F(Containment, MemoryLimitUsesCgroupV2WhereItHasTheController) {
+  MG_REQUIRE_FEATURE("cgroup2-memory");
+  Profile p = probeProfile("shell");
+  p.limits.memory_bytes = 64ull << 20;
+  auto child = spawn(p, Command{{testing::probePath(), "memory-hog", "1024"}});
+  ASSERT_TRUE(child.ok()) << child.error().describe();
+  EXPECT_EQ(child.value()->report().cgroups.rfind("v2 memory", 0), 0u)
+      << child.value()->report().cgroups;
+  EXPECT_EQ(child.value()->wait().kind, Outcome::Kind::MemoryLimit);
+}
+
 TEST_F(Containment, CpuHogHitsTheCpuTimeLimit) {
   Profile p = probeProfile("shell");
   p.limits.cpu_time = std::chrono::seconds(1);

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "base/file.h"
+#include "base/strings.h"
 #include "sandbox/builtin_profiles.h"
 #include "sandbox/cgroups.h"
 #include "sandbox/landlock.h"
@@ -128,6 +129,21 @@ std::optional<std::string> missing(std::string_view feature) {
   if (feature == "user-notif") {
     if (!seccompSupport().notif_continue) return "no seccomp user notification with CONTINUE";
     return std::nullopt;
+  }
+  if (feature.rfind("cgroup2-", 0) == 0) {
+    std::string controller(feature.substr(8));
+    auto hierarchies =
+        parseCgroupHierarchies(slurp("/proc/self/mountinfo"), slurp("/proc/self/cgroup"));
+    for (const CgroupHierarchy& h : hierarchies) {
+      if (h.version != 2) continue;
+      std::string text = slurp(h.mount_point + h.own_path + "/cgroup.controllers");
+      for (std::string_view c : base::split(base::trim(text), ' ')) {
+        if (c == controller) return std::nullopt;
+      }
+      return "cgroup v2 is mounted at " + h.mount_point + " without the " + controller +
+             " controller (controllers: '" + std::string(base::trim(text)) + "')";
+    }
+    return "no cgroup v2 hierarchy is mounted";
   }
   if (feature.rfind("cgroup-", 0) == 0) {
     std::string controller(feature.substr(7));

@@ -45,8 +45,8 @@ SandboxRun runProbe(const Profile& profile, const std::vector<std::string>& args
 
 /// Why the machine cannot run a test that needs `feature`, or nullopt.
 /// Features: "userns", "landlock", "landlock-net", "landlock-scope",
-/// "user-notif", "cgroup-memory", "cgroup-pids", "cgroup-cpuacct", "ia32", "python3",
-/// "nginx", "root".
+/// "user-notif", "cgroup-<controller>" (v1 or v2), "cgroup2-<controller>" (v2 only),
+/// "ia32", "python3", "nginx", "root".
 std::optional<std::string> missing(std::string_view feature);
 
 }  // namespace meshgate::sandbox::testing
