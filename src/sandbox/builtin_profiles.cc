@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sandbox/builtin_profiles.h"
 
+#include <map>
+#include <mutex>
+
 #include "sandbox/profile_yaml.h"
 
 namespace meshgate::sandbox {
@@ -376,9 +379,22 @@ base::Result<Profile> builtinProfile(std::string_view name) {
         "unknown built-in profile '" + std::string(name) + "' (strict, http-service, shell)", 0,
         base::ErrorSource::Config};
   }
+  // Parsed once per process: yaml-cpp is slow, and supervisors ask again on
+  // every restart.
+  static std::mutex mu;
+  static std::map<std::string, Profile, std::less<>> parsed;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = parsed.find(name); it != parsed.end()) return it->second;
+  }
+  // Parsed unlocked: a profile's parse may itself ask for a built-in.
   ProfileParseOptions options;
   options.file_name = "builtin:" + std::string(name);
-  return parseProfileYaml(yaml, options);
+  auto profile = parseProfileYaml(yaml, options);
+  if (!profile.ok()) return profile;
+  std::lock_guard<std::mutex> lock(mu);
+  parsed.emplace(std::string(name), profile.value());
+  return profile;
 }
 
 SeccompPolicy defaultSeccompPolicy() {

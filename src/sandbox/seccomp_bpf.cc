@@ -13,8 +13,10 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 
 #include "sandbox/syscalls.h"
@@ -247,7 +249,7 @@ Result<bool> addRule(scmp_filter_ctx c, SeccompArch arch, const std::string& nam
 
 }  // namespace
 
-Result<CompiledPolicy> compilePolicy(const SeccompPolicy& policy, FilterMode mode) {
+Result<CompiledPolicy> compileUncached(const SeccompPolicy& policy, FilterMode mode) {
   const bool notify_default = mode == FilterMode::Learn || (mode == FilterMode::Report &&
                                                             reportable(policy.default_action.kind));
   const bool notify_badarch = mode != FilterMode::Enforce;
@@ -332,6 +334,55 @@ Result<CompiledPolicy> compilePolicy(const SeccompPolicy& policy, FilterMode mod
         "after installing the filter)");
   }
   return out;
+}
+
+namespace {
+
+// Everything compilation depends on, as a string.
+std::string cacheKey(const SeccompPolicy& policy, FilterMode mode) {
+  std::string key = std::to_string(static_cast<int>(mode)) + "|" +
+                    std::to_string(static_cast<int>(policy.default_action.kind)) + "," +
+                    std::to_string(policy.default_action.errno_value) + "|" +
+                    (policy.kernel_log ? "L" : "-");
+  for (SeccompArch a : policy.architectures)
+    key += std::to_string(static_cast<int>(a));
+  for (const SyscallRule& r : policy.rules) {
+    key += "|" + std::to_string(static_cast<int>(r.action.kind)) + "," +
+           std::to_string(r.action.errno_value) + (r.split_same_index_conditions ? "S" : "-");
+    for (const std::string& n : r.names)
+      key += ":" + n;
+    for (const ArgCondition& c : r.args) {
+      key += ";" + std::to_string(c.index) + "," + std::to_string(static_cast<int>(c.op)) + "," +
+             std::to_string(c.value) + "," + std::to_string(c.value_two);
+    }
+  }
+  return key;
+}
+
+}  // namespace
+
+Result<CompiledPolicy> compilePolicy(const SeccompPolicy& policy, FilterMode mode) {
+  // Supervisors restart the same workloads: keep the last few programs
+  // (libseccomp takes milliseconds for Docker-sized policies).
+  static std::mutex mu;
+  static std::list<std::pair<std::string, CompiledPolicy>> cache;  // most recent first
+  constexpr size_t kCacheSize = 16;
+  std::string key = cacheKey(policy, mode);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto it = cache.begin(); it != cache.end(); ++it) {
+      if (it->first == key) {
+        cache.splice(cache.begin(), cache, it);
+        return cache.front().second;
+      }
+    }
+  }
+  auto compiled = compileUncached(policy, mode);
+  if (!compiled.ok()) return compiled;
+  std::lock_guard<std::mutex> lock(mu);
+  cache.emplace_front(std::move(key), compiled.value());
+  if (cache.size() > kCacheSize) cache.pop_back();
+  return compiled;
 }
 
 BpfProgram compileBaseline(const std::vector<int>& families,
