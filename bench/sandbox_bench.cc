@@ -50,9 +50,11 @@ double measure(const Variant& v, long iterations) {
     for (const sb::BpfProgram& f : v.filters) {
       if (sb::installFilter(f, 0) < 0) ::_exit(2);
     }
-    for (long i = 0; i < iterations / 10; ++i) ::syscall(SYS_getpid);  // warm up
+    for (long i = 0; i < iterations / 10; ++i)
+      ::syscall(SYS_getpid);  // warm up
     auto start = std::chrono::steady_clock::now();
-    for (long i = 0; i < iterations; ++i) ::syscall(SYS_getpid);
+    for (long i = 0; i < iterations; ++i)
+      ::syscall(SYS_getpid);
     auto end = std::chrono::steady_clock::now();
     double ns = std::chrono::duration<double, std::nano>(end - start).count() /
                 static_cast<double>(iterations);
@@ -93,8 +95,8 @@ double startupMillis(int spawns, bool init) {
       return -1;
     }
     if (child.value()->wait().exitStatus() != 0) return -1;
-    ms.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                     .count());
   }
   std::sort(ms.begin(), ms.end());
   return ms[ms.size() / 2];
@@ -108,9 +110,12 @@ int main(int argc, char** argv) {
   int spawns = 200;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--iterations" && i + 1 < argc) iterations = std::atol(argv[++i]);
-    else if (a == "--repeat" && i + 1 < argc) repeat = std::atoi(argv[++i]);
-    else if (a == "--spawns" && i + 1 < argc) spawns = std::atoi(argv[++i]);
+    if (a == "--iterations" && i + 1 < argc)
+      iterations = std::atol(argv[++i]);
+    else if (a == "--repeat" && i + 1 < argc)
+      repeat = std::atoi(argv[++i]);
+    else if (a == "--spawns" && i + 1 < argc)
+      spawns = std::atoi(argv[++i]);
     else {
       std::fprintf(stderr, "usage: %s [--iterations N] [--repeat R] [--spawns S]\n", argv[0]);
       return 2;
@@ -161,19 +166,32 @@ int main(int argc, char** argv) {
     }
     std::printf("\n");
   }
-  std::printf("%-62s %10s\n", "variant (getpid loop)", "ns/call");
-  double bare = 0;
-  for (const Variant& v : variants) {
-    std::vector<double> runs;
-    for (int r = 0; r < repeat; ++r) runs.push_back(measure(v, iterations));
-    std::sort(runs.begin(), runs.end());
-    double median = runs[runs.size() / 2];
-    if (median < 0) {
-      std::printf("%-62s %10s\n", v.name.c_str(), "failed");
-      return 1;
+  // Rounds interleave the variants, so that drift in the machine's load hits
+  // them alike; the minimum is the least disturbed run.
+  std::vector<std::vector<double>> runs(variants.size());
+  for (int r = 0; r < repeat; ++r) {
+    for (size_t i = 0; i < variants.size(); ++i) {
+      double ns = measure(variants[i], iterations);
+      if (ns < 0) {
+        std::printf("%s: failed\n", variants[i].name.c_str());
+        return 1;
+      }
+      runs[i].push_back(ns);
     }
-    if (v.filters.empty()) bare = median;
-    std::printf("%-62s %10.1f  (%+.1f)\n", v.name.c_str(), median, median - bare);
+  }
+  std::printf("%-62s %10s %10s\n", "variant (getpid loop)", "min ns", "median ns");
+  double bare_min = 0;
+  double bare_median = 0;
+  for (size_t i = 0; i < variants.size(); ++i) {
+    std::sort(runs[i].begin(), runs[i].end());
+    double min = runs[i].front();
+    double median = runs[i][runs[i].size() / 2];
+    if (i == 0) {
+      bare_min = min;
+      bare_median = median;
+    }
+    std::printf("%-62s %10.1f %10.1f  (%+.1f / %+.1f)\n", variants[i].name.c_str(), min, median,
+                min - bare_min, median - bare_median);
   }
   return 0;
 }

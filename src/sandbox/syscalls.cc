@@ -6,7 +6,6 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <unordered_map>
 
 #include "base/strings.h"
 
@@ -78,34 +77,8 @@ std::optional<SeccompArch> archFromName(std::string_view name) {
   return std::nullopt;
 }
 
-namespace {
-
-// libseccomp resolves names by a linear scan of its table; profiles name
-// hundreds of syscalls on up to three ABIs, so index each table once.
-const std::unordered_map<std::string, int>& nameIndex(SeccompArch arch) {
-  static const auto build = [](SeccompArch a) {
-    std::unordered_map<std::string, int> index;
-    const int base = a == SeccompArch::X32 ? kX32SyscallBit : 0;
-    for (int nr = 0; nr < 1024; ++nr) {
-      char* name = seccomp_syscall_resolve_num_arch(scmpArch(a), base + nr);
-      if (name == nullptr) continue;
-      index.emplace(name, base + nr);
-      std::free(name);
-    }
-    return index;
-  };
-  static const std::unordered_map<std::string, int> native = build(SeccompArch::Native);
-  static const std::unordered_map<std::string, int> x86 = build(SeccompArch::X86);
-  static const std::unordered_map<std::string, int> x32 = build(SeccompArch::X32);
-  return arch == SeccompArch::X86 ? x86 : arch == SeccompArch::X32 ? x32 : native;
-}
-
-}  // namespace
-
 std::optional<int> syscallNumber(std::string_view name, SeccompArch arch) {
   std::string n(name);
-  const auto& index = nameIndex(arch);
-  if (auto it = index.find(n); it != index.end()) return it->second;
   int nr = seccomp_syscall_resolve_name_arch(scmpArch(arch), n.c_str());
   if (nr >= 0) return nr;
   if (nr != __NR_SCMP_ERROR) {
