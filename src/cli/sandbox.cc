@@ -179,6 +179,8 @@ std::optional<std::string> parseArgs(Args args, Options& o) {
       o.flags.emplace_back(a, value);
     } else if (a == "-h" || a == "--help") {
       return std::string();
+    } else if (!a.empty() && a[0] != '-') {
+      return "put '--' before the command: meshgate sandbox " + o.subcommand + " [options] -- " + a;
     } else {
       return "unknown option '" + a + "'";
     }
