@@ -35,6 +35,9 @@ std::string octal(uint32_t mode) {
 // ---- child side: raw syscalls and stack buffers only ----
 
 int makeDirs(const char* path, mode_t mode) {
+  // Mounts come parents first, so the parent usually exists already.
+  if (::mkdir(path, mode) == 0 || errno == EEXIST) return 0;
+  if (errno != ENOENT) return errno;
   char buf[PATH_MAX];
   size_t len = std::strlen(path);
   if (len >= sizeof buf) return ENAMETOOLONG;

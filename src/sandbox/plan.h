@@ -36,6 +36,10 @@ struct Plan {
   FilterMode filter_mode = FilterMode::Enforce;
   BpfProgram init_filter;
   bool use_init = true;
+  /// Signals the supervisor ignores (they would survive exec), and whether
+  /// clone3 left handled signals for the child to reset too.
+  uint64_t ignored_signals = 0;
+  bool reset_all_signals = false;
   /// Send a Progress message after each step (for --verbose).
   bool trace_steps = false;
   bool die_with_parent = true;

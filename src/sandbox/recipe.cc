@@ -90,7 +90,7 @@ StepResult syscallResult(int rc) {
 void runSandboxChild(const Plan& plan, int channel) {
   Steps steps(plan, channel);
   if (plan.die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  steps.run(Step::Signals, resetSignals());
+  steps.run(Step::Signals, resetSignals(plan.ignored_signals, plan.reset_all_signals));
   steps.run(Step::Stdio, setupStdio(plan.fds));
   steps.run(Step::Fds, closeOtherFds(plan.fds));
   steps.run(Step::Channel, waitForGo(channel));

@@ -25,6 +25,7 @@
 #include "sandbox/recipe.h"
 #include "sandbox/rlimits.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/session.h"
 #include "sandbox/syscalls.h"
 
 extern char** environ;
@@ -37,6 +38,7 @@ using base::Result;
 
 constexpr uint64_t kClonePidfd = 0x1000;
 constexpr uint64_t kCloneIntoCgroup = 0x200000000ull;
+constexpr uint64_t kCloneClearSighand = 0x100000000ull;
 
 struct CloneArgs {
   uint64_t flags;
@@ -224,7 +226,16 @@ Result<std::unique_ptr<Child>> Spawner::spawn(const Profile& profile, const Comm
     args.flags |= kCloneIntoCgroup;
     args.cgroup = static_cast<uint64_t>(st.cgroups->cloneIntoFd());
   }
+  plan.ignored_signals = ignoredSignals();
+  // CLONE_CLEAR_SIGHAND (5.5) resets handled signals in the child; before
+  // 5.5 clone3 refuses the flag and the child resets every signal itself.
+  args.flags |= kCloneClearSighand;
   long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0 && errno == EINVAL) {
+    args.flags &= ~kCloneClearSighand;
+    plan.reset_all_signals = true;
+    pid = ::syscall(SYS_clone3, &args, sizeof args);
+  }
   if (pid == 0) runSandboxChild(plan, child_end);  // never returns
   int clone_errno = errno;
   ::close(child_end);

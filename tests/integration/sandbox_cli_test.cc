@@ -146,6 +146,18 @@ TEST(SandboxCli, EnvironmentIsEmptyPlusTheAllowlist) {
   EXPECT_EQ(r.out, "PATH=/usr/local/bin:/usr/bin:/bin\nFOO=bar\nLANG=C.UTF-8\n");
 }
 
+TEST(SandboxCli, IgnoredSignalsOfTheCallerDoNotLeakIn) {
+  // A caller that ignores SIGPIPE and SIGINT (as servers and background jobs
+  // do): the sandboxed command starts with default dispositions, nothing blocked.
+  auto r = runCommand(
+      {"/bin/bash", "-c",
+       "trap '' PIPE INT; grep SigIgn /proc/self/status; exec " + std::string(MG_BINARY) +
+           " sandbox run -- /bin/sh -c 'grep -E \"SigIgn|SigBlk\" /proc/self/status'"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "SigIgn:\t0000000000001002\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+}
+
 TEST(SandboxCli, VerboseReportsStepsAndTheLandlockAbi) {
   auto r = runCommand(sandbox({"run", "--verbose", "--builtin", "strict", "--", "/bin/true"}));
   EXPECT_EQ(r.exit_code, 0) << r.err;
