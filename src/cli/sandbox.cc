@@ -404,6 +404,13 @@ class EventSink {
   int fd_;
 };
 
+// Library errors start with "sandbox: "; after our own prefix that is noise.
+std::string errorText(const base::Error& e) {
+  std::string text = e.describe();
+  if (text.rfind("sandbox: ", 0) == 0) text.erase(0, 9);
+  return text;
+}
+
 void verboseLine(const std::string& text) {
   std::string line = "meshgate sandbox: " + text + "\n";
   (void)!::write(2, line.data(), line.size());
@@ -510,7 +517,7 @@ int sandboxCommand(Args args) {
   }
   auto loaded = loadProfile(o);
   if (!loaded.ok()) {
-    std::fprintf(stderr, "meshgate sandbox: %s\n", loaded.error().describe().c_str());
+    std::fprintf(stderr, "meshgate sandbox: %s\n", errorText(loaded.error()).c_str());
     return kExitSandboxError;
   }
   sb::Profile profile = std::move(loaded).value();
@@ -555,7 +562,7 @@ int sandboxCommand(Args args) {
   if (o.verbose) verboseLine("starting " + o.command[0]);
   auto spawned = sb::spawn(profile, command, so);
   if (!spawned.ok()) {
-    std::fprintf(stderr, "meshgate sandbox: %s\n", spawned.error().describe().c_str());
+    std::fprintf(stderr, "meshgate sandbox: %s\n", errorText(spawned.error()).c_str());
     return kExitSandboxError;
   }
   sb::Child& child = *spawned.value();

@@ -58,8 +58,11 @@ std::string errnoText(int err) {
   return errnoName(err) + " (" + std::strerror(err) + ")";
 }
 
+// "sandbox: step mount: bind /x -> /x (ro) failed (ENOENT)"; describe() adds
+// the strerror text.
 Error stepError(const Plan& plan, Step step, int err, int detail) {
-  return Error{"sandbox: step " + describeStep(plan, step, detail) + " failed: " + errnoText(err),
+  return Error{"sandbox: step " + describeStep(plan, step, detail) + " failed (" + errnoName(err) +
+                   ")",
                err, base::ErrorSource::Local};
 }
 

@@ -106,6 +106,11 @@ TEST(SandboxCli, ExitCodesForLimitsAndFailures) {
   auto bad_flag = runCommand(sandbox({"run", "--frobnicate", "--", "true"}));
   EXPECT_EQ(bad_flag.exit_code, 125);
   EXPECT_NE(bad_flag.err.find("unknown option '--frobnicate'"), std::string::npos);
+  auto bad_dir = runCommand(sandbox({"run", "--chdir", "/no/such/dir", "--", "true"}));
+  EXPECT_EQ(bad_dir.exit_code, 125);
+  EXPECT_EQ(bad_dir.err,
+            "meshgate sandbox: step working-dir: /no/such/dir failed (ENOENT): No such file or "
+            "directory\n");
   auto bad_bind = runCommand(sandbox({"run", "--ro", "/no/such/dir", "--", "true"}));
   EXPECT_EQ(bad_bind.exit_code, 125);
   EXPECT_NE(bad_bind.err.find("mount: bind source /no/such/dir: No such file or directory"),
