@@ -14,6 +14,7 @@ int versionCommand(Args args);
 int runCommand(Args args);
 int validateCommand(Args args);
 int diffCommand(Args args);
+int sandboxCommand(Args args);
 
 struct Command {
   std::string_view name;

@@ -14,6 +14,7 @@ constexpr Command kCommands[] = {
     {"version", versionCommand, "print the version and build information"},
     {"validate", validateCommand, "check a configuration file or directory"},
     {"diff", diffCommand, "compare two configurations by meaning"},
+    {"sandbox", sandboxCommand, "run a command in the Linux sandbox; learn or show profiles"},
 };
 
 void printUsage(FILE* out) {
