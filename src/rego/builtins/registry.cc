@@ -34,6 +34,11 @@ const BuiltinRegistry& BuiltinRegistry::standard() {
     registerAggregates(*r);
     registerSets(*r);
     registerTypes(*r);
+    registerStrings(*r);
+    registerObjects(*r);
+    registerArrays(*r);
+    registerConversions(*r);
+    registerEncoding(*r);
     return r;
   }();
   return *kRegistry;

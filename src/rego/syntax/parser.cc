@@ -665,7 +665,7 @@ class Parser {
   TermPtr termOr() {
     Location l = loc(cur());
     TermPtr lhs = termAnd();
-    while (cur().kind == Tok::Pipe) {
+    while (cur().kind == Tok::Pipe && !stop_at_pipe_) {
       next();
       lhs = call("or", std::move(lhs), termAnd(), l);
     }
@@ -704,8 +704,18 @@ class Parser {
     return lhs;
   }
 
+  // A comprehension head ends at '|' (OPA prefers comprehensions over `or`);
+  // nested brackets reset that.
+  struct PipeGuard {
+    PipeGuard(Parser* p, bool stop) : p_(p), saved_(p->stop_at_pipe_) { p->stop_at_pipe_ = stop; }
+    ~PipeGuard() { p_->stop_at_pipe_ = saved_; }
+    Parser* p_;
+    bool saved_;
+  };
+
   TermPtr primary() {
     DepthGuard g(this);
+    PipeGuard pg(this, false);
     const Token& t = cur();
     Location l = loc(t);
     TermPtr term;
@@ -750,7 +760,7 @@ class Parser {
         break;
       case Tok::LParen: {
         next();
-        term = termIn();
+        term = termInWithComma();
         expect(Tok::RParen, ")");
         break;
       }
@@ -851,7 +861,11 @@ class Parser {
       next();
       return Term::make(TermKind::Array, l);
     }
-    TermPtr first = termIn();
+    TermPtr first;
+    {
+      PipeGuard pg(this, true);
+      first = termIn();
+    }
     if (cur().kind == Tok::Pipe) {
       next();
       auto c = Term::make(TermKind::ArrayCompr, l);
@@ -877,10 +891,18 @@ class Parser {
       next();
       return Term::make(TermKind::Object, l);
     }
-    TermPtr first = termIn();
+    TermPtr first;
+    {
+      PipeGuard pg(this, true);
+      first = termIn();
+    }
     if (cur().kind == Tok::Colon) {
       next();
-      TermPtr val = termIn();
+      TermPtr val;
+      {
+        PipeGuard pg(this, true);
+        val = termIn();
+      }
       if (cur().kind == Tok::Pipe) {
         next();
         auto c = Term::make(TermKind::ObjectCompr, l);
@@ -1081,6 +1103,7 @@ class Parser {
   int depth_ = 0;
   RegoErrors errors_;
   bool kw_in_ = false;
+  bool stop_at_pipe_ = false;
   bool kw_every_ = false;
   bool kw_if_ = false;
   bool kw_contains_ = false;
