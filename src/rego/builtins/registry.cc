@@ -39,6 +39,11 @@ const BuiltinRegistry& BuiltinRegistry::standard() {
     registerArrays(*r);
     registerConversions(*r);
     registerEncoding(*r);
+    registerUnits(*r);
+    registerRegex(*r);
+    registerGlob(*r);
+    registerGraph(*r);
+    registerJson(*r);
     return r;
   }();
   return *kRegistry;
