@@ -11,6 +11,7 @@ namespace meshgate::cli {
 using Args = std::span<char* const>;
 
 int versionCommand(Args args);
+int policyCommand(Args args);
 
 struct Command {
   std::string_view name;

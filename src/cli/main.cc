@@ -11,6 +11,7 @@ namespace {
 
 constexpr Command kCommands[] = {
     {"version", versionCommand, "print the version and build information"},
+    {"policy", policyCommand, "evaluate, test and check Rego policies"},
 };
 
 void printUsage(FILE* out) {

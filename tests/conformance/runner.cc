@@ -74,7 +74,7 @@ Value jsonNormalize(const Value& v) {
     case Kind::Object: {
       std::vector<ObjectEntry> es;
       for (const auto& e : v.entries()) {
-        Value k = e.key.isString() ? e.key : Value::string(toRegoString(e.key));
+        Value k = e.key.isString() ? e.key : Value::string(toJson(e.key));
         es.push_back({k, jsonNormalize(e.value)});
       }
       return Value::object(std::move(es));

@@ -51,7 +51,7 @@ struct PendingRule {
 };
 
 void markHasRules(RuleNode* n) {
-  bool any = static_cast<bool>(n->rules);
+  bool any = static_cast<bool>(n->rules) || n->is_package;
   for (auto& [k, c] : n->children) {
     markHasRules(c.get());
     any = any || c->has_rules;
@@ -253,6 +253,7 @@ Checked<std::shared_ptr<const Plan>> compilePlan(std::vector<std::shared_ptr<con
     const Module& m = *modules[mi];
     RuleNode* pkg = plan->root.get();
     for (const auto& k : scopes[mi].package_path) pkg = ensureChild(pkg, k, &counter);
+    pkg->is_package = true;
     for (const auto& r : m.rules) {
       // Head ref components: the name, then its operands.
       std::vector<const Term*> comps;
@@ -372,8 +373,23 @@ Checked<std::shared_ptr<const CompiledQuery>> compileQuery(std::shared_ptr<const
   auto cq = std::make_shared<CompiledQuery>();
   cq->source = query.source;
   Lowerer lowerer(nullptr, plan->root.get(), *options.builtins, &errors);
-  lowerer.lowerQuery(query.body, &cq->body, &cq->nslots, &cq->outputs);
+  std::vector<int32_t> capture_slots;
+  lowerer.lowerQuery(query.body, &cq->body, &cq->nslots, &cq->outputs,
+                     options.capture_expressions ? &capture_slots : nullptr);
   if (!errors.empty()) return errors;
+  if (options.capture_expressions) {
+    for (size_t i = 0; i < query.body.exprs.size(); ++i) {
+      const Expr& e = query.body.exprs[i];
+      QueryExpression qe;
+      if (query.source && e.end > e.begin && e.end <= query.source->text.size()) {
+        qe.text = query.source->text.substr(e.begin, e.end - e.begin);
+      }
+      qe.line = e.loc.line;
+      qe.col = e.loc.col;
+      qe.slot = i < capture_slots.size() ? capture_slots[i] : -1;
+      cq->expressions.push_back(std::move(qe));
+    }
+  }
   cq->plan = std::move(plan);
   return std::shared_ptr<const CompiledQuery>(std::move(cq));
 }

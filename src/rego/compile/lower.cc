@@ -843,6 +843,15 @@ struct Lowerer::Impl {
     switch (e.kind) {
       case ExprKind::Term: {
         const Term& t = *e.terms[0];
+        auto cap = capture.find(&e);
+        if (cap != capture.end()) {
+          out.kind = EKind::Unify;
+          out.a.kind = TKind::Var;
+          out.a.slot = cap->second;
+          out.a.loc = e.loc;
+          out.b = lowerTerm(t);
+          break;
+        }
         if (t.kind == TermKind::Call) {
           CTerm call = lowerCall(t, true);
           int arity = call.builtin != nullptr ? ((call.builtin->flags & kVariadic) ? -1 : call.builtin->arity)
@@ -1054,12 +1063,26 @@ struct Lowerer::Impl {
     resolveTerm(t, s);
   }
 
+  std::unordered_map<const Expr*, int32_t> capture;
+
   bool lowerQuery(const Body& body, CBody* out, uint32_t* nslots,
-                  std::vector<std::pair<std::string, int32_t>>* outputs) {
+                  std::vector<std::pair<std::string, int32_t>>* outputs, std::vector<int32_t>* capture_slots) {
     reset();
+    capture.clear();
     size_t before = errors->size();
     Scope* s = newScope(nullptr);
     prescanBody(body, s);
+    if (capture_slots != nullptr) {
+      capture_slots->clear();
+      for (const Expr& e : body.exprs) {
+        int32_t slot = -1;
+        if (e.kind == ExprKind::Term && !e.negated && e.terms[0]->kind != TermKind::Call) {
+          slot = newSlot(s, "__expr__");
+          capture[&e] = slot;
+        }
+        capture_slots->push_back(slot);
+      }
+    }
     auto b = lowerBody(body, s, {});
     *out = std::move(*b);
     *nslots = static_cast<uint32_t>(next_slot);
@@ -1069,6 +1092,11 @@ struct Lowerer::Impl {
       outs.emplace_back(name, slot);
     }
     std::sort(outs.begin(), outs.end());
+    if (capture_slots != nullptr) {
+      for (int32_t slot : *capture_slots) {
+        if (slot >= 0) outs.emplace_back("__expr__", slot);
+      }
+    }
     *outputs = std::move(outs);
     return errors->size() == before;
   }
@@ -1084,8 +1112,9 @@ std::unique_ptr<CRule> Lowerer::lowerRule(const Rule& rule, const std::vector<co
 }
 
 bool Lowerer::lowerQuery(const Body& body, CBody* out, uint32_t* nslots,
-                         std::vector<std::pair<std::string, int32_t>>* outputs) {
-  return impl_->lowerQuery(body, out, nslots, outputs);
+                         std::vector<std::pair<std::string, int32_t>>* outputs,
+                         std::vector<int32_t>* capture_slots) {
+  return impl_->lowerQuery(body, out, nslots, outputs, capture_slots);
 }
 
 }  // namespace meshgate::rego

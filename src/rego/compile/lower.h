@@ -41,7 +41,8 @@ class Lowerer {
 
   /// Lowers a query body; fills its result variables.
   bool lowerQuery(const Body& body, CBody* out, uint32_t* nslots,
-                  std::vector<std::pair<std::string, int32_t>>* outputs);
+                  std::vector<std::pair<std::string, int32_t>>* outputs,
+                  std::vector<int32_t>* capture_slots = nullptr);
 
  private:
   struct Impl;

@@ -155,8 +155,10 @@ struct RuleNode {
   std::string path_str;
   std::vector<std::pair<Value, std::unique_ptr<RuleNode>>> children;  // sorted by key
   std::unique_ptr<RuleSet> rules;
-  /// Rules at this node or below.
+  /// Rules at this node or below, or a package declared here or below
+  /// (packages exist as documents even when empty).
   bool has_rules = false;
+  bool is_package = false;
   uint32_t id = 0;
 
   const RuleNode* child(const Value& k) const;

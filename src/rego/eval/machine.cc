@@ -229,6 +229,8 @@ bool Machine::evalSomeIn(const CExpr& e, Cont k) {
 
 bool Machine::evalEvery(const CExpr& e, Cont k) {
   return evalTerm(e.c, [&](const Value& coll) {
+    // A domain that is not a collection makes `every` undefined.
+    if (!coll.isCollection()) return true;
     Value hold = coll;
     bool all = true;
     bool ok = forEachEntry(hold, [&](const Value& key, const Value& val) {

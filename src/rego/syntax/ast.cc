@@ -79,6 +79,8 @@ Expr Expr::clone() const {
   e.kind = kind;
   e.loc = loc;
   e.negated = negated;
+  e.begin = begin;
+  e.end = end;
   for (const auto& t : terms) e.terms.push_back(t ? t->clone() : nullptr);
   if (body) e.body = body->clone();
   for (const auto& w : withs) e.withs.push_back(w.clone());

@@ -85,6 +85,9 @@ struct Expr {
   std::vector<TermPtr> terms;
   std::unique_ptr<Body> body;
   std::vector<With> withs;
+  /// Byte range of the expression in its source (for `policy eval` output).
+  uint32_t begin = 0;
+  uint32_t end = 0;
   Expr clone() const;
 };
 

@@ -167,9 +167,9 @@ class Parser {
     Parser* p_;
   };
 
-  bool kwIf() const { return kw_if_ && isIdent("if"); }
-  bool kwContains() const { return kw_contains_ && isIdent("contains"); }
-  bool kwIn() const { return kw_in_ && isIdent("in"); }
+  bool kwIf() const { return kw_if_ && isIdent("if") && !keywordUsedAsRef(); }
+  bool kwContains() const { return kw_contains_ && isIdent("contains") && !keywordUsedAsRef(); }
+  bool kwIn() const { return kw_in_ && isIdent("in") && !keywordUsedAsRef(); }
 
   // A keyword followed directly by '.' or '[' is a reference (`as.foo`).
   bool keywordUsedAsRef() const {
@@ -384,8 +384,20 @@ class Parser {
     body->loc = rule_loc;
     if (kwIf()) {
       next();
-      if (cur().kind == Tok::LBrace && !looksLikeTermAfterBrace()) {
-        braceBody(body);
+      if (cur().kind == Tok::LBrace) {
+        size_t save = pos_;
+        size_t nerr = errors_.size();
+        try {
+          braceBody(body);
+          return true;
+        } catch (const ParseAbort&) {
+          // `if {x: y | ...}`: the body is one expression starting with a brace.
+          pos_ = save;
+          errors_.resize(nerr);
+          body->exprs.clear();
+        }
+        body->loc = loc(cur());
+        body->exprs.push_back(literal());
       } else {
         body->loc = loc(cur());
         body->exprs.push_back(literal());
@@ -403,11 +415,6 @@ class Parser {
     }
     return false;
   }
-
-  // After `if`, a '{' opens the body unless it starts an object/set literal used
-  // as the single expression, which only happens for `if {...} == x` forms; OPA
-  // always treats it as a body, and so do we.
-  bool looksLikeTermAfterBrace() const { return false; }
 
   void braceBody(Body* body) {
     DepthGuard g(this);
@@ -454,6 +461,14 @@ class Parser {
 
   Expr literal() {
     DepthGuard g(this);
+    uint32_t begin = cur().offset;
+    Expr e = literalInner();
+    e.begin = begin;
+    e.end = pos_ > 0 ? toks_[pos_ - 1].end : begin;
+    return e;
+  }
+
+  Expr literalInner() {
     Expr e;
     e.loc = loc(cur());
     if (isIdent("not") && !keywordUsedAsRef()) {

@@ -358,7 +358,7 @@ void appendJsonImpl(std::string& out, const Value& v, const JsonOptions& o, int 
           keyed.emplace_back(std::string(e.key.asString()), &e.value);
         } else {
           all_strings = false;
-          keyed.emplace_back(toRegoString(e.key), &e.value);
+          keyed.emplace_back(toJson(e.key), &e.value);
         }
       }
       if (!all_strings) {
