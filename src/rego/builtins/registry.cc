@@ -44,6 +44,7 @@ const BuiltinRegistry& BuiltinRegistry::standard() {
     registerGlob(*r);
     registerGraph(*r);
     registerJson(*r);
+    registerTime(*r);
     return r;
   }();
   return *kRegistry;
