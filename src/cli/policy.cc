@@ -173,6 +173,7 @@ int evalCommand(Args args) {
   }
   rego::EvalOptions eo;
   eo.strict_builtin_errors = strict;
+  eo.allow_dns = true;
   eo.print = [](std::string_view line) { std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data()); };
   rego::Evaluator ev;
   const rego::CompiledQuery& cq = pq->compiled();

@@ -45,6 +45,7 @@ const BuiltinRegistry& BuiltinRegistry::standard() {
     registerGraph(*r);
     registerJson(*r);
     registerTime(*r);
+    registerNet(*r);
     return r;
   }();
   return *kRegistry;

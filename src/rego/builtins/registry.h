@@ -35,6 +35,8 @@ enum BuiltinFlags : uint32_t {
   kNetwork = 1u << 3,
   /// Produces no value (print): the call is always true.
   kVoid = 1u << 4,
+  /// Resolves host names (blocking DNS); disabled unless EvalOptions::allow_dns.
+  kDns = 1u << 5,
 };
 
 struct BuiltinDef {

@@ -51,6 +51,9 @@ struct EvalOptions {
   /// Receives print() output; null discards it.
   std::function<void(std::string_view)> print;
   HttpPolicy http;
+  /// net.lookup_ip_addr may resolve names (a blocking DNS lookup). Off by
+  /// default: a proxy worker must not block; the CLI turns it on.
+  bool allow_dns = false;
 };
 
 /// One row of a query's results: values of the query's variables, in the

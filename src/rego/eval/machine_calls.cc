@@ -133,6 +133,13 @@ bool Machine::callBuiltin(const BuiltinDef* bi, std::vector<Value>& args, ValueC
                                         loc.fileName(), loc.line, loc.col});
     return true;
   }
+  if ((bi->flags & kDns) != 0 && !opts_->allow_dns) {
+    const Location& loc = cur_expr_ != nullptr ? cur_expr_->loc : Location{};
+    builtin_errors_.push_back(RegoError{"eval_builtin_error",
+                                        bi->name + ": name resolution is disabled (allow_dns is off)",
+                                        loc.fileName(), loc.line, loc.col});
+    return true;
+  }
   clearError();
   name = bi->name;
   Value result = bi->fn(*this, std::span<const Value>(args.data(), args.size()));
