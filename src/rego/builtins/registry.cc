@@ -46,6 +46,8 @@ const BuiltinRegistry& BuiltinRegistry::standard() {
     registerJson(*r);
     registerTime(*r);
     registerNet(*r);
+    registerJwt(*r);
+    registerCrypto(*r);
     return r;
   }();
   return *kRegistry;

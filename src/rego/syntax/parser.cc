@@ -845,6 +845,7 @@ class Parser {
             c->args.push_back(termIn());
             if (cur().kind == Tok::Comma) {
               next();
+              if (cur().kind == Tok::RParen) break;  // trailing comma
               continue;
             }
             break;
