@@ -16,7 +16,7 @@ Value count(BuiltinContext& c, Args a) {
     case Kind::Object:
       return intValue(static_cast<int64_t>(a[0].size()));
     case Kind::String:
-      return intValue(static_cast<int64_t>(utf8Length(a[0].asString())));
+      return intValue(static_cast<int64_t>(utf8Decode(a[0].asString()).size()));
     default:
       return typeErr(c, 0, a[0], {"array", "object", "set", "string"});
   }

@@ -34,10 +34,11 @@ Value arrayReverse(BuiltinContext& c, Args a) {
   return Value::array(std::move(out));
 }
 
+// One level, as OPA's array.flatten.
 void flatten(const Value& v, std::vector<Value>* out) {
   for (const auto& e : v.items()) {
     if (e.isArray()) {
-      flatten(e, out);
+      out->insert(out->end(), e.items().begin(), e.items().end());
     } else {
       out->push_back(e);
     }

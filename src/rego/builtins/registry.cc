@@ -48,6 +48,11 @@ const BuiltinRegistry& BuiltinRegistry::standard() {
     registerNet(*r);
     registerJwt(*r);
     registerCrypto(*r);
+    registerBits(*r);
+    registerSemver(*r);
+    registerUuid(*r);
+    registerRand(*r);
+    registerTracing(*r);
     return r;
   }();
   return *kRegistry;

@@ -177,9 +177,7 @@ bool Machine::nodeDoc(const RuleNode* node, const Value& base, Value* out) {
     }
   }
   ObjectBuilder b;
-  if (base.isObject()) {
-    for (const auto& e : base.entries()) b.put(e.key, e.value);
-  } else if (base.isDefined() && !node->has_rules) {
+  if (base.isDefined() && !base.isObject() && !node->has_rules) {
     *out = base;
     return true;
   }
@@ -187,12 +185,23 @@ bool Machine::nodeDoc(const RuleNode* node, const Value& base, Value* out) {
     if (!child->has_rules) continue;
     const Value* cb = base.get(key);
     Value cv;
-    if (!disabled_nodes_.empty() && isDisabled(child.get())) {
-      if (cb != nullptr) b.put(key, *cb);
-      continue;
-    }
+    if (!disabled_nodes_.empty() && isDisabled(child.get())) continue;
     if (!nodeDoc(child.get(), cb != nullptr ? *cb : Value(), &cv)) return false;
     if (cv.isDefined()) b.put(key, cv);
+  }
+  // Base documents take precedence over rules at the same key (as OPA's merge).
+  if (base.isObject()) {
+    for (const auto& e : base.entries()) {
+      const Value* existing = b.find(e.key);
+      if (existing != nullptr && existing->isObject() && e.value.isObject()) {
+        ObjectBuilder m;
+        for (const auto& x : existing->entries()) m.put(x.key, x.value);
+        for (const auto& x : e.value.entries()) m.put(x.key, x.value);
+        b.put(e.key, m.build());
+      } else {
+        b.put(e.key, e.value);
+      }
+    }
   }
   *out = b.build();
   return true;
