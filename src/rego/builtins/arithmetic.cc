@@ -80,7 +80,12 @@ Value range(BuiltinContext& c, Args a) {
 
 Value rangeStep(BuiltinContext& c, Args a) {
   int64_t x, y, s;
-  if (!argInt(c, a, 0, &x) || !argInt(c, a, 1, &y) || !argInt(c, a, 2, &s)) return Value();
+  if (!argInt(c, a, 0, &x) || !argInt(c, a, 1, &y)) return Value();
+  if (a[2].isNumber() && a[2].isIntegral() && !a[2].toInt64(&s)) {
+    // A step beyond int64 reaches past any int64 bound: only the start.
+    if (compareNumbers(a[2], Value::integer(0)) > 0) return Value::array({Value::integer(x)});
+  }
+  if (!argInt(c, a, 2, &s)) return Value();
   if (s <= 0) {
     c.builtinError("step must be a positive integer");
     return Value();

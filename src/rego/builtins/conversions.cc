@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Conversions: to_number.
 #include <cmath>
+#include <cctype>
 #include <cstdlib>
 
 #include "rego/builtins/helpers.h"
@@ -47,9 +48,13 @@ Value toNumber(BuiltinContext& c, Args a) {
       return v;
     case Kind::String: {
       std::string s(v.asString());
-      if (s == "Inf" || s == "+Inf" || s == "-Inf" || s == "NaN" || s == "inf" || s == "-inf" ||
-          s == "+inf" || s == "nan" || s == "infinity" || s == "Infinity" || s == "-Infinity") {
-        c.builtinError("strconv.ParseFloat: parsing " + std::string("\"") + s + "\": invalid syntax");
+      // Go's ParseFloat accepts infinities and NaN; OPA rejects them as operands.
+      std::string lower;
+      for (char ch : s) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+      std::string_view body = lower;
+      if (!body.empty() && (body[0] == '+' || body[0] == '-')) body.remove_prefix(1);
+      if (body == "inf" || body == "infinity" || body == "nan") {
+        c.typeError("operand 1 must be a valid number string but got " + s);
         return Value();
       }
       if (!goFloatSyntax(s) || s.find('_') != std::string::npos) {

@@ -88,7 +88,7 @@ Value reachable(BuiltinContext& c, Args a) {
 }
 
 void pathBuilder(const Value& graph, const Value& root, std::vector<Value> path, std::vector<Value>* out,
-                 std::vector<Value> reached, int depth) {
+                 std::vector<Value>& reached, int depth) {
   if (depth > 10000) return;
   const Value* edges = graph.get(root);
   if (edges == nullptr) {
@@ -125,7 +125,10 @@ Value reachablePaths(BuiltinContext& c, Args a) {
     const Value* edges = a[0].get(node);
     if (edges == nullptr) continue;
     if (numberOfEdges(*edges) >= 1) {
-      foreachVertex(*edges, [&](const Value& n) { pathBuilder(a[0], n, {node}, &out, {node}, 0); });
+      foreachVertex(*edges, [&](const Value& n) {
+        std::vector<Value> reached{node};
+        pathBuilder(a[0], n, {node}, &out, reached, 0);
+      });
     } else {
       out.push_back(Value::array({node}));
     }

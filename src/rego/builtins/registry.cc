@@ -53,6 +53,7 @@ const BuiltinRegistry& BuiltinRegistry::standard() {
     registerUuid(*r);
     registerRand(*r);
     registerTracing(*r);
+    registerHttp(*r);
     return r;
   }();
   return *kRegistry;

@@ -44,8 +44,15 @@ Arg toArg(const Value& v) {
       a.i = i;
       return a;
     }
+    long double ld = v.toLongDouble();
+    if (ld > 1.7976931348623157e308L || ld < -1.7976931348623157e308L) {
+      // Not a float64: Go formats the number's text as a string.
+      a.kind = ArgKind::String;
+      a.s = v.floatText().empty() ? std::to_string(static_cast<double>(ld)) : v.floatText();
+      return a;
+    }
     a.kind = ArgKind::Float;
-    a.f = static_cast<double>(v.toLongDouble());
+    a.f = static_cast<double>(ld);
     return a;
   }
   a.kind = ArgKind::String;
@@ -106,7 +113,7 @@ std::string formatInt(const Arg& a, char verb, const Spec& sp) {
     neg = a.big.isNegative();
     std::string t = a.big.toString();
     if (neg) t.erase(0, 1);
-    if (verb == 'd' || verb == 'v') {
+    if (verb == 'd' || verb == 'v' || verb == 's') {
       digits = t;
     } else {
       // Convert decimal text to another base via repeated division.
@@ -313,7 +320,8 @@ std::string goSprintf(std::string_view format, const std::vector<Value>& values)
     switch (a.kind) {
       case ArgKind::Int:
       case ArgKind::Big:
-        if (verb == 'd' || verb == 'v' || verb == 'x' || verb == 'X' || verb == 'o' || verb == 'O' || verb == 'b') {
+        if (verb == 'd' || verb == 'v' || verb == 'x' || verb == 'X' || verb == 'o' || verb == 'O' || verb == 'b' ||
+            (verb == 's' && a.kind == ArgKind::Big)) {
           out += formatInt(a, verb, sp);
         } else if (verb == 'c' && a.kind == ArgKind::Int) {
           std::string s;

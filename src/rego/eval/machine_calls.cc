@@ -126,13 +126,6 @@ bool Machine::callBuiltin(const BuiltinDef* bi, std::vector<Value>& args, ValueC
       return k(v);
     }
   }
-  if ((bi->flags & kNetwork) != 0 && opts_->http.allowed_prefixes.empty()) {
-    const Location& loc = cur_expr_ != nullptr ? cur_expr_->loc : Location{};
-    builtin_errors_.push_back(RegoError{"eval_builtin_error",
-                                        bi->name + ": network access is disabled (http.send is not allowed by this engine's configuration)",
-                                        loc.fileName(), loc.line, loc.col});
-    return true;
-  }
   if ((bi->flags & kDns) != 0 && !opts_->allow_dns) {
     const Location& loc = cur_expr_ != nullptr ? cur_expr_->loc : Location{};
     builtin_errors_.push_back(RegoError{"eval_builtin_error",
