@@ -123,6 +123,8 @@ class Machine final : public BuiltinContext {
   bool evalRuleSet(const RuleNode* node, const CTerm& ref, size_t pos, ValueCont k);
   bool nodeDoc(const RuleNode* node, const Value& base, Value* out);
   bool isDisabled(const RuleNode* node) const;
+  bool mergeVirtual(const Value& a, const Value& b, Value* out);
+  bool mergeDynamic(const Value& dyn, const Value& in, size_t depth, const RuleSet& rs, Value* out);
 
   // Rules.
   bool completeValue(const RuleNode* node, Value* out);

@@ -18,11 +18,10 @@ bool patchValue(const Value& root, const std::vector<Value>& path, size_t i, con
   }
   ObjectBuilder b;
   Value child;
+  // A value that is not an object is replaced by one (OPA's mergeTermWithValues).
   if (root.isObject()) {
     for (const auto& e : root.entries()) b.put(e.key, e.value);
     if (const Value* c = root.get(path[i])) child = *c;
-  } else if (root.isDefined()) {
-    return false;
   }
   Value patched;
   if (!patchValue(child, path, i + 1, value, &patched)) return false;

@@ -169,8 +169,31 @@ bool Machine::nodeDoc(const RuleNode* node, const Value& base, Value* out) {
         return completeValue(node, out);
       case RuleSetKind::Multi:
         return multiValue(node, out);
-      case RuleSetKind::Dynamic:
-        return dynamicValue(node, out);
+      case RuleSetKind::Dynamic: {
+        CacheKey ck{node, CacheTag::Doc};
+        auto it = cache().find(ck);
+        if (it != cache().end()) {
+          *out = it->second;
+          return true;
+        }
+        Value v;
+        if (!dynamicValue(node, &v)) return false;
+        for (const auto& [key, child] : node->children) {
+          if (!child->has_rules || (!disabled_nodes_.empty() && isDisabled(child.get()))) continue;
+          Value cv;
+          if (!nodeDoc(child.get(), Value(), &cv)) return false;
+          if (cv.isUndefined()) continue;
+          Value wrapped = Value::object({{key, cv}});
+          Value merged;
+          if (!mergeDynamic(v, wrapped, 0, *node->rules, &merged)) {
+            return haltAt("eval_conflict_error", "object keys must be unique", node->rules->rules[0]->loc);
+          }
+          v = merged;
+        }
+        cache()[ck] = v;
+        *out = v;
+        return true;
+      }
       case RuleSetKind::Function:
         *out = Value();
         return true;
@@ -244,23 +267,107 @@ bool Machine::evalRuleSet(const RuleNode* node, const CTerm& ref, size_t pos, Va
         for (const auto& r : rs.rules) {
           if (r->suffix.size() != 1) simple = false;
         }
-        auto it = cache().find(CacheKey{node, CacheTag::Full});
-        if (ground && simple && it == cache().end()) {
+        auto it = cache().find(CacheKey{node, CacheTag::Doc});
+        if (ground && it == cache().end()) {
           Value key = op.kind == TKind::Const ? op.value : slotValue(op.slot);
           Value v;
-          if (!dynamicLookup(node, key, &v)) return false;
+          if (simple) {
+            if (!dynamicLookup(node, key, &v)) return false;
+          } else {
+            Value all;
+            if (!dynamicValue(node, &all)) return false;
+            if (const Value* x = all.get(key)) v = *x;
+          }
+          // Rules below this node (p[k] := v beside p.foo := w) merge in.
+          const RuleNode* child = node->child(key);
+          if (child != nullptr && child->has_rules && !(!disabled_nodes_.empty() && isDisabled(child))) {
+            Value cv;
+            if (!nodeDoc(child, Value(), &cv)) return false;
+            if (cv.isDefined() && !(cv.isObject() && cv.entries().empty() && child->rules == nullptr)) {
+              Value merged;
+              if (v.isDefined() && !mergeDynamic(v, cv, 1, rs, &merged)) {
+                return haltAt("eval_conflict_error", "object keys must be unique", rs.rules[0]->loc);
+              }
+              v = v.isDefined() ? merged : cv;
+            }
+          }
           if (v.isUndefined()) return true;
           return walk(v, ref, pos + 1, k);
         }
       }
       Value v;
-      if (!dynamicValue(node, &v)) return false;
+      if (!nodeDoc(node, Value(), &v)) return false;
       if (v.isUndefined()) return true;
       return walk(v, ref, pos, k);
     }
     case RuleSetKind::Function:
       return true;
   }
+  return true;
+}
+
+// Merges two virtual documents: objects recursively, sets by union; any
+// other overlap must be equal.
+bool Machine::mergeVirtual(const Value& a, const Value& b, Value* out) {
+  if (a.isObject() && b.isObject()) {
+    ObjectBuilder ob;
+    for (const auto& e : a.entries()) ob.put(e.key, e.value);
+    for (const auto& e : b.entries()) {
+      const Value* existing = a.get(e.key);
+      if (existing == nullptr) {
+        ob.put(e.key, e.value);
+        continue;
+      }
+      Value m;
+      if (!mergeVirtual(*existing, e.value, &m)) return false;
+      ob.put(e.key, m);
+    }
+    *out = ob.build();
+    return true;
+  }
+  if (a.isSet() && b.isSet()) {
+    std::vector<Value> items = a.items();
+    items.insert(items.end(), b.items().begin(), b.items().end());
+    *out = Value::set(std::move(items));
+    return true;
+  }
+  if (a == b) {
+    *out = a;
+    return true;
+  }
+  return false;
+}
+
+// Merges documents of rules below a node into the node's ref-head rules'
+// document. Rule values are leaves (depth = a rule's head suffix length):
+// nothing may be merged into them, except set leaves, which combine.
+bool Machine::mergeDynamic(const Value& dyn, const Value& in, size_t depth, const RuleSet& rs, Value* out) {
+  bool leaf = false;
+  for (const auto& r : rs.rules) {
+    if (r->suffix.size() == depth) leaf = true;
+  }
+  if (leaf) {
+    if (dyn.isSet() && in.isSet()) return mergeVirtual(dyn, in, out);
+    if (dyn == in) {
+      *out = dyn;
+      return true;
+    }
+    return false;
+  }
+  if (!dyn.isObject() || !in.isObject()) return false;
+  ObjectBuilder ob;
+  for (const auto& e : dyn.entries()) ob.put(e.key, e.value);
+  for (const auto& e : in.entries()) {
+    const Value* existing = dyn.get(e.key);
+    if (existing == nullptr) {
+      ob.put(e.key, e.value);
+      continue;
+    }
+    Value m;
+    if (!mergeDynamic(*existing, e.value, depth + 1, rs, &m)) return false;
+    ob.put(e.key, m);
+  }
+  *out = ob.build();
   return true;
 }
 
