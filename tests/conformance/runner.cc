@@ -19,6 +19,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/file.h"
@@ -31,6 +32,31 @@ using namespace meshgate;
 using namespace meshgate::rego;
 
 namespace {
+
+// test.sleep, as OPA's test harness registers it: sleeps, returns null.
+Value testSleep(BuiltinContext& c, std::span<const Value> args) {
+  if (!args[0].isString()) {
+    c.typeError("operand 1 must be string");
+    return Value();
+  }
+  std::string_view s = args[0].asString();
+  long ms = std::strtol(std::string(s).c_str(), nullptr, 10);
+  if (s.ends_with("ms")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  } else if (s.ends_with("s")) {
+    std::this_thread::sleep_for(std::chrono::seconds(ms));
+  }
+  return Value::null();
+}
+
+const BuiltinRegistry& testBuiltins() {
+  static const BuiltinRegistry* const kRegistry = [] {
+    auto r = BuiltinRegistry::makeStandard();
+    r->add("test.sleep", 1, testSleep, kVoid);
+    return r.release();
+  }();
+  return *kRegistry;
+}
 
 struct Options {
   std::string dir = MG_CONFORMANCE_DIR;
@@ -108,7 +134,9 @@ CaseResult runCase(const Value& tc, bool with_nd_cache) {
   if (const Value* d = tc.field("data")) {
     if (d->isObject()) data = *d;
   }
-  auto plan = compilePlan(modules, data);
+  CompileOptions co;
+  co.builtins = &testBuiltins();
+  auto plan = compilePlan(modules, data, co);
   if (!plan.ok()) {
     res.why = "compile: " + describeErrors(plan.errors());
     return res;
@@ -119,7 +147,7 @@ CaseResult runCase(const Value& tc, bool with_nd_cache) {
     res.why = "query parse: " + describeErrors(query.errors());
     return res;
   }
-  auto cq = compileQuery(plan.value(), query.value());
+  auto cq = compileQuery(plan.value(), query.value(), co);
   if (!cq.ok()) {
     res.why = "query compile: " + describeErrors(cq.errors());
     return res;

@@ -27,8 +27,13 @@ std::vector<const BuiltinDef*> BuiltinRegistry::all() const {
 }
 
 const BuiltinRegistry& BuiltinRegistry::standard() {
-  static const BuiltinRegistry* const kRegistry = [] {
-    auto* r = new BuiltinRegistry;
+  static const BuiltinRegistry* const kRegistry = makeStandard().release();
+  return *kRegistry;
+}
+
+std::unique_ptr<BuiltinRegistry> BuiltinRegistry::makeStandard() {
+  {
+    auto r = std::make_unique<BuiltinRegistry>();
     registerComparison(*r);
     registerArithmetic(*r);
     registerAggregates(*r);
@@ -55,8 +60,7 @@ const BuiltinRegistry& BuiltinRegistry::standard() {
     registerTracing(*r);
     registerHttp(*r);
     return r;
-  }();
-  return *kRegistry;
+  }
 }
 
 }  // namespace meshgate::rego

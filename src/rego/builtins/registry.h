@@ -55,6 +55,8 @@ class BuiltinRegistry {
 
   /// The full OPA builtin set this engine implements (built once, immutable).
   static const BuiltinRegistry& standard();
+  /// A fresh copy of the standard set, to extend with application builtins.
+  static std::unique_ptr<BuiltinRegistry> makeStandard();
 
  private:
   std::unordered_map<std::string, std::unique_ptr<BuiltinDef>> defs_;

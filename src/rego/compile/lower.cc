@@ -218,6 +218,7 @@ struct Lowerer::Impl {
           break;
       }
       for (const auto& w : e.withs) {
+        if (namesFunction(*w.value, s)) continue;
         directVars(*w.value, &uses);
       }
       for (const Term* u : uses) registerUse(s, *u);
@@ -246,9 +247,24 @@ struct Lowerer::Impl {
       }
       for (const auto& w : e.withs) {
         resolveWithTarget(*w.target);
-        resolveTerm(*w.value, s);
+        if (namesFunction(*w.value, s)) {
+          resolveWithTarget(*w.value);
+        } else {
+          resolveTerm(*w.value, s);
+        }
       }
     }
+  }
+
+  // A `with` value that names a builtin (count, time.now_ns) rather than a
+  // variable or a rule.
+  bool namesFunction(const Term& v, Scope* s) {
+    std::string root;
+    std::vector<Value> path;
+    if (!constRefPath(v, &root, &path)) return false;
+    int32_t slot;
+    if (lookup(s, root, &slot) || isGlobal(root) || root == "input" || root == "data") return false;
+    return builtins.find(dottedName(v)) != nullptr;
   }
 
   void resolveWithTarget(const Term& t) {
@@ -781,6 +797,7 @@ struct Lowerer::Impl {
         Scope* inner = compr_scope[&t];
         c.body = lowerBody(*t.body, inner, headVars(t));
         for (const auto& a : t.args) c.items.push_back(lowerTerm(*a));
+        if (t.var == "__template_with__") c.name = t.var;
         return c;
       }
       case TermKind::Call:

@@ -430,6 +430,14 @@ bool Machine::evalTemplate(const CTerm& t, ValueCont k) {
       trail_.pop_back();
     }
     if (!ok || error_) return false;
+    if (got && part.name == "__template_with__") {
+      // `{x with ...}`: a one-element comprehension; empty means undefined.
+      if (first.items().empty()) {
+        got = false;
+      } else {
+        first = first.items()[0];
+      }
+    }
     if (!got) {
       out.append("<undefined>");
     } else if (first.isString()) {

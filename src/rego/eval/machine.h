@@ -118,6 +118,7 @@ class Machine final : public BuiltinContext {
   // References.
   bool evalRef(const CTerm& ref, ValueCont k);
   bool walk(const Value& v, const CTerm& ref, size_t pos, ValueCont k);
+  bool walkBase(const Value& v, const CTerm& ref, size_t pos, ValueCont k);
   bool walkKey(const Value& v, const CTerm& op, const CTerm& ref, size_t pos, ValueCont k);
   bool evalData(const RuleNode* node, const Value& base, const CTerm& ref, size_t pos, ValueCont k);
   bool evalRuleSet(const RuleNode* node, const CTerm& ref, size_t pos, ValueCont k);

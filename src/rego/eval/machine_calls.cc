@@ -71,10 +71,45 @@ bool Machine::evalCall(const CTerm& call, ValueCont k) {
   }
   std::vector<Value> args;
   args.reserve(call.items.size());
-  return evalItems(call.items, 0, args, [&]() {
-    std::vector<Value> copy = args;
-    return callWithArgs(call, copy, k);
-  });
+  bool reorder = false;
+  for (const auto& it : call.items) {
+    if (it.kind == TKind::Var && slotValue(it.slot).isUndefined()) reorder = true;
+  }
+  if (!reorder) {
+    return evalItems(call.items, 0, args, [&]() {
+      std::vector<Value> copy = args;
+      return callWithArgs(call, copy, k);
+    });
+  }
+  // An argument variable bound by a ref in another argument (x == xs[x]):
+  // evaluate the other arguments first, as OPA's compiler hoists refs.
+  std::vector<size_t> order;
+  for (size_t i = 0; i < call.items.size(); ++i) {
+    if (call.items[i].kind != TKind::Var) order.push_back(i);
+  }
+  for (size_t i = 0; i < call.items.size(); ++i) {
+    if (call.items[i].kind == TKind::Var) order.push_back(i);
+  }
+  args.resize(call.items.size());
+  struct Rec {
+    Machine* m;
+    const CTerm& call;
+    const std::vector<size_t>& order;
+    std::vector<Value>& args;
+    ValueCont k;
+    bool go(size_t i) {
+      if (i == order.size()) {
+        std::vector<Value> copy = args;
+        return m->callWithArgs(call, copy, k);
+      }
+      return m->evalTerm(call.items[order[i]], [&](const Value& v) {
+        args[order[i]] = v;
+        return go(i + 1);
+      });
+    }
+  };
+  Rec rec{this, call, order, args, k};
+  return rec.go(0);
 }
 
 bool Machine::callWithArgs(const CTerm& call, std::vector<Value>& args, ValueCont k) {

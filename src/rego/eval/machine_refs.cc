@@ -5,6 +5,7 @@
 
 #include "rego/eval/machine.h"
 #include "rego/value/json.h"
+#include "rego/value/number.h"
 
 namespace meshgate::rego {
 namespace {
@@ -33,6 +34,19 @@ bool Machine::evalRef(const CTerm& ref, ValueCont k) {
         return walk(hold, ref, 1, k);
       });
   }
+}
+
+// Base documents are stored with string keys; data.a[2] reads "2".
+bool Machine::walkBase(const Value& v, const CTerm& ref, size_t pos, ValueCont k) {
+  if (pos == ref.items.size()) return k(v);
+  const CTerm& op = ref.items[pos];
+  if (op.kind == TKind::Const) {
+    const Value* child = v.get(op.value);
+    if (child == nullptr && op.value.isNumber() && v.isObject()) child = v.field(formatNumber(op.value));
+    if (child == nullptr) return true;
+    return walkBase(*child, ref, pos + 1, k);
+  }
+  return walkKey(v, op, ref, pos, k);
 }
 
 bool Machine::walk(const Value& v, const CTerm& ref, size_t pos, ValueCont k) {
@@ -122,7 +136,7 @@ bool Machine::evalData(const RuleNode* node, const Value& base, const CTerm& ref
                        ValueCont k) {
   if (node == nullptr || !node->has_rules || (!disabled_nodes_.empty() && isDisabled(node))) {
     if (base.isUndefined()) return true;
-    return walk(base, ref, pos, k);
+    return walkBase(base, ref, pos, k);
   }
   if (node->rules) return evalRuleSet(node, ref, pos, k);
   if (pos == ref.items.size()) {
@@ -135,6 +149,10 @@ bool Machine::evalData(const RuleNode* node, const Value& base, const CTerm& ref
   auto descend = [&](const Value& key) {
     const RuleNode* child = node->child(key);
     const Value* b = base.get(key);
+    if (b == nullptr && key.isNumber() && base.isObject()) {
+      // Base documents live in storage with string keys: data[2] reads "2".
+      b = base.field(formatNumber(key));
+    }
     if (child == nullptr && b == nullptr) return true;
     return evalData(child, b != nullptr ? *b : Value(), ref, pos + 1, k);
   };

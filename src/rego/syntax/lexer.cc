@@ -321,7 +321,7 @@ class Lexer {
       char c = peek();
       if (c == quote) return true;
       if (quote == '"' && c == '\n') return false;
-      if (c == '\\' && quote == '"') {
+      if (c == '\\' && (quote == '"' || peek(1) == '{')) {
         advance();
         if (pos_ >= src_.size()) return false;
         advance();

@@ -102,7 +102,34 @@ class Parser {
     p.depth_ = parent.depth_;
     try {
       p.checkLexError();
+      Location l = p.loc(p.cur());
       TermPtr t = p.termIn();
+      if (p.isIdent("with")) {
+        // `{x with input as y}`: the value of x under the modifiers, written as
+        // a one-element comprehension that the template unwraps.
+        Expr e;
+        e.kind = ExprKind::Unify;
+        e.loc = l;
+        e.terms.push_back(Term::makeVar("__template_value__", l));
+        e.terms.push_back(std::move(t));
+        while (p.isIdent("with")) {
+          With w;
+          w.loc = p.loc(p.cur());
+          p.next();
+          w.target = p.termRelation();
+          if (!p.isIdent("as")) p.fail(p.cur(), "unexpected " + p.describe(p.cur()) + ": expected as");
+          p.next();
+          w.value = p.termIn();
+          e.withs.push_back(std::move(w));
+        }
+        auto c = Term::make(TermKind::ArrayCompr, l);
+        c->var = "__template_with__";
+        c->args.push_back(Term::makeVar("__template_value__", l));
+        c->body = std::make_unique<Body>();
+        c->body->loc = l;
+        c->body->exprs.push_back(std::move(e));
+        t = std::move(c);
+      }
       if (p.cur().kind != Tok::Eof) p.fail(p.cur(), "unexpected " + p.describe(p.cur()));
       return t;
     } catch (const ParseAbort&) {
@@ -990,12 +1017,12 @@ class Parser {
     size_t i = 0;
     while (i < body.size()) {
       char c = body[i];
+      if (c == '\\' && i + 1 < body.size() && body[i + 1] == '{') {
+        lit.push_back('{');
+        i += 2;
+        continue;
+      }
       if (!raw && c == '\\') {
-        if (i + 1 < body.size() && body[i + 1] == '{') {
-          lit.push_back('{');
-          i += 2;
-          continue;
-        }
         // A standard escape: find its extent and decode it.
         size_t len = 2;
         if (i + 1 < body.size() && body[i + 1] == 'u') len = 6;

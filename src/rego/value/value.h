@@ -50,21 +50,23 @@ class Value {
     std::memcpy(raw_, o.raw_, sizeof(raw_));
     std::memset(o.raw_, 0, sizeof(raw_));
   }
+  // Copy-and-swap: `o` may live inside the value being replaced
+  // (v = v.items()[0]), so it is copied before anything is released.
   Value& operator=(const Value& o) noexcept {
-    if (this != &o) {
-      o.retain();
-      release();
-      std::memcpy(raw_, o.raw_, sizeof(raw_));
-    }
+    Value tmp(o);
+    swap(tmp);
     return *this;
   }
   Value& operator=(Value&& o) noexcept {
-    if (this != &o) {
-      release();
-      std::memcpy(raw_, o.raw_, sizeof(raw_));
-      std::memset(o.raw_, 0, sizeof(raw_));
-    }
+    Value tmp(std::move(o));
+    swap(tmp);
     return *this;
+  }
+  void swap(Value& o) noexcept {
+    alignas(8) unsigned char t[16];
+    std::memcpy(t, raw_, sizeof(raw_));
+    std::memcpy(raw_, o.raw_, sizeof(raw_));
+    std::memcpy(o.raw_, t, sizeof(raw_));
   }
   ~Value() { release(); }
 
