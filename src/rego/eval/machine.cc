@@ -452,6 +452,8 @@ bool Machine::evalTemplate(const CTerm& t, ValueCont k) {
 // ---- Unification ----
 
 bool Machine::bindSlot(int32_t slot, const Value& v, Cont k) {
+  // Every binding is a unit of work: iterations count against the budget.
+  if (!step()) return false;
   size_t abs = base_ + static_cast<size_t>(slot);
   slots_[abs] = v;
   trail_.push_back(abs);

@@ -419,6 +419,7 @@ class Parser {
           return true;
         } catch (const ParseAbort&) {
           // `if {x: y | ...}`: the body is one expression starting with a brace.
+          if (errors_.size() > nerr && errors_.back().message == "found empty body") throw;
           pos_ = save;
           errors_.resize(nerr);
           body->exprs.clear();
