@@ -241,6 +241,7 @@ std::set<std::string> readLines(const std::string& path) {
   return out;
 }
 
+// Lines of "file#index<TAB>reason".
 std::map<std::string, std::string> readSkips(const std::string& path) {
   std::map<std::string, std::string> out;
   std::ifstream in(path);
@@ -299,12 +300,15 @@ int main(int argc, char** argv) {
       }
       const Value* cases = doc->field("cases");
       if (cases == nullptr) continue;
+      size_t index = 0;
       for (const auto& tc : cases->items()) {
         std::string note(tc.field("note")->asString());
+        // Notes repeat across files; the stable id is file#index.
+        std::string id = cat + "/" + file + "#" + std::to_string(index++);
         if (!o.filter.empty() && note.find(o.filter) == std::string::npos && cat.find(o.filter) == std::string::npos)
           continue;
         Tally& t = by_category[cat];
-        if (skips.count(note) != 0) {
+        if (skips.count(id) != 0) {
           ++t.skip;
           ++total.skip;
           continue;
@@ -317,11 +321,11 @@ int main(int argc, char** argv) {
         if (r.pass) {
           ++t.pass;
           ++total.pass;
-          passing.push_back(note);
+          passing.push_back(id + "\t" + note);
         } else {
           ++t.fail;
           ++total.fail;
-          failing.insert(note);
+          failing.insert(id);
           if (o.verbose) std::printf("FAIL %s (%s)\n    %s\n", note.c_str(), path.c_str(), r.why.c_str());
         }
       }
@@ -342,8 +346,11 @@ int main(int argc, char** argv) {
   }
   int rc = 0;
   if (!o.baseline.empty()) {
-    std::set<std::string> base = readLines(o.baseline);
-    std::set<std::string> pass_set(passing.begin(), passing.end());
+    auto idOf = [](const std::string& line) { return line.substr(0, line.find('\t')); };
+    std::set<std::string> base;
+    for (const auto& line : readLines(o.baseline)) base.insert(idOf(line));
+    std::set<std::string> pass_set;
+    for (const auto& line : passing) pass_set.insert(idOf(line));
     for (const auto& n : base) {
       if (pass_set.count(n) == 0) {
         std::printf("REGRESSION: %s no longer passes\n", n.c_str());

@@ -1009,17 +1009,31 @@ struct Lowerer::Impl {
   void checkHeadSafety(const Term& t, const SlotSet& bound, const Location& loc) {
     SlotSet vars;
     allVars(t, &vars);
+    // Variables in ref operands of the head (`p := xs[_]`) are bound by it.
+    SlotSet outs;
+    refOutputs(t, bound, &outs);
     for (int32_t v : vars) {
-      if (bound.count(v) == 0) {
+      if (bound.count(v) == 0 && outs.count(v) == 0) {
         error(kUnsafeError, "var " + slot_names[static_cast<size_t>(v)] + " is unsafe", loc);
       }
     }
   }
 
+  // Variables bound once the body succeeds: those its expressions mention
+  // (all of them are bound after a safe body), plus the parameters.
   SlotSet boundBy(const Body& body, Scope* s, SlotSet safe) {
-    // All variables of the body are bound once it succeeds (when safe).
-    (void)body;
-    for (int32_t x : s->own) safe.insert(x);
+    (void)s;
+    for (const Expr& e : body.exprs) {
+      exprVars(e, &safe);
+      SlotSet outs;
+      exprOutputs(e, safe, &outs);
+      safe.insert(outs.begin(), outs.end());
+      if (e.kind == ExprKind::SomeIn || e.kind == ExprKind::Assign || e.kind == ExprKind::Unify) {
+        for (const auto& t : e.terms) {
+          if (t) allVars(*t, &safe);
+        }
+      }
+    }
     return safe;
   }
 

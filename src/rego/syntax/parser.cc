@@ -420,12 +420,21 @@ class Parser {
         } catch (const ParseAbort&) {
           // `if {x: y | ...}`: the body is one expression starting with a brace.
           if (errors_.size() > nerr && errors_.back().message == "found empty body") throw;
+          RegoErrors body_errors(errors_.begin() + static_cast<long>(nerr), errors_.end());
           pos_ = save;
           errors_.resize(nerr);
           body->exprs.clear();
+          try {
+            body->loc = loc(cur());
+            body->exprs.push_back(literal());
+          } catch (const ParseAbort&) {
+            // Neither a body nor an expression: report the body's error.
+            errors_.resize(nerr);
+            errors_.insert(errors_.end(), body_errors.begin(), body_errors.end());
+            throw;
+          }
+          return true;
         }
-        body->loc = loc(cur());
-        body->exprs.push_back(literal());
       } else {
         body->loc = loc(cur());
         body->exprs.push_back(literal());
