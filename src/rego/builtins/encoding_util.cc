@@ -44,10 +44,16 @@ std::string base64Encode(std::string_view data, B64 alphabet) {
 }
 
 bool base64Decode(std::string_view src, B64 alphabet, std::string* out, std::string* error) {
-  int8_t table[256];
-  for (auto& t : table) t = -1;
-  const char* chars = alphabetChars(alphabet);
-  for (int k = 0; k < 64; ++k) table[static_cast<uint8_t>(chars[k])] = static_cast<int8_t>(k);
+  struct Table {
+    int8_t v[256];
+    explicit Table(const char* chars) {
+      for (auto& t : v) t = -1;
+      for (int k = 0; k < 64; ++k) v[static_cast<uint8_t>(chars[k])] = static_cast<int8_t>(k);
+    }
+  };
+  static const Table kStd(alphabetChars(B64::Std));
+  static const Table kUrl(alphabetChars(B64::Url));
+  const int8_t* table = (alphabet == B64::Url || alphabet == B64::RawUrl) ? kUrl.v : kStd.v;
   const bool pad = padded(alphabet);
   out->clear();
   size_t si = 0;

@@ -112,6 +112,13 @@ Value substring(BuiltinContext& c, Args a) {
     c.builtinError("negative offset");
     return Value();
   }
+  bool ascii = std::all_of(s.begin(), s.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
+  if (ascii) {
+    if (static_cast<size_t>(start) >= s.size()) return strValue("");
+    size_t from = static_cast<size_t>(start);
+    size_t n = len < 0 ? s.size() - from : std::min(s.size() - from, static_cast<size_t>(len));
+    return strValue(s.substr(from, n));
+  }
   std::u32string runes = utf8Decode(s);
   if (static_cast<size_t>(start) >= runes.size()) return strValue("");
   size_t from = static_cast<size_t>(start);

@@ -31,8 +31,8 @@ void Machine::begin(const Plan* plan, const Value& input, const EvalOptions* opt
   data_mocks_.clear();
   disabled_nodes_.clear();
   func_mocks_.clear();
-  caches_.clear();
-  caches_.emplace_back();
+  caches_.resize(1);
+  caches_[0].clear();
   builtin_cache_.clear();
   error_.reset();
   builtin_errors_.clear();
