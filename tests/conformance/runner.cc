@@ -65,6 +65,7 @@ struct Options {
   std::string baseline;
   std::string write_passing;
   std::string skips;
+  bool markdown = false;
 };
 
 struct Tally {
@@ -277,6 +278,8 @@ int main(int argc, char** argv) {
       o.write_passing = next();
     } else if (a == "--skips") {
       o.skips = next();
+    } else if (a == "--markdown") {
+      o.markdown = true;
     } else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -331,10 +334,15 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::printf("%-40s %6s %6s %6s\n", "category", "pass", "fail", "skip");
-  for (const auto& [cat, t] : by_category) {
-    if (t.fail == 0 && t.skip == 0 && !o.verbose) continue;
-    std::printf("%-40s %6d %6d %6d\n", cat.c_str(), t.pass, t.fail, t.skip);
+  if (o.markdown) {
+    std::printf("| category | pass | fail | skip |\n|---|---:|---:|---:|\n");
+    for (const auto& [cat, t] : by_category) std::printf("| %s | %d | %d | %d |\n", cat.c_str(), t.pass, t.fail, t.skip);
+  } else {
+    std::printf("%-40s %6s %6s %6s\n", "category", "pass", "fail", "skip");
+    for (const auto& [cat, t] : by_category) {
+      if (t.fail == 0 && t.skip == 0 && !o.verbose) continue;
+      std::printf("%-40s %6d %6d %6d\n", cat.c_str(), t.pass, t.fail, t.skip);
+    }
   }
   std::printf("conformance: %d passed, %d failed, %d skipped (of %d)\n", total.pass, total.fail,
               total.skip, total.pass + total.fail + total.skip);
