@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "base/file.h"
 #include "cli/commands.h"
 #include "rego/bundle.h"
@@ -82,6 +84,19 @@ rego::LoadOptions loadOptions(const CommonFlags& f) {
   lo.engine.version = f.v0 ? rego::RegoVersion::V0 : rego::RegoVersion::V1;
   lo.data_files = rego::DataFiles::Any;
   return lo;
+}
+
+// opa.runtime(): the environment and the version, as `opa eval` reports them.
+Value runtimeInfo() {
+  std::vector<rego::ObjectEntry> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view kv(*e);
+    size_t eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    env.push_back({Value::string(kv.substr(0, eq)), Value::string(kv.substr(eq + 1))});
+  }
+  return Value::object({{Value::string("env"), Value::object(std::move(env))},
+                        {Value::string("version"), Value::string("meshgate")}});
 }
 
 int evalCommand(Args args) {
@@ -174,6 +189,7 @@ int evalCommand(Args args) {
   rego::EvalOptions eo;
   eo.strict_builtin_errors = strict;
   eo.allow_dns = true;
+  eo.runtime = runtimeInfo();
   eo.print = [](std::string_view line) { std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data()); };
   rego::Evaluator ev;
   const rego::CompiledQuery& cq = pq->compiled();

@@ -71,6 +71,8 @@ class BuiltinContext {
   virtual const HttpPolicy* http() = 0;
   /// A per-evaluation cache builtins may use (e.g. compiled regexes, rand.intn results).
   virtual std::unordered_map<std::string, Value>& valueCache() = 0;
+  /// What opa.runtime() returns (the host decides; empty object by default).
+  virtual Value runtimeInfo() = 0;
   /// The name of the builtin being called.
   std::string_view name;
   /// Evaluates a Rego function value by path (for builtins that take a

@@ -311,6 +311,8 @@ bool editAt(const Value& doc, const std::vector<Value>& path, size_t i, const Va
     std::vector<Value> items = doc.items();
     if (last) {
       if (insert != nullptr) {
+        // A set member is addressed by itself: the path key must be the value.
+        if (k != *insert) return false;
         items.push_back(*insert);
       } else {
         auto it = std::find(items.begin(), items.end(), k);
@@ -320,7 +322,14 @@ bool editAt(const Value& doc, const std::vector<Value>& path, size_t i, const Va
       *out = Value::set(std::move(items));
       return true;
     }
-    return false;
+    auto it = std::find(items.begin(), items.end(), k);
+    if (it == items.end()) return false;
+    Value nc;
+    if (!editAt(*it, path, i + 1, insert, &nc)) return false;
+    items.erase(it);
+    items.push_back(nc);
+    *out = Value::set(std::move(items));
+    return true;
   }
   return false;
 }

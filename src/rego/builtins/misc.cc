@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 // semver.*, uuid.*, rand.intn, opa.runtime, trace.
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstring>
 #include <cstdlib>
@@ -10,8 +8,6 @@
 #include "rego/builtins/helpers.h"
 #include "rego/builtins/registry.h"
 #include "rego/value/json.h"
-
-extern char** environ;
 
 namespace meshgate::rego {
 namespace {
@@ -233,18 +229,7 @@ Value randIntn(BuiltinContext& c, Args a) {
   return v;
 }
 
-Value opaRuntime(BuiltinContext&, Args) {
-  std::vector<ObjectEntry> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    std::string_view kv(*e);
-    size_t eq = kv.find('=');
-    if (eq == std::string_view::npos) continue;
-    env.push_back({strValue(kv.substr(0, eq)), strValue(kv.substr(eq + 1))});
-  }
-  return Value::object({{strValue("env"), Value::object(std::move(env))},
-                        {strValue("version"), strValue("meshgate")},
-                        {strValue("commit"), strValue("")}});
-}
+Value opaRuntime(BuiltinContext& c, Args) { return c.runtimeInfo(); }
 
 Value trace(BuiltinContext& c, Args a) {
   std::string_view s;

@@ -26,6 +26,11 @@ struct Scope {
   Scope* parent = nullptr;
   std::unordered_map<std::string, int32_t> names;
   std::unordered_set<std::string> declared;
+  // Declared (`:=`, `some`) names become visible to nested closures only after
+  // the declaring expression: index of that expression, and the index of the
+  // expression being resolved now.
+  std::unordered_map<std::string, size_t> decl_index;
+  size_t cur_index = 0;
   std::set<int32_t> own;
   // Slots of enclosing scopes referenced from here (or nested closures).
   std::set<int32_t> captured;
@@ -117,6 +122,10 @@ struct Lowerer::Impl {
     for (Scope* cur = s; cur != nullptr; cur = cur->parent) {
       auto it = cur->names.find(name);
       if (it != cur->names.end()) {
+        if (cur != s) {
+          auto d = cur->decl_index.find(name);
+          if (d != cur->decl_index.end() && d->second > cur->cur_index) continue;
+        }
         *slot = it->second;
         for (Scope* c = s; c != cur; c = c->parent) c->captured.insert(it->second);
         return true;
@@ -166,6 +175,7 @@ struct Lowerer::Impl {
     }
     s->declared.insert(var.var);
     s->names[var.var] = newSlot(s, var.var);
+    s->decl_index[var.var] = s->cur_index;
   }
 
   void declarePattern(Scope* s, const Term& t, bool assign) {
@@ -191,7 +201,9 @@ struct Lowerer::Impl {
   void prescanBody(const Body& body, Scope* s) {
     body_scope[&body] = s;
     // Pass 1: declarations and direct uses, in order.
-    for (const Expr& e : body.exprs) {
+    for (size_t ei = 0; ei < body.exprs.size(); ++ei) {
+      const Expr& e = body.exprs[ei];
+      s->cur_index = ei;
       std::vector<const Term*> uses;
       switch (e.kind) {
         case ExprKind::SomeDecl:
@@ -224,7 +236,9 @@ struct Lowerer::Impl {
       for (const Term* u : uses) registerUse(s, *u);
     }
     // Pass 2: resolve every occurrence, descending into closures.
-    for (const Expr& e : body.exprs) {
+    for (size_t ei = 0; ei < body.exprs.size(); ++ei) {
+      const Expr& e = body.exprs[ei];
+      s->cur_index = ei;
       switch (e.kind) {
         case ExprKind::SomeDecl:
           for (const auto& v : e.terms) resolveTerm(*v, s);
@@ -254,6 +268,7 @@ struct Lowerer::Impl {
         }
       }
     }
+    s->cur_index = body.exprs.size();
   }
 
   // A `with` value that names a builtin (count, time.now_ns) rather than a
@@ -1037,7 +1052,52 @@ struct Lowerer::Impl {
     return safe;
   }
 
-  std::unique_ptr<CRule> lowerRule(const Rule& rule, const std::vector<const Term*>& suffix) {
+  static bool isPattern(const Term& t) {
+    switch (t.kind) {
+      case TermKind::Scalar:
+      case TermKind::Var:
+        return true;
+      case TermKind::Array:
+      case TermKind::Object:
+      case TermKind::Set:
+        for (const auto& a : t.args) {
+          if (!isPattern(*a)) return false;
+        }
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  std::unique_ptr<CRule> lowerRule(const Rule& original, const std::vector<const Term*>& suffix) {
+    // Function parameters that are not patterns (a template string, a call)
+    // are compared after the body, as OPA rewrites them: f(<t>) → f(p) if { ...; p = <t> }.
+    std::unique_ptr<Rule> rewritten;
+    for (size_t i = 0; i < original.args.size(); ++i) {
+      if (isPattern(*original.args[i])) continue;
+      if (!rewritten) {
+        rewritten = std::make_unique<Rule>();
+        rewritten->loc = original.loc;
+        rewritten->is_default = original.is_default;
+        rewritten->head = original.head->clone();
+        rewritten->is_function = original.is_function;
+        for (const auto& a : original.args) rewritten->args.push_back(a->clone());
+        if (original.key) rewritten->key = original.key->clone();
+        if (original.value) rewritten->value = original.value->clone();
+        rewritten->assign = original.assign;
+        rewritten->body = std::move(*original.body.clone());
+      }
+      std::string name = "__arg" + std::to_string(i) + "__";
+      Location l = original.args[i]->loc;
+      Expr eq;
+      eq.kind = ExprKind::Unify;
+      eq.loc = l;
+      eq.terms.push_back(Term::makeVar(name, l));
+      eq.terms.push_back(std::move(rewritten->args[i]));
+      rewritten->args[i] = Term::makeVar(name, l);
+      rewritten->body.exprs.push_back(std::move(eq));
+    }
+    const Rule& rule = rewritten ? *rewritten : original;
     reset();
     auto cr = std::make_unique<CRule>();
     cr->loc = rule.loc;

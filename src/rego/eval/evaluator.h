@@ -54,6 +54,9 @@ struct EvalOptions {
   /// net.lookup_ip_addr may resolve names (a blocking DNS lookup). Off by
   /// default: a proxy worker must not block; the CLI turns it on.
   bool allow_dns = false;
+  /// The value of opa.runtime() (e.g. {"env": {...}, "version": ...}); Undefined
+  /// means an empty object, as OPA without a runtime.
+  Value runtime;
 };
 
 /// One row of a query's results: values of the query's variables, in the

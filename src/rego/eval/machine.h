@@ -46,6 +46,7 @@ class Machine final : public BuiltinContext {
   void print(std::string_view line) override;
   const HttpPolicy* http() override;
   std::unordered_map<std::string, Value>& valueCache() override { return builtin_cache_; }
+  Value runtimeInfo() override { return opts_->runtime.isDefined() ? opts_->runtime : Value::emptyObject(); }
 
  private:
   // Pushes a frame of `nslots` unbound slots; pops it (and its bindings) on scope exit.
