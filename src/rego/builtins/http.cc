@@ -52,27 +52,38 @@ std::string goSet(const std::set<std::string>& keys) {
   return out + "}";
 }
 
-Value httpSend(BuiltinContext& c, Args a) {
-  if (!argObject(c, a, 0)) return Value();
-  const Value& req = a[0];
+}  // namespace
+
+// OPA's validateHTTPRequestOperand: only known keys, method and url present.
+bool validateHttpRequest(BuiltinContext& c, const Value& req, size_t pos) {
   std::set<std::string> invalid;
   for (const auto& e : req.entries()) {
     std::string k = e.key.isString() ? std::string(e.key.asString()) : toRegoString(e.key);
     bool ok = std::any_of(std::begin(kAllowedKeys), std::end(kAllowedKeys), [&](const char* x) { return k == x; });
     if (!ok) invalid.insert(k);
   }
+  std::string op = "operand " + std::to_string(pos) + " ";
   if (!invalid.empty()) {
-    c.typeError("invalid request parameters(s): " + goSet(invalid));
-    return Value();
+    c.typeError(op + "invalid request parameters(s): " + goSet(invalid));
+    return false;
   }
   std::set<std::string> missing;
   for (const char* k : {"method", "url"}) {
     if (req.field(k) == nullptr) missing.insert(k);
   }
   if (!missing.empty()) {
-    c.typeError("missing required request parameters(s): " + goSet(missing));
-    return Value();
+    c.typeError(op + "missing required request parameters(s): " + goSet(missing));
+    return false;
   }
+  return true;
+}
+
+namespace {
+
+Value httpSend(BuiltinContext& c, Args a) {
+  if (!argObject(c, a, 0)) return Value();
+  const Value& req = a[0];
+  if (!validateHttpRequest(c, req, 1)) return Value();
   const Value* url = req.field("url");
   const Value* method = req.field("method");
   if (!url->isString() || !method->isString()) {

@@ -59,6 +59,7 @@ std::unique_ptr<BuiltinRegistry> BuiltinRegistry::makeStandard() {
     registerRand(*r);
     registerTracing(*r);
     registerHttp(*r);
+    registerProviders(*r);
     return r;
   }
 }
