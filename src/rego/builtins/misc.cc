@@ -231,6 +231,11 @@ Value randIntn(BuiltinContext& c, Args a) {
 
 Value opaRuntime(BuiltinContext& c, Args) { return c.runtimeInfo(); }
 
+// The compiler replaces these calls with the rule's annotations; a call that
+// reaches evaluation (in a query) has none.
+Value metadataRule(BuiltinContext&, Args) { return Value::emptyObject(); }
+Value metadataChain(BuiltinContext&, Args) { return Value::emptyArray(); }
+
 Value trace(BuiltinContext& c, Args a) {
   std::string_view s;
   if (!argString(c, a, 0, &s)) return Value();
@@ -254,6 +259,8 @@ void registerRand(BuiltinRegistry& r) { r.add("rand.intn", 2, randIntn, kNondete
 void registerTracing(BuiltinRegistry& r) {
   r.add("opa.runtime", 0, opaRuntime, kNondeterministic);
   r.add("trace", 1, trace);
+  r.add("rego.metadata.rule", 0, metadataRule);
+  r.add("rego.metadata.chain", 0, metadataChain);
 }
 
 }  // namespace meshgate::rego

@@ -185,6 +185,51 @@ void finishRuleSet(RuleSet* rs) {
   buildIndex(rs);
 }
 
+// Annotation blocks: YAML → the object OPA returns (authors and related
+// resources normalised, scope defaulted).
+Value normalizeAnnotation(const Value& raw, const char* default_scope) {
+  ObjectBuilder b;
+  if (raw.isObject()) {
+    for (const auto& e : raw.entries()) {
+      std::string_view k = e.key.isString() ? e.key.asString() : "";
+      if (k == "authors" && e.value.isArray()) {
+        std::vector<Value> authors;
+        for (const auto& a : e.value.items()) {
+          if (!a.isString()) {
+            authors.push_back(a);
+            continue;
+          }
+          std::string_view s = a.asString();
+          size_t lt = s.find('<');
+          if (lt != std::string_view::npos && s.back() == '>') {
+            std::string_view name = s.substr(0, lt);
+            while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+            std::vector<ObjectEntry> es;
+            if (!name.empty()) es.push_back({Value::string("name"), Value::string(name)});
+            es.push_back({Value::string("email"), Value::string(s.substr(lt + 1, s.size() - lt - 2))});
+            authors.push_back(Value::object(std::move(es)));
+          } else {
+            authors.push_back(Value::object({{Value::string("name"), a}}));
+          }
+        }
+        b.put(e.key, Value::array(std::move(authors)));
+      } else if (k == "related_resources" && e.value.isArray()) {
+        std::vector<Value> out;
+        for (const auto& r : e.value.items()) {
+          out.push_back(r.isString() ? Value::object({{Value::string("ref"), r}}) : r);
+        }
+        b.put(e.key, Value::array(std::move(out)));
+      } else {
+        b.put(e.key, e.value);
+      }
+    }
+  }
+  if (b.find(Value::string("scope")) == nullptr) b.put(Value::string("scope"), Value::string(default_scope));
+  return b.build();
+}
+
+Value pathValue(const std::vector<Value>& path) { return Value::array(path); }
+
 }  // namespace
 
 const RuleNode* RuleNode::child(const Value& k) const {
@@ -324,9 +369,93 @@ Checked<std::shared_ptr<const Plan>> compilePlan(std::vector<std::shared_ptr<con
   }
   if (!errors.empty()) return errors;
 
+  // Annotations: per rule (scope rule/document) and per package (scope
+  // package/subpackages), for rego.metadata.rule() and chain().
+  std::map<const Rule*, Value> rule_annotations;
+  std::map<std::string, std::vector<Value>> document_annotations;  // by rule path
+  std::map<std::string, Value> package_annotations;                 // by package path
+  std::map<std::string, Value> subpackage_annotations;
+  auto pathKey = [](const std::vector<Value>& p) { return toJson(Value::array(p)); };
+  std::map<const Rule*, std::vector<Value>> rule_paths;
+  for (const auto& p : pending) {
+    std::vector<Value> path = scopes[p.module_index].package_path;
+    if (p.rule->head->kind == TermKind::Var) {
+      path.push_back(Value::string(p.rule->head->var));
+    } else {
+      for (size_t i = 0; i < p.rule->head->args.size(); ++i) {
+        const Term& t = *p.rule->head->args[i];
+        if (i == 0) {
+          path.push_back(Value::string(t.var));
+        } else if (t.kind == TermKind::Scalar) {
+          path.push_back(t.value);
+        } else {
+          break;
+        }
+      }
+    }
+    rule_paths[p.rule] = path;
+  }
+  for (size_t mi = 0; mi < modules.size(); ++mi) {
+    const Module& m = *modules[mi];
+    for (const auto& a : m.annotations) {
+      auto y = parseYaml(a.yaml);
+      if (!y.ok()) {
+        error(kCompileError, "invalid METADATA block: " + y.error().message, a.loc);
+        continue;
+      }
+      if (a.rule_index < 0) {
+        Value ann = normalizeAnnotation(*y, "package");
+        std::string scope(ann.field("scope")->asString());
+        if (scope == "subpackages") {
+          subpackage_annotations[pathKey(scopes[mi].package_path)] = ann;
+        } else {
+          package_annotations[pathKey(scopes[mi].package_path)] = ann;
+        }
+        continue;
+      }
+      const Rule* r = &m.rules[static_cast<size_t>(a.rule_index)];
+      Value ann = normalizeAnnotation(*y, "rule");
+      if (ann.field("scope")->asString() == "document") {
+        document_annotations[pathKey(rule_paths[r])].push_back(ann);
+      } else {
+        rule_annotations[r] = ann;
+      }
+    }
+  }
+  if (!errors.empty()) return errors;
+  auto metadataFor = [&](const PendingRule& p, Value* rule_ann, Value* chain) {
+    std::vector<Value> entries;
+    const std::vector<Value>& path = rule_paths[p.rule];
+    auto it = rule_annotations.find(p.rule);
+    *rule_ann = it != rule_annotations.end() ? it->second : Value::emptyObject();
+    std::vector<ObjectEntry> first = {{Value::string("path"), pathValue(path)}};
+    if (it != rule_annotations.end()) first.push_back({Value::string("annotations"), it->second});
+    entries.push_back(Value::object(std::move(first)));
+    for (const auto& d : document_annotations[pathKey(path)]) {
+      entries.push_back(Value::object({{Value::string("annotations"), d}, {Value::string("path"), pathValue(path)}}));
+    }
+    std::vector<Value> pkg = scopes[p.module_index].package_path;
+    auto pa = package_annotations.find(pathKey(pkg));
+    if (pa != package_annotations.end()) {
+      entries.push_back(Value::object({{Value::string("annotations"), pa->second}, {Value::string("path"), pathValue(pkg)}}));
+    }
+    for (std::vector<Value> anc = pkg; !anc.empty(); anc.pop_back()) {
+      auto sa = subpackage_annotations.find(pathKey(anc));
+      if (sa != subpackage_annotations.end()) {
+        entries.push_back(Value::object({{Value::string("annotations"), sa->second}, {Value::string("path"), pathValue(anc)}}));
+      }
+    }
+    *chain = Value::array(std::move(entries));
+  };
+
   // 3. Lower every rule (the tree is complete, so function calls resolve).
   for (const auto& p : pending) {
     Lowerer lowerer(&scopes[p.module_index], plan->root.get(), *options.builtins, &errors);
+    {
+      Value rule_ann, chain;
+      metadataFor(p, &rule_ann, &chain);
+      lowerer.setMetadata(rule_ann, chain);
+    }
     auto lowerChain = [&](const Rule& r) {
       std::unique_ptr<CRule> head = lowerer.lowerRule(r, p.suffix);
       CRule* tail = head.get();

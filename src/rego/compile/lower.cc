@@ -87,6 +87,8 @@ struct Lowerer::Impl {
   std::unordered_map<const Term*, Scope*> compr_scope;
   std::vector<std::string> slot_names;
   int32_t next_slot = 0;
+  Value metadata_rule = Value::emptyObject();
+  Value metadata_chain = Value::emptyArray();
 
   Impl(const ModuleScope* m, const RuleNode* r, const BuiltinRegistry& b, RegoErrors* e)
       : ms(m), root(r), builtins(b), errors(e) {}
@@ -838,6 +840,13 @@ struct Lowerer::Impl {
     c.kind = TKind::Call;
     c.loc = t.loc;
     const Term& op = *t.args[0];
+    std::string dotted = dottedName(op);
+    if (t.args.size() == 1 && (dotted == "rego.metadata.rule" || dotted == "rego.metadata.chain")) {
+      auto it = res.find(op.kind == TermKind::Var ? &op : op.args[0].get());
+      if (it == res.end() || it->second.kind != VarKind::Global) {
+        return makeConst(dotted == "rego.metadata.rule" ? metadata_rule : metadata_chain, t.loc);
+      }
+    }
     const BuiltinDef* bi = nullptr;
     const RuleNode* fn = nullptr;
     std::string name;
@@ -1200,6 +1209,11 @@ Lowerer::~Lowerer() = default;
 
 std::unique_ptr<CRule> Lowerer::lowerRule(const Rule& rule, const std::vector<const Term*>& suffix) {
   return impl_->lowerRule(rule, suffix);
+}
+
+void Lowerer::setMetadata(Value rule_annotations, Value chain) {
+  impl_->metadata_rule = std::move(rule_annotations);
+  impl_->metadata_chain = std::move(chain);
 }
 
 bool Lowerer::lowerQuery(const Body& body, CBody* out, uint32_t* nslots,

@@ -39,6 +39,10 @@ class Lowerer {
   /// operands below the rule's node.
   std::unique_ptr<CRule> lowerRule(const Rule& rule, const std::vector<const Term*>& suffix);
 
+  /// Values of rego.metadata.rule() and rego.metadata.chain() for the rules
+  /// lowered next (OPA replaces these calls with constants at compile time).
+  void setMetadata(Value rule_annotations, Value chain);
+
   /// Lowers a query body; fills its result variables.
   bool lowerQuery(const Body& body, CBody* out, uint32_t* nslots,
                   std::vector<std::pair<std::string, int32_t>>* outputs,
