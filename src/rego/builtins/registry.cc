@@ -48,6 +48,7 @@ std::unique_ptr<BuiltinRegistry> BuiltinRegistry::makeStandard() {
     registerRegex(*r);
     registerGlob(*r);
     registerGraph(*r);
+    registerGraphql(*r);
     registerJson(*r);
     registerTime(*r);
     registerNet(*r);
