@@ -50,6 +50,7 @@ std::unique_ptr<BuiltinRegistry> BuiltinRegistry::makeStandard() {
     registerGraph(*r);
     registerGraphql(*r);
     registerJson(*r);
+    registerJsonSchema(*r);
     registerTime(*r);
     registerNet(*r);
     registerJwt(*r);

@@ -90,6 +90,7 @@ void registerTypes(BuiltinRegistry& r);
 void registerUnits(BuiltinRegistry& r);
 void registerUuid(BuiltinRegistry& r);
 void registerJson(BuiltinRegistry& r);
+void registerJsonSchema(BuiltinRegistry& r);
 void registerTracing(BuiltinRegistry& r);
 
 }  // namespace meshgate::rego
