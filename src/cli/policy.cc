@@ -36,7 +36,9 @@ void usage(FILE* out) {
                "        parses and compiles, reporting every error with its position\n");
 }
 
-std::string indentOf(int n) { return std::string(static_cast<size_t>(n) * 2, ' '); }
+std::string indentOf(int n) {
+  return std::string(static_cast<size_t>(n) * 2, ' ');
+}
 
 // A JSON value nested at `depth` levels of two-space indentation.
 std::string jsonAt(const Value& v, int depth) {
@@ -168,7 +170,8 @@ int evalCommand(Args args) {
       printErrors({RegoError{"rego_load_error", text.error().describe(), input_path, 0, 0}});
       return 1;
     }
-    bool yaml = input_path.size() > 5 && (input_path.ends_with(".yaml") || input_path.ends_with(".yml"));
+    bool yaml =
+        input_path.size() > 5 && (input_path.ends_with(".yaml") || input_path.ends_with(".yml"));
     auto v = yaml ? rego::parseYaml(*text) : rego::parseJson(*text);
     if (!v.ok()) {
       printErrors({RegoError{"rego_load_error", v.error().message, input_path, 0, 0}});
@@ -181,7 +184,8 @@ int evalCommand(Args args) {
     printErrors(plan.errors());
     return 1;
   }
-  auto pq = rego::PreparedQuery::prepare(plan.value(), query, lo.engine, /*capture_expressions=*/true);
+  auto pq =
+      rego::PreparedQuery::prepare(plan.value(), query, lo.engine, /*capture_expressions=*/true);
   if (!pq.ok()) {
     printErrors(pq.errors());
     return 1;
@@ -190,7 +194,9 @@ int evalCommand(Args args) {
   eo.strict_builtin_errors = strict;
   eo.allow_dns = true;
   eo.runtime = runtimeInfo();
-  eo.print = [](std::string_view line) { std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data()); };
+  eo.print = [](std::string_view line) {
+    std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+  };
   rego::Evaluator ev;
   const rego::CompiledQuery& cq = pq->compiled();
   auto res = ev.query(cq, input, eo);
@@ -213,7 +219,7 @@ int evalCommand(Args args) {
       Value v = Value::boolean(true);
       if (qe.slot >= 0) {
         for (size_t k = 0; k < res->names.size(); ++k) {
-          if (cq.outputs[k].second == qe.slot) v = row.values[k];
+          if (cq.outputs[k].second == qe.slot && row.values[k].isDefined()) v = row.values[k];
         }
       }
       out += "        {\n";
@@ -283,7 +289,8 @@ int checkCommand(Args args) {
   if (errors.empty()) return 0;
   std::fprintf(stderr, "%zu error%s occurred:\n", errors.size(), errors.size() == 1 ? "" : "s");
   for (const auto& e : errors) {
-    std::fprintf(stderr, "%s:%u:%u: %s: %s\n", e.file.c_str(), e.line, e.col, e.code.c_str(), e.message.c_str());
+    std::fprintf(stderr, "%s:%u:%u: %s: %s\n", e.file.c_str(), e.line, e.col, e.code.c_str(),
+                 e.message.c_str());
   }
   return 1;
 }
@@ -344,7 +351,8 @@ int testCommand(Args args) {
   if (!run.empty()) {
     filter = std::make_unique<RE2>(run);
     if (!filter->ok()) {
-      std::fprintf(stderr, "meshgate policy test: invalid --run pattern: %s\n", filter->error().c_str());
+      std::fprintf(stderr, "meshgate policy test: invalid --run pattern: %s\n",
+                   filter->error().c_str());
       return 1;
     }
   }
@@ -355,18 +363,22 @@ int testCommand(Args args) {
     RegoErrors e = rego::loadPath(&set, p, lo);
     errors.insert(errors.end(), e.begin(), e.end());
   }
-  auto plan = errors.empty() ? set.compile() : rego::Checked<std::shared_ptr<const rego::Plan>>(errors);
+  auto plan =
+      errors.empty() ? set.compile() : rego::Checked<std::shared_ptr<const rego::Plan>>(errors);
   if (!plan.ok()) {
-    for (const auto& e : plan.errors()) std::fprintf(stderr, "%s\n", e.describe().c_str());
+    for (const auto& e : plan.errors())
+      std::fprintf(stderr, "%s\n", e.describe().c_str());
     return 1;
   }
   // Discover test rules: names starting with test_ (todo_test_ are skipped).
   std::vector<TestCase> tests;
   for (const auto& m : set.modules()) {
     std::vector<Value> pkg;
-    for (size_t i = 1; i < m->package->args.size(); ++i) pkg.push_back(m->package->args[i]->value);
+    for (size_t i = 1; i < m->package->args.size(); ++i)
+      pkg.push_back(m->package->args[i]->value);
     std::string pkg_name = "data";
-    for (const auto& k : pkg) pkg_name += "." + std::string(k.asString());
+    for (const auto& k : pkg)
+      pkg_name += "." + std::string(k.asString());
     for (const auto& r : m->rules) {
       std::string n = r.name();
       bool todo = n.rfind("todo_test_", 0) == 0;
@@ -374,7 +386,8 @@ int testCommand(Args args) {
       if (r.is_function || r.head->kind != rego::TermKind::Var) continue;
       std::string full = pkg_name + "." + n;
       bool dup = false;
-      for (const auto& t : tests) dup = dup || t.name == full;
+      for (const auto& t : tests)
+        dup = dup || t.name == full;
       if (dup) continue;
       if (filter && !RE2::PartialMatch(full, *filter)) continue;
       TestCase tc;
@@ -418,7 +431,8 @@ int testCommand(Args args) {
     } else {
       o.status = "FAIL";
     }
-    if (!printed.empty() && (o.status != "PASS" || verbose)) o.detail += (o.detail.empty() ? "" : "\n") + printed;
+    if (!printed.empty() && (o.status != "PASS" || verbose))
+      o.detail += (o.detail.empty() ? "" : "\n") + printed;
     outcomes.push_back(o);
   }
   size_t pass = 0, fail = 0, err = 0, skip = 0;
@@ -428,13 +442,15 @@ int testCommand(Args args) {
     if (o.status == "ERROR") ++err;
     if (o.status == "SKIPPED") ++skip;
   }
-  const char* rule = "--------------------------------------------------------------------------------";
+  const char* rule =
+      "--------------------------------------------------------------------------------";
   bool failures = fail + err > 0;
   if (failures) {
     std::printf("FAILURES\n%s\n", rule);
     for (const auto& o : outcomes) {
       if (o.status != "FAIL" && o.status != "ERROR") continue;
-      std::printf("%s: %s (%s)\n", o.tc->name.c_str(), o.status.c_str(), formatDuration(o.took).c_str());
+      std::printf("%s: %s (%s)\n", o.tc->name.c_str(), o.status.c_str(),
+                  formatDuration(o.took).c_str());
       if (!o.detail.empty()) std::printf("\n  %s\n", o.detail.c_str());
       std::printf("\n");
     }
@@ -451,9 +467,11 @@ int testCommand(Args args) {
       if (o.status == "SKIPPED") {
         std::printf("%s: SKIPPED\n", o.tc->name.c_str());
       } else {
-        std::printf("%s: %s (%s)\n", o.tc->name.c_str(), o.status.c_str(), formatDuration(o.took).c_str());
+        std::printf("%s: %s (%s)\n", o.tc->name.c_str(), o.status.c_str(),
+                    formatDuration(o.took).c_str());
       }
-      if (verbose && o.status == "PASS" && !o.detail.empty()) std::printf("\n  %s\n", o.detail.c_str());
+      if (verbose && o.status == "PASS" && !o.detail.empty())
+        std::printf("\n  %s\n", o.detail.c_str());
     }
     std::printf("%s\n", rule);
   }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // semver.*, uuid.*, rand.intn, opa.runtime, trace.
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 
 #include "rego/builtins/encoding_util.h"
 #include "rego/builtins/helpers.h"
 #include "rego/builtins/registry.h"
+#include "rego/syntax/ast_json.h"
+#include "rego/syntax/parser.h"
 #include "rego/value/json.h"
 
 namespace meshgate::rego {
@@ -42,7 +44,8 @@ bool parseSemVer(std::string_view s, SemVer* v) {
     size_t start = 0;
     while (true) {
       size_t dot = build.find('.', start);
-      if (!identChars(build.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start)))
+      if (!identChars(build.substr(
+              start, dot == std::string_view::npos ? std::string_view::npos : dot - start)))
         return false;
       if (dot == std::string_view::npos) break;
       start = dot + 1;
@@ -56,7 +59,8 @@ bool parseSemVer(std::string_view s, SemVer* v) {
     size_t start = 0;
     while (true) {
       size_t dot = pre.find('.', start);
-      std::string_view id = pre.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+      std::string_view id =
+          pre.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
       if (!identChars(id)) return false;
       if (numeric(id) && id.size() > 1 && id[0] == '0') return false;
       v->pre.emplace_back(id);
@@ -69,7 +73,8 @@ bool parseSemVer(std::string_view s, SemVer* v) {
   for (int i = 0; i < 3; ++i) {
     size_t dot = core.find('.', start);
     if ((i < 2) == (dot == std::string_view::npos)) return false;
-    std::string_view p = core.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    std::string_view p =
+        core.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     if (!numeric(p) || (p.size() > 1 && p[0] == '0') || p.size() > 18) return false;
     *parts[i] = std::stoll(std::string(p));
     start = dot + 1;
@@ -126,7 +131,8 @@ Value semverIsValid(BuiltinContext&, Args a) {
 
 bool parseUuid(std::string_view s, unsigned char out[16]) {
   std::string hex;
-  if (s.size() == 36 + 9 && (s.substr(0, 9) == "urn:uuid:" || s.substr(0, 9) == "URN:UUID:")) s.remove_prefix(9);
+  if (s.size() == 36 + 9 && (s.substr(0, 9) == "urn:uuid:" || s.substr(0, 9) == "URN:UUID:"))
+    s.remove_prefix(9);
   if (s.size() == 38) {
     if (s.front() != '{' || s.back() != '}') return false;
     s = s.substr(1, 36);
@@ -164,9 +170,11 @@ Value uuidParse(BuiltinContext& c, Args a) {
   } else {
     variant = "Reserved";
   }
-  std::vector<ObjectEntry> es = {{strValue("version"), intValue(version)}, {strValue("variant"), strValue(variant)}};
+  std::vector<ObjectEntry> es = {{strValue("version"), intValue(version)},
+                                 {strValue("variant"), strValue(variant)}};
   if (version == 1 || version == 2) {
-    int64_t t = static_cast<int64_t>((static_cast<uint64_t>(u[0]) << 24) | (static_cast<uint64_t>(u[1]) << 16) |
+    int64_t t = static_cast<int64_t>((static_cast<uint64_t>(u[0]) << 24) |
+                                     (static_cast<uint64_t>(u[1]) << 16) |
                                      (static_cast<uint64_t>(u[2]) << 8) | u[3]);
     t |= static_cast<int64_t>((static_cast<uint64_t>(u[4]) << 8) | u[5]) << 32;
     t |= static_cast<int64_t>(((static_cast<uint64_t>(u[6]) << 8) | u[7]) & 0xfff) << 48;
@@ -177,7 +185,8 @@ Value uuidParse(BuiltinContext& c, Args a) {
     es.push_back({strValue("time"), intValue(sec * 1000000000 + nsec)});
     es.push_back({strValue("clocksequence"), intValue(((u[8] << 8) | u[9]) & 0x3fff)});
     char node[32];
-    std::snprintf(node, sizeof(node), "%02x-%02x-%02x-%02x-%02x-%02x", u[10], u[11], u[12], u[13], u[14], u[15]);
+    std::snprintf(node, sizeof(node), "%02x-%02x-%02x-%02x-%02x-%02x", u[10], u[11], u[12], u[13],
+                  u[14], u[15]);
     es.push_back({strValue("nodeid"), strValue(node)});
     std::string mac = (u[10] & 0x02) ? "local" : "global";
     mac += (u[10] & 0x01) ? ":multicast" : ":unicast";
@@ -185,8 +194,10 @@ Value uuidParse(BuiltinContext& c, Args a) {
     if (version == 2) {
       int dom = u[9];
       const char* names[] = {"Person", "Group", "Org"};
-      es.push_back({strValue("domain"), strValue(dom < 3 ? names[dom] : "Domain" + std::to_string(dom))});
-      es.push_back({strValue("id"), intValue((static_cast<int64_t>(u[0]) << 24) | (u[1] << 16) | (u[2] << 8) | u[3])});
+      es.push_back(
+          {strValue("domain"), strValue(dom < 3 ? names[dom] : "Domain" + std::to_string(dom))});
+      es.push_back({strValue("id"), intValue((static_cast<int64_t>(u[0]) << 24) | (u[1] << 16) |
+                                             (u[2] << 8) | u[3])});
     }
   }
   return Value::object(std::move(es));
@@ -208,7 +219,8 @@ Value uuidRfc4122(BuiltinContext& c, Args a) {
   u[6] = static_cast<unsigned char>((u[6] & 0x0f) | 0x40);
   u[8] = static_cast<unsigned char>((u[8] & 0x3f) | 0x80);
   std::string h = hexEncode(std::string_view(reinterpret_cast<char*>(u), 16));
-  std::string out = h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+  std::string out = h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" +
+                    h.substr(16, 4) + "-" + h.substr(20);
   Value v = strValue(out);
   cache[ck] = v;
   return v;
@@ -229,12 +241,30 @@ Value randIntn(BuiltinContext& c, Args a) {
   return v;
 }
 
-Value opaRuntime(BuiltinContext& c, Args) { return c.runtimeInfo(); }
+Value opaRuntime(BuiltinContext& c, Args) {
+  return c.runtimeInfo();
+}
 
 // The compiler replaces these calls with the rule's annotations; a call that
 // reaches evaluation (in a query) has none.
-Value metadataRule(BuiltinContext&, Args) { return Value::emptyObject(); }
-Value metadataChain(BuiltinContext&, Args) { return Value::emptyArray(); }
+Value metadataRule(BuiltinContext&, Args) {
+  return Value::emptyObject();
+}
+
+// rego.parse_module(filename, source): the module in OPA's AST JSON shape.
+Value regoParseModule(BuiltinContext& c, Args a) {
+  std::string_view filename, source;
+  if (!argString(c, a, 0, &filename) || !argString(c, a, 1, &source)) return Value::undefined();
+  auto parsed = parseModule(std::string(filename), std::string(source));
+  if (!parsed.ok()) {
+    c.builtinError(describeErrors(parsed.errors()));
+    return Value::undefined();
+  }
+  return moduleToValue(parsed.value());
+}
+Value metadataChain(BuiltinContext&, Args) {
+  return Value::emptyArray();
+}
 
 Value trace(BuiltinContext& c, Args a) {
   std::string_view s;
@@ -254,13 +284,16 @@ void registerUuid(BuiltinRegistry& r) {
   r.add("uuid.rfc4122", 1, uuidRfc4122, kNondeterministic);
 }
 
-void registerRand(BuiltinRegistry& r) { r.add("rand.intn", 2, randIntn, kNondeterministic); }
+void registerRand(BuiltinRegistry& r) {
+  r.add("rand.intn", 2, randIntn, kNondeterministic);
+}
 
 void registerTracing(BuiltinRegistry& r) {
   r.add("opa.runtime", 0, opaRuntime, kNondeterministic);
   r.add("trace", 1, trace);
   r.add("rego.metadata.rule", 0, metadataRule);
   r.add("rego.metadata.chain", 0, metadataChain);
+  r.add("rego.parse_module", 2, regoParseModule);
 }
 
 }  // namespace meshgate::rego

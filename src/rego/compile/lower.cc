@@ -66,7 +66,8 @@ bool constRefPath(const Term& ref, std::string* root, std::vector<Value>* path) 
     *root = ref.var;
     return true;
   }
-  if (ref.kind != TermKind::Ref || ref.args.empty() || ref.args[0]->kind != TermKind::Var) return false;
+  if (ref.kind != TermKind::Ref || ref.args.empty() || ref.args[0]->kind != TermKind::Var)
+    return false;
   *root = ref.args[0]->var;
   for (size_t i = 1; i < ref.args.size(); ++i) {
     if (ref.args[i]->kind != TermKind::Scalar) return false;
@@ -129,7 +130,8 @@ struct Lowerer::Impl {
           if (d != cur->decl_index.end() && d->second > cur->cur_index) continue;
         }
         *slot = it->second;
-        for (Scope* c = s; c != cur; c = c->parent) c->captured.insert(it->second);
+        for (Scope* c = s; c != cur; c = c->parent)
+          c->captured.insert(it->second);
         return true;
       }
     }
@@ -154,7 +156,8 @@ struct Lowerer::Impl {
         return;
       case TermKind::Call:
         // The operator is a function name, not a variable.
-        for (size_t i = 1; i < t.args.size(); ++i) directVars(*t.args[i], out);
+        for (size_t i = 1; i < t.args.size(); ++i)
+          directVars(*t.args[i], out);
         return;
       default:
         for (const auto& a : t.args) {
@@ -168,7 +171,8 @@ struct Lowerer::Impl {
     if (var.var == "_") return;
     if (s->declared.count(var.var) != 0) {
       error(kCompileError,
-            std::string("var ") + var.var + (assign ? " assigned above" : " declared above"), var.loc);
+            std::string("var ") + var.var + (assign ? " assigned above" : " declared above"),
+            var.loc);
       return;
     }
     if (s->names.count(var.var) != 0) {
@@ -209,18 +213,21 @@ struct Lowerer::Impl {
       std::vector<const Term*> uses;
       switch (e.kind) {
         case ExprKind::SomeDecl:
-          for (const auto& v : e.terms) declare(s, *v, false);
+          for (const auto& v : e.terms)
+            declare(s, *v, false);
           break;
         case ExprKind::SomeIn:
           directVars(*e.terms[2], &uses);
-          for (const Term* u : uses) registerUse(s, *u);
+          for (const Term* u : uses)
+            registerUse(s, *u);
           uses.clear();
           if (e.terms[0]) declarePattern(s, *e.terms[0], false);
           declarePattern(s, *e.terms[1], false);
           break;
         case ExprKind::Assign:
           directVars(*e.terms[1], &uses);
-          for (const Term* u : uses) registerUse(s, *u);
+          for (const Term* u : uses)
+            registerUse(s, *u);
           uses.clear();
           declarePattern(s, *e.terms[0], true);
           break;
@@ -228,14 +235,16 @@ struct Lowerer::Impl {
           directVars(*e.terms[2], &uses);
           break;
         default:
-          for (const auto& t : e.terms) directVars(*t, &uses);
+          for (const auto& t : e.terms)
+            directVars(*t, &uses);
           break;
       }
       for (const auto& w : e.withs) {
         if (namesFunction(*w.value, s)) continue;
         directVars(*w.value, &uses);
       }
-      for (const Term* u : uses) registerUse(s, *u);
+      for (const Term* u : uses)
+        registerUse(s, *u);
     }
     // Pass 2: resolve every occurrence, descending into closures.
     for (size_t ei = 0; ei < body.exprs.size(); ++ei) {
@@ -243,7 +252,8 @@ struct Lowerer::Impl {
       s->cur_index = ei;
       switch (e.kind) {
         case ExprKind::SomeDecl:
-          for (const auto& v : e.terms) resolveTerm(*v, s);
+          for (const auto& v : e.terms)
+            resolveTerm(*v, s);
           break;
         case ExprKind::Every: {
           resolveTerm(*e.terms[2], s);
@@ -290,7 +300,8 @@ struct Lowerer::Impl {
     if (t.kind == TermKind::Var) vars.push_back(&t);
     if (t.kind == TermKind::Ref && !t.args.empty() && t.args[0]->kind == TermKind::Var)
       vars.push_back(t.args[0].get());
-    for (const Term* v : vars) res[v] = resolveName(v->var, nullptr);
+    for (const Term* v : vars)
+      res[v] = resolveName(v->var, nullptr);
   }
 
   Resolved resolveName(const std::string& n, Scope* s) {
@@ -347,7 +358,8 @@ struct Lowerer::Impl {
         Scope* inner = newScope(s);
         compr_scope[&t] = inner;
         prescanBody(*t.body, inner);
-        for (const auto& a : t.args) resolveTerm(*a, inner);
+        for (const auto& a : t.args)
+          resolveTerm(*a, inner);
         return;
       }
       case TermKind::Call: {
@@ -358,9 +370,11 @@ struct Lowerer::Impl {
         } else if (op.kind == TermKind::Ref) {
           const Term& head = *op.args[0];
           if (head.kind == TermKind::Var) res[&head] = resolveName(head.var, s);
-          for (size_t i = 1; i < op.args.size(); ++i) resolveTerm(*op.args[i], s);
+          for (size_t i = 1; i < op.args.size(); ++i)
+            resolveTerm(*op.args[i], s);
         }
-        for (size_t i = 1; i < t.args.size(); ++i) resolveTerm(*t.args[i], s);
+        for (size_t i = 1; i < t.args.size(); ++i)
+          resolveTerm(*t.args[i], s);
         return;
       }
       default:
@@ -391,7 +405,8 @@ struct Lowerer::Impl {
       case TermKind::SetCompr:
       case TermKind::ObjectCompr: {
         auto it = compr_scope.find(&t);
-        if (it != compr_scope.end()) out->insert(it->second->captured.begin(), it->second->captured.end());
+        if (it != compr_scope.end())
+          out->insert(it->second->captured.begin(), it->second->captured.end());
         return;
       }
       case TermKind::Call:
@@ -451,7 +466,8 @@ struct Lowerer::Impl {
       case TermKind::ObjectCompr:
         return;
       case TermKind::Call:
-        for (size_t i = 1; i < t.args.size(); ++i) refOutputs(*t.args[i], safe, out);
+        for (size_t i = 1; i < t.args.size(); ++i)
+          refOutputs(*t.args[i], safe, out);
         return;
       default:
         for (const auto& a : t.args) {
@@ -491,7 +507,8 @@ struct Lowerer::Impl {
           changed = true;
         } else if (x->kind == TermKind::Array && y->kind == TermKind::Array &&
                    x->args.size() == y->args.size()) {
-          for (size_t i = 0; i < x->args.size(); ++i) next.push_back({x->args[i].get(), y->args[i].get()});
+          for (size_t i = 0; i < x->args.size(); ++i)
+            next.push_back({x->args[i].get(), y->args[i].get()});
           changed = true;
         } else if (x->kind == TermKind::Object && y->kind == TermKind::Object &&
                    x->args.size() == y->args.size()) {
@@ -499,7 +516,8 @@ struct Lowerer::Impl {
             for (size_t j = 0; j + 1 < y->args.size(); j += 2) {
               Value kx = x->args[i]->kind == TermKind::Scalar ? x->args[i]->value : Value();
               Value ky = y->args[j]->kind == TermKind::Scalar ? y->args[j]->value : Value();
-              if (kx.isDefined() && kx == ky) next.push_back({x->args[i + 1].get(), y->args[j + 1].get()});
+              if (kx.isDefined() && kx == ky)
+                next.push_back({x->args[i + 1].get(), y->args[j + 1].get()});
             }
           }
           changed = true;
@@ -525,7 +543,8 @@ struct Lowerer::Impl {
         auto it = body_scope.find(e.body.get());
         if (it != body_scope.end()) {
           Scope* inner = it->second;
-          for (int32_t c : inner->captured) out->insert(c);
+          for (int32_t c : inner->captured)
+            out->insert(c);
         }
         break;
       }
@@ -534,7 +553,8 @@ struct Lowerer::Impl {
           if (t) allVars(*t, out);
         }
     }
-    for (const auto& w : e.withs) allVars(*w.value, out);
+    for (const auto& w : e.withs)
+      allVars(*w.value, out);
   }
 
   void exprOutputs(const Expr& e, const SlotSet& safe, SlotSet* out) const {
@@ -544,7 +564,8 @@ struct Lowerer::Impl {
         const Term& t = *e.terms[0];
         if (t.kind == TermKind::Call && callHasOutput(t)) {
           SlotSet in;
-          for (size_t i = 1; i + 1 < t.args.size(); ++i) refOutputs(*t.args[i], safe, out);
+          for (size_t i = 1; i + 1 < t.args.size(); ++i)
+            refOutputs(*t.args[i], safe, out);
           SlotSet s = safe;
           s.insert(out->begin(), out->end());
           bool ready = true;
@@ -654,7 +675,8 @@ struct Lowerer::Impl {
   }
 
   // Resolves a call operator. False when it names nothing callable.
-  bool resolveCallee(const Term& op, const BuiltinDef** bi, const RuleNode** fn, std::string* name) const {
+  bool resolveCallee(const Term& op, const BuiltinDef** bi, const RuleNode** fn,
+                     std::string* name) const {
     std::string root_name;
     std::vector<Value> path;
     if (!constRefPath(op, &root_name, &path)) return false;
@@ -675,7 +697,8 @@ struct Lowerer::Impl {
     if (is_data) {
       const RuleNode* n = findNode(false, full);
       std::string nm = "data";
-      for (const auto& k : full) nm += "." + std::string(k.isString() ? k.asString() : toRegoString(k));
+      for (const auto& k : full)
+        nm += "." + std::string(k.isString() ? k.asString() : toRegoString(k));
       *name = nm;
       if (n != nullptr && n->rules && n->rules->kind == RuleSetKind::Function) {
         *fn = n;
@@ -713,7 +736,8 @@ struct Lowerer::Impl {
     }
     ref.items.push_back(std::move(head));
     if (r.kind == VarKind::Global) {
-      for (const auto& k : r.global->path) ref.items.push_back(makeConst(k, loc));
+      for (const auto& k : r.global->path)
+        ref.items.push_back(makeConst(k, loc));
     }
     return ref;
   }
@@ -739,7 +763,8 @@ struct Lowerer::Impl {
       case VarKind::Data:
       case VarKind::Global: {
         CTerm ref = rootRef(r, t.loc);
-        if (ref.items.size() == 1 && ref.items[0].kind == TKind::Input) return std::move(ref.items[0]);
+        if (ref.items.size() == 1 && ref.items[0].kind == TKind::Input)
+          return std::move(ref.items[0]);
         return ref;
       }
     }
@@ -776,7 +801,8 @@ struct Lowerer::Impl {
           ref.items.push_back(lowerTerm(head));
         }
         ref.loc = t.loc;
-        for (size_t i = 1; i < t.args.size(); ++i) ref.items.push_back(lowerTerm(*t.args[i]));
+        for (size_t i = 1; i < t.args.size(); ++i)
+          ref.items.push_back(lowerTerm(*t.args[i]));
         return ref;
       }
       case TermKind::Array:
@@ -786,20 +812,24 @@ struct Lowerer::Impl {
         c.kind = t.kind == TermKind::Array ? TKind::Array
                                            : (t.kind == TermKind::Set ? TKind::Set : TKind::Object);
         c.loc = t.loc;
-        for (const auto& a : t.args) c.items.push_back(lowerTerm(*a));
+        for (const auto& a : t.args)
+          c.items.push_back(lowerTerm(*a));
         if (allConst(c.items)) {
           if (c.kind == TKind::Array) {
             std::vector<Value> vs;
-            for (auto& i : c.items) vs.push_back(i.value);
+            for (auto& i : c.items)
+              vs.push_back(i.value);
             return makeConst(Value::array(std::move(vs)), t.loc);
           }
           if (c.kind == TKind::Set) {
             std::vector<Value> vs;
-            for (auto& i : c.items) vs.push_back(i.value);
+            for (auto& i : c.items)
+              vs.push_back(i.value);
             return makeConst(Value::set(std::move(vs)), t.loc);
           }
           std::vector<ObjectEntry> es;
-          for (size_t i = 0; i + 1 < c.items.size(); i += 2) es.push_back({c.items[i].value, c.items[i + 1].value});
+          for (size_t i = 0; i + 1 < c.items.size(); i += 2)
+            es.push_back({c.items[i].value, c.items[i + 1].value});
           return makeConst(Value::object(std::move(es)), t.loc);
         }
         return c;
@@ -808,12 +838,14 @@ struct Lowerer::Impl {
       case TermKind::SetCompr:
       case TermKind::ObjectCompr: {
         CTerm c;
-        c.kind = t.kind == TermKind::ArrayCompr ? TKind::ArrayCompr
-                                                : (t.kind == TermKind::SetCompr ? TKind::SetCompr : TKind::ObjectCompr);
+        c.kind = t.kind == TermKind::ArrayCompr
+                     ? TKind::ArrayCompr
+                     : (t.kind == TermKind::SetCompr ? TKind::SetCompr : TKind::ObjectCompr);
         c.loc = t.loc;
         Scope* inner = compr_scope[&t];
         c.body = lowerBody(*t.body, inner, headVars(t));
-        for (const auto& a : t.args) c.items.push_back(lowerTerm(*a));
+        for (const auto& a : t.args)
+          c.items.push_back(lowerTerm(*a));
         if (t.var == "__template_with__") c.name = t.var;
         return c;
       }
@@ -823,7 +855,8 @@ struct Lowerer::Impl {
         CTerm c;
         c.kind = TKind::Template;
         c.loc = t.loc;
-        for (const auto& a : t.args) c.items.push_back(lowerTerm(*a));
+        for (const auto& a : t.args)
+          c.items.push_back(lowerTerm(*a));
         return c;
       }
     }
@@ -869,12 +902,14 @@ struct Lowerer::Impl {
     int arity = bi != nullptr ? ((bi->flags & kVariadic) ? -1 : bi->arity)
                               : (fn != nullptr ? static_cast<int>(fn->rules->arity) : -1);
     if (arity >= 0) {
-      bool ok = static_cast<int>(nargs) == arity || (allow_output && static_cast<int>(nargs) == arity + 1);
+      bool ok = static_cast<int>(nargs) == arity ||
+                (allow_output && static_cast<int>(nargs) == arity + 1);
       if (!ok) {
         error(kTypeError, name + ": arity mismatch", t.loc);
       }
     }
-    for (size_t i = 1; i < t.args.size(); ++i) c.items.push_back(lowerTerm(*t.args[i]));
+    for (size_t i = 1; i < t.args.size(); ++i)
+      c.items.push_back(lowerTerm(*t.args[i]));
     return c;
   }
 
@@ -885,7 +920,7 @@ struct Lowerer::Impl {
       case ExprKind::Term: {
         const Term& t = *e.terms[0];
         auto cap = capture.find(&e);
-        if (cap != capture.end()) {
+        if (cap != capture.end() && t.kind != TermKind::Call) {
           out.kind = EKind::Unify;
           out.a.kind = TKind::Var;
           out.a.slot = cap->second;
@@ -895,8 +930,9 @@ struct Lowerer::Impl {
         }
         if (t.kind == TermKind::Call) {
           CTerm call = lowerCall(t, true);
-          int arity = call.builtin != nullptr ? ((call.builtin->flags & kVariadic) ? -1 : call.builtin->arity)
-                                              : (call.func != nullptr ? static_cast<int>(call.func->rules->arity) : -1);
+          int arity = call.builtin != nullptr
+                          ? ((call.builtin->flags & kVariadic) ? -1 : call.builtin->arity)
+                          : (call.func != nullptr ? static_cast<int>(call.func->rules->arity) : -1);
           if (arity >= 0 && static_cast<int>(call.items.size()) == arity + 1) {
             out.kind = EKind::Unify;
             out.a = std::move(call.items.back());
@@ -905,6 +941,11 @@ struct Lowerer::Impl {
           } else {
             out.kind = EKind::Truth;
             out.a = std::move(call);
+            if (auto cap = capture.find(&e); cap != capture.end()) {
+              out.b.kind = TKind::Var;
+              out.b.slot = cap->second;
+              out.b.loc = e.loc;
+            }
           }
         } else {
           out.kind = EKind::Truth;
@@ -950,7 +991,8 @@ struct Lowerer::Impl {
       neg.body->exprs.push_back(std::move(out));
       out = std::move(neg);
     }
-    for (const auto& w : e.withs) out.withs.push_back(lowerWith(w));
+    for (const auto& w : e.withs)
+      out.withs.push_back(lowerWith(w));
     return out;
   }
 
@@ -961,7 +1003,8 @@ struct Lowerer::Impl {
     std::string root_name;
     std::vector<Value> path;
     if (!constRefPath(target, &root_name, &path)) {
-      error(kTypeError, "with keyword target must reference existing input, data, or a function", w.loc);
+      error(kTypeError, "with keyword target must reference existing input, data, or a function",
+            w.loc);
       return cw;
     }
     const Term& head = target.kind == TermKind::Var ? target : *target.args[0];
@@ -985,7 +1028,8 @@ struct Lowerer::Impl {
       if (n != nullptr && n->rules && n->rules->kind == RuleSetKind::Function) {
         cw.target = CWith::Target::Function;
         std::string nm = "data";
-        for (const auto& k : full) nm += "." + std::string(k.asString());
+        for (const auto& k : full)
+          nm += "." + std::string(k.asString());
         cw.fn_name = nm;
       } else {
         cw.target = CWith::Target::Data;
@@ -994,7 +1038,8 @@ struct Lowerer::Impl {
     } else {
       std::string dotted = dottedName(target);
       if (builtins.find(dotted) == nullptr) {
-        error(kTypeError, "with keyword target must reference existing input, data, or a function", w.loc);
+        error(kTypeError, "with keyword target must reference existing input, data, or a function",
+              w.loc);
         return cw;
       }
       cw.target = CWith::Target::Function;
@@ -1006,7 +1051,8 @@ struct Lowerer::Impl {
       const BuiltinDef* bi = nullptr;
       const RuleNode* fn = nullptr;
       std::string name;
-      if ((v.kind == TermKind::Var || v.kind == TermKind::Ref) && resolveCallee(v, &bi, &fn, &name)) {
+      if ((v.kind == TermKind::Var || v.kind == TermKind::Ref) &&
+          resolveCallee(v, &bi, &fn, &name)) {
         cw.repl_builtin = bi;
         cw.repl_func = fn;
         cw.repl_name = name;
@@ -1019,7 +1065,8 @@ struct Lowerer::Impl {
 
   std::shared_ptr<CBody> lowerBody(const Body& body, Scope* s, SlotSet initial) {
     SlotSet safe = std::move(initial);
-    for (Scope* p = s->parent; p != nullptr; p = p->parent) safe.insert(p->own.begin(), p->own.end());
+    for (Scope* p = s->parent; p != nullptr; p = p->parent)
+      safe.insert(p->own.begin(), p->own.end());
     std::vector<size_t> order = reorder(body, safe, s);
     auto out = std::make_shared<CBody>();
     for (size_t i : order) {
@@ -1090,7 +1137,8 @@ struct Lowerer::Impl {
         rewritten->is_default = original.is_default;
         rewritten->head = original.head->clone();
         rewritten->is_function = original.is_function;
-        for (const auto& a : original.args) rewritten->args.push_back(a->clone());
+        for (const auto& a : original.args)
+          rewritten->args.push_back(a->clone());
         if (original.key) rewritten->key = original.key->clone();
         if (original.value) rewritten->value = original.value->clone();
         rewritten->assign = original.assign;
@@ -1123,11 +1171,14 @@ struct Lowerer::Impl {
         if (!lookup(s, v->var, &slot)) s->names[v->var] = newSlot(s, v->var);
       }
     }
-    for (const auto& a : rule.args) resolveTerm(*a, s);
-    for (const auto& a : rule.args) allVars(*a, &initial);
+    for (const auto& a : rule.args)
+      resolveTerm(*a, s);
+    for (const auto& a : rule.args)
+      allVars(*a, &initial);
     prescanBody(rule.body, s);
     // Head terms: resolved in the body's scope.
-    for (const Term* t : suffix) resolveHeadTerm(*t, s);
+    for (const Term* t : suffix)
+      resolveHeadTerm(*t, s);
     if (rule.key) resolveHeadTerm(*rule.key, s);
     if (rule.value) resolveHeadTerm(*rule.value, s);
     auto body = lowerBody(rule.body, s, initial);
@@ -1148,7 +1199,8 @@ struct Lowerer::Impl {
     } else {
       cr->value = makeConst(Value::boolean(true), rule.loc);
     }
-    for (const auto& a : rule.args) cr->args.push_back(lowerTerm(*a));
+    for (const auto& a : rule.args)
+      cr->args.push_back(lowerTerm(*a));
     cr->nslots = static_cast<uint32_t>(next_slot);
     cr->slot_names = slot_names;
     return cr;
@@ -1159,14 +1211,16 @@ struct Lowerer::Impl {
   void resolveHeadTerm(const Term& t, Scope* s) {
     std::vector<const Term*> vars;
     directVars(t, &vars);
-    for (const Term* v : vars) registerUse(s, *v);
+    for (const Term* v : vars)
+      registerUse(s, *v);
     resolveTerm(t, s);
   }
 
   std::unordered_map<const Expr*, int32_t> capture;
 
   bool lowerQuery(const Body& body, CBody* out, uint32_t* nslots,
-                  std::vector<std::pair<std::string, int32_t>>* outputs, std::vector<int32_t>* capture_slots) {
+                  std::vector<std::pair<std::string, int32_t>>* outputs,
+                  std::vector<int32_t>* capture_slots) {
     reset();
     capture.clear();
     size_t before = errors->size();
@@ -1176,7 +1230,7 @@ struct Lowerer::Impl {
       capture_slots->clear();
       for (const Expr& e : body.exprs) {
         int32_t slot = -1;
-        if (e.kind == ExprKind::Term && !e.negated && e.terms[0]->kind != TermKind::Call) {
+        if (e.kind == ExprKind::Term && !e.negated) {
           slot = newSlot(s, "__expr__");
           capture[&e] = slot;
         }
@@ -1207,7 +1261,8 @@ Lowerer::Lowerer(const ModuleScope* ms, const RuleNode* root, const BuiltinRegis
     : impl_(std::make_unique<Impl>(ms, root, builtins, errors)) {}
 Lowerer::~Lowerer() = default;
 
-std::unique_ptr<CRule> Lowerer::lowerRule(const Rule& rule, const std::vector<const Term*>& suffix) {
+std::unique_ptr<CRule> Lowerer::lowerRule(const Rule& rule,
+                                          const std::vector<const Term*>& suffix) {
   return impl_->lowerRule(rule, suffix);
 }
 

@@ -18,7 +18,9 @@ RegoError plainError(const char* code, std::string msg) {
 }
 }  // namespace
 
-Machine::Machine() { caches_.emplace_back(); }
+Machine::Machine() {
+  caches_.emplace_back();
+}
 
 void Machine::begin(const Plan* plan, const Value& input, const EvalOptions* options) {
   plan_ = plan;
@@ -91,14 +93,15 @@ bool Machine::step() {
   const Budget& b = opts_->budget;
   if (b.max_steps != 0 && steps_ > b.max_steps) {
     return halt(plainError("eval_budget_error", "evaluation exceeded the step budget (" +
-                                                   std::to_string(b.max_steps) + " steps)"));
+                                                    std::to_string(b.max_steps) + " steps)"));
   }
   if (has_deadline_ && (steps_ & 0xFF) == 0 && std::chrono::steady_clock::now() > deadline_) {
     return halt(plainError("eval_cancel_error", "evaluation exceeded its deadline"));
   }
   char marker;
   if (stack_base_ != nullptr && static_cast<size_t>(stack_base_ - &marker) > b.max_stack_bytes) {
-    return halt(plainError("eval_budget_error", "evaluation exceeded the stack budget (nesting too deep)"));
+    return halt(
+        plainError("eval_budget_error", "evaluation exceeded the stack budget (nesting too deep)"));
   }
   return true;
 }
@@ -111,7 +114,7 @@ void Machine::chargeMemory(const Value& v) {
   const Budget& b = opts_->budget;
   if (b.max_memory_bytes != 0 && memory_ > b.max_memory_bytes && !error_) {
     error_ = plainError("eval_budget_error", "evaluation exceeded the memory budget (" +
-                                                  std::to_string(b.max_memory_bytes) + " bytes)");
+                                                 std::to_string(b.max_memory_bytes) + " bytes)");
   }
 }
 
@@ -144,10 +147,15 @@ bool Machine::evalExprCore(const CExpr& e, Cont k) {
     case EKind::Truth:
       r = evalTerm(e.a, [&](const Value& v) {
         if (v.isFalse()) return true;
-        cur_expr_ = saved;
-        bool rr = k();
-        cur_expr_ = &e;
-        return rr;
+        auto next = [&]() {
+          cur_expr_ = saved;
+          bool rr = k();
+          cur_expr_ = &e;
+          return rr;
+        };
+        // A captured query expression also binds its value (policy eval output).
+        if (e.b.kind == TKind::Var && e.b.slot >= 0) return bindSlot(e.b.slot, v, next);
+        return next();
       });
       break;
     case EKind::Not:
@@ -347,7 +355,8 @@ bool Machine::evalCollection(const CTerm& t, ValueCont k) {
     } else {
       std::vector<ObjectEntry> es;
       es.reserve(acc.size() / 2);
-      for (size_t i = 0; i + 1 < acc.size(); i += 2) es.push_back({acc[i], acc[i + 1]});
+      for (size_t i = 0; i + 1 < acc.size(); i += 2)
+        es.push_back({acc[i], acc[i + 1]});
       v = Value::object(std::move(es));
     }
     chargeMemory(v);
@@ -419,7 +428,8 @@ bool Machine::evalTemplate(const CTerm& t, ValueCont k) {
     size_t mark = trail_.size();
     bool ok = evalTerm(part, [&](const Value& v) {
       if (got && v != first) {
-        return haltAt("eval_conflict_error", "template expression produced multiple outputs", part.loc);
+        return haltAt("eval_conflict_error", "template expression produced multiple outputs",
+                      part.loc);
       }
       if (!got) first = v;
       got = true;
@@ -473,20 +483,23 @@ bool Machine::unify(const CTerm& a, const CTerm& b, Cont k) {
   bool ea = canEval(a);
   bool eb = canEval(b);
   if (ea && eb) {
-    if (b.isConst()) return evalTerm(a, [&](const Value& va) { return va == b.value ? k() : true; });
+    if (b.isConst())
+      return evalTerm(a, [&](const Value& va) { return va == b.value ? k() : true; });
     return evalTerm(a, [&](const Value& va) {
       Value hold = va;
       return evalTerm(b, [&](const Value& vb) { return hold == vb ? k() : true; });
     });
   }
-  if (eb) return evalTerm(b, [&](const Value& vb) {
-    Value hold = vb;
-    return unifyValue(a, hold, k);
-  });
-  if (ea) return evalTerm(a, [&](const Value& va) {
-    Value hold = va;
-    return unifyValue(b, hold, k);
-  });
+  if (eb)
+    return evalTerm(b, [&](const Value& vb) {
+      Value hold = vb;
+      return unifyValue(a, hold, k);
+    });
+  if (ea)
+    return evalTerm(a, [&](const Value& va) {
+      Value hold = va;
+      return unifyValue(b, hold, k);
+    });
   std::vector<std::pair<const CTerm*, const CTerm*>> pending{{&a, &b}};
   return unifyPairs(pending, k);
 }
@@ -511,7 +524,8 @@ bool Machine::unifyPairs(std::vector<std::pair<const CTerm*, const CTerm*>>& pen
       if (x->items.size() != y->items.size()) return true;
       std::vector<std::pair<const CTerm*, const CTerm*>> rest = pending;
       rest.erase(rest.begin() + static_cast<long>(i));
-      for (size_t j = 0; j < x->items.size(); ++j) rest.push_back({&x->items[j], &y->items[j]});
+      for (size_t j = 0; j < x->items.size(); ++j)
+        rest.push_back({&x->items[j], &y->items[j]});
       return unifyPairs(rest, k);
     }
     if (x->kind == TKind::Object && y->kind == TKind::Object) {
@@ -521,7 +535,8 @@ bool Machine::unifyPairs(std::vector<std::pair<const CTerm*, const CTerm*>>& pen
       for (size_t p = 0; p + 1 < x->items.size(); p += 2) {
         bool matched = false;
         for (size_t q = 0; q + 1 < y->items.size(); q += 2) {
-          if (x->items[p].isConst() && y->items[q].isConst() && x->items[p].value == y->items[q].value) {
+          if (x->items[p].isConst() && y->items[q].isConst() &&
+              x->items[p].value == y->items[q].value) {
             rest.push_back({&x->items[p + 1], &y->items[q + 1]});
             matched = true;
             break;

@@ -14,7 +14,8 @@ namespace {
 namespace od = simdjson::ondemand;
 
 std::string_view trimToken(std::string_view t) {
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' || t.back() == '\t'))
+  while (!t.empty() &&
+         (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' || t.back() == '\t'))
     t.remove_suffix(1);
   return t;
 }
@@ -148,11 +149,15 @@ simdjson::error_code convertDocument(od::document& doc, Value* out) {
 
 // YAML
 
-bool isYamlNull(const std::string& s) { return s == "~" || s == "null" || s == "Null" || s == "NULL" || s.empty(); }
+bool isYamlNull(const std::string& s) {
+  return s == "~" || s == "null" || s == "Null" || s == "NULL" || s.empty();
+}
 
 bool yamlBool(const std::string& s, bool* out) {
-  static const char* kTrue[] = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"};
-  static const char* kFalse[] = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"};
+  static const char* kTrue[] = {"true", "True", "TRUE", "yes", "Yes", "YES",
+                                "on",   "On",   "ON",   "y",   "Y"};
+  static const char* kFalse[] = {"false", "False", "FALSE", "no", "No", "NO",
+                                 "off",   "Off",   "OFF",   "n",  "N"};
   for (const char* t : kTrue) {
     if (s == t) {
       *out = true;
@@ -305,7 +310,8 @@ void newline(std::string& out, const JsonOptions& o, int depth) {
   if (o.indent.empty()) return;
   out.push_back('\n');
   out.append(o.prefix);
-  for (int i = 0; i < depth; ++i) out.append(o.indent);
+  for (int i = 0; i < depth; ++i)
+    out.append(o.indent);
 }
 
 void appendJsonImpl(std::string& out, const Value& v, const JsonOptions& o, int depth) {
@@ -401,7 +407,18 @@ base::Result<Value> parseYaml(std::string_view text) {
     YAML::Node node = YAML::Load(std::string(text));
     return yamlToValue(node, 0);
   } catch (const YAML::Exception& e) {
-    return base::Error{std::string("yaml: ") + e.what()};
+    // go-yaml's wording ("yaml: line N: did not find expected ...") for the
+    // common syntax errors; yaml-cpp's own message otherwise.
+    std::string msg = e.msg;
+    if (msg == YAML::ErrorMsg::END_OF_SEQ_FLOW) {
+      msg = "did not find expected ',' or ']'";
+    } else if (msg == YAML::ErrorMsg::END_OF_MAP_FLOW) {
+      msg = "did not find expected ',' or '}'";
+    } else if (msg == YAML::ErrorMsg::END_OF_SEQ || msg == YAML::ErrorMsg::END_OF_MAP) {
+      msg = "did not find expected key";
+    }
+    if (e.mark.is_null()) return base::Error{"yaml: " + msg};
+    return base::Error{"yaml: line " + std::to_string(e.mark.line + 1) + ": " + msg};
   }
 }
 
