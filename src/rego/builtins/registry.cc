@@ -46,6 +46,7 @@ std::unique_ptr<BuiltinRegistry> BuiltinRegistry::makeStandard() {
     registerEncoding(*r);
     registerUnits(*r);
     registerRegex(*r);
+    registerGlobsMatch(*r);
     registerGlob(*r);
     registerGraph(*r);
     registerGraphql(*r);

@@ -81,6 +81,7 @@ void registerObjects(BuiltinRegistry& r);
 void registerProviders(BuiltinRegistry& r);
 void registerRand(BuiltinRegistry& r);
 void registerRegex(BuiltinRegistry& r);
+void registerGlobsMatch(BuiltinRegistry& r);
 void registerRego(BuiltinRegistry& r);
 void registerSemver(BuiltinRegistry& r);
 void registerSets(BuiltinRegistry& r);
