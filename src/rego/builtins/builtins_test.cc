@@ -101,5 +101,60 @@ INSTANTIATE_TEST_SUITE_P(
                     R"(json.verify_schema({"$ref": "http://example.com/s.json"})[0])", "false"},
         BuiltinCase{"invalid_json_string", R"(json.match_schema("{", {}))", "error"}));
 
+INSTANTIATE_TEST_SUITE_P(
+    RenderTemplate, BuiltinCases,
+    ::testing::Values(
+        BuiltinCase{"field", R"(strings.render_template("{{.a.b}}!", {"a": {"b": 1.5}}))",
+                    R"("1.5!")"},
+        BuiltinCase{
+            "if_else_chain",
+            R"(strings.render_template("{{if eq .n 1}}one{{else if eq .n 2}}two{{else}}many{{end}}", {"n": 2}))",
+            R"("two")"},
+        BuiltinCase{
+            "range_map_sorted",
+            R"(strings.render_template("{{range $k, $v := .m}}{{$k}}={{$v}};{{end}}", {"m": {"b": 2, "a": 1}}))",
+            R"("a=1;b=2;")"},
+        BuiltinCase{"range_else",
+                    R"(strings.render_template("{{range .xs}}x{{else}}empty{{end}}", {"xs": []}))",
+                    R"("empty")"},
+        BuiltinCase{
+            "with_and_trim",
+            R"(strings.render_template("a  {{- with .u}} {{.name}} {{end -}}  b", {"u": {"name": "n"}}))",
+            R"("a n b")"},
+        BuiltinCase{"comment", R"(strings.render_template("x{{/* hidden */}}y", {}))", R"("xy")"},
+        BuiltinCase{
+            "define_template",
+            R"(strings.render_template(`{{define "t"}}[{{.}}]{{end}}{{template "t" .v}}`, {"v": "z"}))",
+            R"("[z]")"},
+        BuiltinCase{
+            "functions",
+            R"(strings.render_template(`{{len .xs}} {{index .xs 1}} {{printf "%s-%d" .s 3}} {{.s | printf "%q"}}`, {"xs": [1, 2], "s": "q"}))",
+            R"("2 2 q-3 \"q\"")"},
+        BuiltinCase{"variables",
+                    R"(strings.render_template(`{{$x := .a}}{{$x = "b"}}{{$x}}`, {"a": "a"}))",
+                    R"("b")"},
+        BuiltinCase{
+            "composite_printing",
+            R"(strings.render_template("{{.a}} {{.o}}", {"a": [1, "x"], "o": {"k": true}}))",
+            R"("[1 x] map[k:true]")"},
+        BuiltinCase{
+            "break",
+            R"(strings.render_template("{{range .xs}}{{if eq . 3}}{{break}}{{end}}{{.}}{{end}}", {"xs": [1, 2, 3, 4]}))",
+            R"("12")"},
+        BuiltinCase{"parse_error", R"(strings.render_template("{{if}", {}))", "error"},
+        BuiltinCase{"unknown_function", R"(strings.render_template("{{nope 1}}", {}))", "error"},
+        BuiltinCase{"field_of_string", R"(strings.render_template("{{.a.b}}", {"a": "s"}))",
+                    "error"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    GlobsMatch, BuiltinCases,
+    ::testing::Values(BuiltinCase{"star_vs_plus", R"(regex.globs_match("a*b", "a+b"))", "true"},
+                      BuiltinCase{"disjoint_sets", R"(regex.globs_match("[a-c]+", "[x-z]+"))",
+                                  "false"},
+                      BuiltinCase{"dot_plus", R"(regex.globs_match(".+", "abc"))", "true"},
+                      BuiltinCase{"escaped_set", R"(regex.globs_match("\\[x", "[x]"))", "false"},
+                      BuiltinCase{"bad_range", R"(regex.globs_match("[z-a]", "a"))", "error"},
+                      BuiltinCase{"leading_flag", R"(regex.globs_match("*a", "a"))", "error"}));
+
 }  // namespace
 }  // namespace meshgate::rego

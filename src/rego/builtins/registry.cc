@@ -40,6 +40,7 @@ std::unique_ptr<BuiltinRegistry> BuiltinRegistry::makeStandard() {
     registerSets(*r);
     registerTypes(*r);
     registerStrings(*r);
+    registerTemplate(*r);
     registerObjects(*r);
     registerArrays(*r);
     registerConversions(*r);

@@ -86,6 +86,7 @@ void registerRego(BuiltinRegistry& r);
 void registerSemver(BuiltinRegistry& r);
 void registerSets(BuiltinRegistry& r);
 void registerStrings(BuiltinRegistry& r);
+void registerTemplate(BuiltinRegistry& r);
 void registerTime(BuiltinRegistry& r);
 void registerTypes(BuiltinRegistry& r);
 void registerUnits(BuiltinRegistry& r);
