@@ -156,5 +156,64 @@ INSTANTIATE_TEST_SUITE_P(
                       BuiltinCase{"bad_range", R"(regex.globs_match("[z-a]", "a"))", "error"},
                       BuiltinCase{"leading_flag", R"(regex.globs_match("*a", "a"))", "error"}));
 
+// A self-signed P-256 root and a leaf for svc.example.com (serverAuth), valid until 2125.
+#define TEST_CHAIN                                                                                 \
+  "\"-----BEGIN "                                                                                  \
+  "CERTIFICATE-----\\nMIIBjzCCATWgAwIBAgIUEKI+"                                                    \
+  "W0Sj6aoEsSWeEW0PMGPdy9gwCgYIKoZIzj0EAwIw\\nFDESMBAGA1UEAwwJVGVzdCBSb290MCAXDTI2MTEyNTIyNDMyNFo" \
+  "YDzIxMjYxMTAx\\nMjI0MzI0WjAUMRIwEAYDVQQDDAlUZXN0IFJvb3QwWTATBgcqhkjOPQIBBggqhkjO\\nPQMBBwNCAAS" \
+  "vuyqzNedt3GGYqIwZHNEv3zS4C6KEDMU5kGeT78ZLx7O72LOLcXpi\\nCi5/"                                   \
+  "oP2sgmzAXempZ8iGW1saIA3rZ3rNo2MwYTAdBgNVHQ4EFgQUSjJaFqCLIBHh\\ngPdbqCNLZRItG+"                  \
+  "swHwYDVR0jBBgwFoAUSjJaFqCLIBHhgPdbqCNLZRItG+swDwYD\\nVR0TAQH/BAUwAwEB/"                         \
+  "zAOBgNVHQ8BAf8EBAMCAgQwCgYIKoZIzj0EAwIDSAAwRQIh\\nANuwMSFJGKAe0TwT10sCqBu3UeCAVCNgpjQH6l3Pq98P" \
+  "AiB3OqQPk+rLvYbvPDmN\\n9Mj8EFHojlNdb4C9c0arXKM5vQ==\\n-----END CERTIFICATE-----\\n-----BEGIN "  \
+  "CERTIFICATE-----\\nMIIBpTCCAUugAwIBAgIUOTal3CaVq4aCL+"                                          \
+  "l2MMfn7CTZ6JIwCgYIKoZIzj0EAwIw\\nFDESMBAGA1UEAwwJVGVzdCBSb290MCAXDTI2MTEyNTIyNDMyNFoYDzIxMjYxM" \
+  "TAx\\nMjI0MzI0WjAPMQ0wCwYDVQQDDARsZWFmMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcD\\nQgAEChf/Ve2UMs/"       \
+  "g+pkQlbgFKxVS3u3s93eQxGA8LDELR83jRE7cIHTF5AeMMwsx\\nAlFpXd2LWmMoGbd7iD8kUVJZ6qN+"               \
+  "MHwwGgYDVR0RBBMwEYIPc3ZjLmV4YW1wbGUu\\nY29tMBMGA1UdJQQMMAoGCCsGAQUFBwMBMAkGA1UdEwQCMAAwHQYDVR0" \
+  "OBBYEFG0y\\nmQ35ki7rb4h+YB+6m/"                                                                 \
+  "z8pTLhMB8GA1UdIwQYMBaAFEoyWhagiyAR4YD3W6gjS2US\\nLRvrMAoGCCqGSM49BAMCA0gAMEUCIGBqouXyGOwbfUOdj" \
+  "3sM64ezM9FBNQGTfkGN\\n0e4DaPpwAiEA5KCNcAMcchy8LxL51PZVwttjZ2qlKWeAIWai4XaiPJA=\\n-----END "     \
+  "CERTIFICATE-----\\n\""
+
+INSTANTIATE_TEST_SUITE_P(
+    X509Options, BuiltinCases,
+    ::testing::Values(
+        BuiltinCase{"default_server_auth",
+                    "crypto.x509.parse_and_verify_certificates_with_options(" TEST_CHAIN ", {})[0]",
+                    "true"},
+        BuiltinCase{"dns_name_ok",
+                    "crypto.x509.parse_and_verify_certificates_with_options(" TEST_CHAIN
+                    ", {\"DNSName\": \"svc.example.com\"})[0]",
+                    "true"},
+        BuiltinCase{"dns_name_mismatch",
+                    "crypto.x509.parse_and_verify_certificates_with_options(" TEST_CHAIN
+                    ", {\"DNSName\": \"other.example.com\"})[0]",
+                    "false"},
+        BuiltinCase{"client_auth_not_allowed",
+                    "crypto.x509.parse_and_verify_certificates_with_options(" TEST_CHAIN
+                    ", {\"KeyUsages\": [\"KeyUsageClientAuth\"]})[0]",
+                    "false"},
+        BuiltinCase{"any_usage",
+                    "crypto.x509.parse_and_verify_certificates_with_options(" TEST_CHAIN
+                    ", {\"KeyUsages\": [\"KeyUsageAny\"]})[0]",
+                    "true"},
+        BuiltinCase{"expired_by_current_time",
+                    "crypto.x509.parse_and_verify_certificates_with_options(" TEST_CHAIN
+                    ", {\"CurrentTime\": 0})[0]",
+                    "false"},
+        BuiltinCase{"bad_option",
+                    "crypto.x509.parse_and_verify_certificates_with_options(" TEST_CHAIN
+                    ", {\"x\": 1})",
+                    "error"},
+        BuiltinCase{"leaf_subject",
+                    "crypto.x509.parse_and_verify_certificates(" TEST_CHAIN
+                    ")[1][0].Subject.CommonName",
+                    "\"leaf\""},
+        BuiltinCase{"cast_set", "cast_set([2, 1, 2])", "[1, 2]"},
+        BuiltinCase{"set_diff", "set_diff({1, 2, 3}, {2})", "[1, 3]"},
+        BuiltinCase{"cast_string_error", "cast_string(1)", "error"}));
+
 }  // namespace
 }  // namespace meshgate::rego

@@ -12,6 +12,9 @@
 #include <openssl/x509v3.h>
 
 #include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "rego/builtins/crypto_util.h"
 #include "rego/builtins/encoding_util.h"
@@ -29,19 +32,33 @@ Value hashFn(BuiltinContext& c, Args a, const char* md) {
   if (!argString(c, a, 0, &s)) return Value();
   return strValue(hexEncode(digest(md, s)));
 }
-Value md5(BuiltinContext& c, Args a) { return hashFn(c, a, "md5"); }
-Value sha1(BuiltinContext& c, Args a) { return hashFn(c, a, "sha1"); }
-Value sha256(BuiltinContext& c, Args a) { return hashFn(c, a, "sha256"); }
+Value md5(BuiltinContext& c, Args a) {
+  return hashFn(c, a, "md5");
+}
+Value sha1(BuiltinContext& c, Args a) {
+  return hashFn(c, a, "sha1");
+}
+Value sha256(BuiltinContext& c, Args a) {
+  return hashFn(c, a, "sha256");
+}
 
 Value hmacFn(BuiltinContext& c, Args a, const char* md) {
   std::string_view x, key;
   if (!argString(c, a, 0, &x) || !argString(c, a, 1, &key)) return Value();
   return strValue(hexEncode(hmacDigest(md, key, x)));
 }
-Value hmacMd5(BuiltinContext& c, Args a) { return hmacFn(c, a, "md5"); }
-Value hmacSha1(BuiltinContext& c, Args a) { return hmacFn(c, a, "sha1"); }
-Value hmacSha256(BuiltinContext& c, Args a) { return hmacFn(c, a, "sha256"); }
-Value hmacSha512(BuiltinContext& c, Args a) { return hmacFn(c, a, "sha512"); }
+Value hmacMd5(BuiltinContext& c, Args a) {
+  return hmacFn(c, a, "md5");
+}
+Value hmacSha1(BuiltinContext& c, Args a) {
+  return hmacFn(c, a, "sha1");
+}
+Value hmacSha256(BuiltinContext& c, Args a) {
+  return hmacFn(c, a, "sha256");
+}
+Value hmacSha512(BuiltinContext& c, Args a) {
+  return hmacFn(c, a, "sha512");
+}
 
 Value hmacEqual(BuiltinContext& c, Args a) {
   std::string_view x, y;
@@ -65,15 +82,16 @@ Value asn1Time(const ASN1_TIME* t) {
   std::memset(&tm, 0, sizeof(tm));
   if (ASN1_TIME_to_tm(t, &tm) != 1) return Value::null();
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return strValue(buf);
 }
 
 Value stringList(const std::vector<std::string>& v) {
   if (v.empty()) return Value::null();
   std::vector<Value> out;
-  for (const auto& s : v) out.push_back(strValue(s));
+  for (const auto& s : v)
+    out.push_back(strValue(s));
   return Value::array(std::move(out));
 }
 
@@ -87,7 +105,8 @@ Value nameValue(X509_NAME* name) {
     ASN1_STRING* data = X509_NAME_ENTRY_get_data(e);
     unsigned char* utf8 = nullptr;
     int len = ASN1_STRING_to_UTF8(&utf8, data);
-    std::string value = len >= 0 ? std::string(reinterpret_cast<char*>(utf8), static_cast<size_t>(len)) : "";
+    std::string value =
+        len >= 0 ? std::string(reinterpret_cast<char*>(utf8), static_cast<size_t>(len)) : "";
     OPENSSL_free(utf8);
     int nid = OBJ_obj2nid(obj);
     switch (nid) {
@@ -124,8 +143,10 @@ Value nameValue(X509_NAME* name) {
     char oid[128];
     OBJ_obj2txt(oid, sizeof(oid), obj, 1);
     std::vector<Value> parts;
-    for (const auto& p : split(oid)) parts.push_back(Value::numberFromText(p));
-    names.push_back(Value::object({{strValue("Type"), Value::array(std::move(parts))}, {strValue("Value"), strValue(value)}}));
+    for (const auto& p : split(oid))
+      parts.push_back(Value::numberFromText(p));
+    names.push_back(Value::object({{strValue("Type"), Value::array(std::move(parts))},
+                                   {strValue("Value"), strValue(value)}}));
   }
   return Value::object({
       {strValue("Country"), stringList(country)},
@@ -179,13 +200,15 @@ std::string ipText(const ASN1_OCTET_STRING* ip) {
 
 Value certValue(X509* cert) {
   std::vector<std::string> dns, emails, ips, uris;
-  GENERAL_NAMES* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  GENERAL_NAMES* sans =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (sans != nullptr) {
     for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
       GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans, i);
       if (gn->type == GEN_DNS || gn->type == GEN_EMAIL || gn->type == GEN_URI) {
         const unsigned char* d = ASN1_STRING_get0_data(gn->d.ia5);
-        std::string s(reinterpret_cast<const char*>(d), static_cast<size_t>(ASN1_STRING_length(gn->d.ia5)));
+        std::string s(reinterpret_cast<const char*>(d),
+                      static_cast<size_t>(ASN1_STRING_length(gn->d.ia5)));
         if (gn->type == GEN_DNS) dns.push_back(s);
         if (gn->type == GEN_EMAIL) emails.push_back(s);
         if (gn->type == GEN_URI) uris.push_back(s);
@@ -206,14 +229,15 @@ Value certValue(X509* cert) {
   // Go's KeyUsage bits are in the order of the ASN.1 bit string.
   int64_t go_ku = 0;
   if (ku != UINT32_MAX) {
-    static const uint32_t kBits[] = {KU_DIGITAL_SIGNATURE, KU_NON_REPUDIATION, KU_KEY_ENCIPHERMENT, KU_DATA_ENCIPHERMENT,
-                                     KU_KEY_AGREEMENT,     KU_KEY_CERT_SIGN,   KU_CRL_SIGN,         KU_ENCIPHER_ONLY,
-                                     KU_DECIPHER_ONLY};
+    static const uint32_t kBits[] = {KU_DIGITAL_SIGNATURE, KU_NON_REPUDIATION, KU_KEY_ENCIPHERMENT,
+                                     KU_DATA_ENCIPHERMENT, KU_KEY_AGREEMENT,   KU_KEY_CERT_SIGN,
+                                     KU_CRL_SIGN,          KU_ENCIPHER_ONLY,   KU_DECIPHER_ONLY};
     for (int i = 0; i < 9; ++i) {
       if (ku & kBits[i]) go_ku |= (int64_t{1} << i);
     }
   }
-  BASIC_CONSTRAINTS* bc = static_cast<BASIC_CONSTRAINTS*>(X509_get_ext_d2i(cert, NID_basic_constraints, nullptr, nullptr));
+  BASIC_CONSTRAINTS* bc = static_cast<BASIC_CONSTRAINTS*>(
+      X509_get_ext_d2i(cert, NID_basic_constraints, nullptr, nullptr));
   bool bc_valid = bc != nullptr;
   bool is_ca = bc != nullptr && bc->ca != 0;
   BASIC_CONSTRAINTS_free(bc);
@@ -221,9 +245,10 @@ Value certValue(X509* cert) {
   const ASN1_OCTET_STRING* akid = X509_get0_authority_key_id(cert);
   auto octets = [](const ASN1_OCTET_STRING* o) -> Value {
     if (o == nullptr) return Value::null();
-    return strValue(base64Encode(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(o)),
-                                                  static_cast<size_t>(ASN1_STRING_length(o))),
-                                 B64::Std));
+    return strValue(
+        base64Encode(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(o)),
+                                      static_cast<size_t>(ASN1_STRING_length(o))),
+                     B64::Std));
   };
   std::vector<ObjectEntry> es = {
       {strValue("Raw"), strValue(base64Encode(raw, B64::Std))},
@@ -297,31 +322,70 @@ Value parseCertificates(BuiltinContext& c, Args a) {
   return Value::array(std::move(out));
 }
 
-Value parseAndVerify(BuiltinContext& c, Args a) {
-  std::string_view s;
-  if (!argString(c, a, 0, &s)) return Value();
+struct VerifyOptions {
+  std::string dns_name;
+  std::optional<int64_t> now_ns;
+  /// Extended key usages (OpenSSL NIDs); empty means any usage.
+  std::vector<int> usages;
+};
+
+// Whether every certificate that restricts its extended key usage allows `nid`.
+bool chainAllows(const std::vector<X509*>& certs, int nid) {
+  for (X509* x : certs) {
+    auto* eku =
+        static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(x, NID_ext_key_usage, nullptr, nullptr));
+    if (eku == nullptr) continue;
+    bool ok = false;
+    for (int i = 0; i < sk_ASN1_OBJECT_num(eku); ++i) {
+      int got = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i));
+      ok = ok || got == nid || got == NID_anyExtendedKeyUsage;
+    }
+    EXTENDED_KEY_USAGE_free(eku);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// OPA's verifyX509CertificateChain: the first certificate is the root, the
+// last the leaf, the rest intermediates.
+Value verifyChain(BuiltinContext& c, std::string_view s, const VerifyOptions& opts) {
   Value invalid = Value::array({boolValue(false), Value::emptyArray()});
   std::vector<X509*> certs;
   if (!parseCerts(c, s, &certs)) {
     c.clearError();
-    for (X509* x : certs) X509_free(x);
+    for (X509* x : certs)
+      X509_free(x);
     return invalid;
   }
   if (certs.size() < 2) {
-    for (X509* x : certs) X509_free(x);
+    for (X509* x : certs)
+      X509_free(x);
     return invalid;
   }
-  // First is the root, last the leaf, the rest intermediates.
   X509_STORE* store = X509_STORE_new();
   X509_STORE_add_cert(store, certs.front());
   STACK_OF(X509)* chain = sk_X509_new_null();
-  for (size_t i = 1; i + 1 < certs.size(); ++i) sk_X509_push(chain, certs[i]);
+  for (size_t i = 1; i + 1 < certs.size(); ++i)
+    sk_X509_push(chain, certs[i]);
   X509_STORE_CTX* ctx = X509_STORE_CTX_new();
   X509_STORE_CTX_init(ctx, store, certs.back(), chain);
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx);
-  X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(c.nowNs() / 1000000000));
+  int64_t now = opts.now_ns ? *opts.now_ns : c.nowNs();
+  X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(now / 1000000000));
   X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_ANY);
+  if (!opts.dns_name.empty()) {
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+    if (X509_VERIFY_PARAM_set1_ip_asc(param, opts.dns_name.c_str()) != 1) {
+      X509_VERIFY_PARAM_set1_host(param, opts.dns_name.c_str(), opts.dns_name.size());
+    }
+  }
   bool valid = X509_verify_cert(ctx) == 1;
+  if (valid && !opts.usages.empty()) {
+    bool any = false;
+    for (int nid : opts.usages)
+      any = any || chainAllows(certs, nid);
+    valid = any;
+  }
   X509_STORE_CTX_free(ctx);
   sk_X509_free(chain);
   X509_STORE_free(store);
@@ -329,11 +393,102 @@ Value parseAndVerify(BuiltinContext& c, Args a) {
   if (valid) {
     // The verified chain, leaf first.
     std::vector<Value> out;
-    for (auto it = certs.rbegin(); it != certs.rend(); ++it) out.push_back(certValue(*it));
+    for (auto it = certs.rbegin(); it != certs.rend(); ++it)
+      out.push_back(certValue(*it));
     result = Value::array({boolValue(true), Value::array(std::move(out))});
   }
-  for (X509* x : certs) X509_free(x);
+  for (X509* x : certs)
+    X509_free(x);
   return result;
+}
+
+Value parseAndVerify(BuiltinContext& c, Args a) {
+  std::string_view s;
+  if (!argString(c, a, 0, &s)) return Value();
+  return verifyChain(c, s, VerifyOptions{});
+}
+
+// Go's x509.ExtKeyUsage names as OPA accepts them (-1: no OpenSSL equivalent,
+// accepted and treated as unrestricted).
+int keyUsageNid(std::string_view name, bool* known) {
+  static const std::pair<const char*, int> kUsages[] = {
+      {"KeyUsageAny", NID_anyExtendedKeyUsage},
+      {"KeyUsageServerAuth", NID_server_auth},
+      {"KeyUsageClientAuth", NID_client_auth},
+      {"KeyUsageCodeSigning", NID_code_sign},
+      {"KeyUsageEmailProtection", NID_email_protect},
+      {"KeyUsageIPSECEndSystem", NID_ipsecEndSystem},
+      {"KeyUsageIPSECTunnel", NID_ipsecTunnel},
+      {"KeyUsageIPSECUser", NID_ipsecUser},
+      {"KeyUsageTimeStamping", NID_time_stamp},
+      {"KeyUsageOCSPSigning", NID_OCSP_sign},
+      {"KeyUsageMicrosoftServerGatedCrypto", NID_ms_sgc},
+      {"KeyUsageNetscapeServerGatedCrypto", NID_ns_sgc},
+      {"KeyUsageMicrosoftCommercialCodeSigning", NID_ms_code_com},
+      {"KeyUsageMicrosoftKernelCodeSigning", -1},
+  };
+  for (const auto& [n, nid] : kUsages) {
+    if (name == n) {
+      *known = true;
+      return nid;
+    }
+  }
+  *known = false;
+  return -1;
+}
+
+Value parseAndVerifyWithOptions(BuiltinContext& c, Args a) {
+  std::string_view s;
+  if (!argString(c, a, 0, &s) || !argObject(c, a, 1)) return Value();
+  VerifyOptions opts;
+  // Go's default when no key usage is requested: server authentication.
+  opts.usages = {NID_server_auth};
+  for (const auto& e : a[1].entries()) {
+    if (!e.key.isString()) continue;
+    std::string_view k = e.key.asString();
+    const Value& v = e.value;
+    if (k == "DNSName") {
+      if (!v.isString()) return c.builtinError("'DNSName' should be a string"), Value();
+      opts.dns_name = std::string(v.asString());
+    } else if (k == "CurrentTime") {
+      if (!v.isNumber()) return c.builtinError("'CurrentTime' should be a number"), Value();
+      int64_t ns;
+      if (!v.toInt64(&ns))
+        return c.builtinError("'CurrentTime' should be a valid int64 number"), Value();
+      opts.now_ns = ns;
+    } else if (k == "MaxConstraintComparisons") {
+      if (!v.isNumber())
+        return c.builtinError("'MaxConstraintComparisons' should be a number"), Value();
+      int64_t n;
+      if (!v.toInt64(&n))
+        return c.builtinError("'MaxConstraintComparisons' should be a valid number"), Value();
+    } else if (k == "KeyUsages") {
+      if (!v.isArray() && !v.isSet())
+        return c.builtinError("'KeyUsages' should be an Array or Set"), Value();
+      std::vector<int> usages;
+      std::string invalid;
+      bool any = false;
+      for (const auto& u : v.items()) {
+        if (!u.isString()) continue;
+        bool known;
+        int nid = keyUsageNid(u.asString(), &known);
+        if (!known) {
+          invalid += (invalid.empty() ? "" : " ") + std::string(u.asString());
+        } else if (nid == NID_anyExtendedKeyUsage) {
+          any = true;
+        } else if (nid >= 0) {
+          usages.push_back(nid);
+        }
+      }
+      if (!invalid.empty()) {
+        return c.builtinError("invalid entries for 'KeyUsages' found: [" + invalid + "]"), Value();
+      }
+      opts.usages = any ? std::vector<int>{} : usages;
+    } else {
+      return c.builtinError("invalid key option"), Value();
+    }
+  }
+  return verifyChain(c, s, opts);
 }
 
 Value parseCertificateRequest(BuiltinContext& c, Args a) {
@@ -377,8 +532,9 @@ std::string bnB64(const BIGNUM* b) {
 
 Value rsaJwk(EVP_PKEY* pk) {
   std::vector<ObjectEntry> es = {{strValue("kty"), strValue("RSA")}};
-  const char* names[] = {OSSL_PKEY_PARAM_RSA_N,         OSSL_PKEY_PARAM_RSA_E,         OSSL_PKEY_PARAM_RSA_D,
-                         OSSL_PKEY_PARAM_RSA_FACTOR1,   OSSL_PKEY_PARAM_RSA_FACTOR2,   OSSL_PKEY_PARAM_RSA_EXPONENT1,
+  const char* names[] = {OSSL_PKEY_PARAM_RSA_N,         OSSL_PKEY_PARAM_RSA_E,
+                         OSSL_PKEY_PARAM_RSA_D,         OSSL_PKEY_PARAM_RSA_FACTOR1,
+                         OSSL_PKEY_PARAM_RSA_FACTOR2,   OSSL_PKEY_PARAM_RSA_EXPONENT1,
                          OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1};
   const char* keys[] = {"n", "e", "d", "p", "q", "dp", "dq", "qi"};
   for (int i = 0; i < 8; ++i) {
@@ -493,6 +649,7 @@ void registerCrypto(BuiltinRegistry& r) {
   r.add("crypto.hmac.equal", 2, hmacEqual);
   r.add("crypto.x509.parse_certificates", 1, parseCertificates);
   r.add("crypto.x509.parse_and_verify_certificates", 1, parseAndVerify);
+  r.add("crypto.x509.parse_and_verify_certificates_with_options", 2, parseAndVerifyWithOptions);
   r.add("crypto.x509.parse_certificate_request", 1, parseCertificateRequest);
   r.add("crypto.x509.parse_rsa_private_key", 1, parseRsaPrivateKey);
   r.add("crypto.x509.parse_keypair", 2, parseKeypair);
