@@ -174,7 +174,8 @@ std::string goFormatFloat(double f, char fmt, int prec) {
     for (char c : mant) {
       if (c >= '0' && c <= '9') digits.push_back(c);
     }
-    while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+    while (digits.size() > 1 && digits.back() == '0')
+      digits.pop_back();
     std::string out = neg ? "-" : "";
     bool use_e = fmt == 'e' || (fmt == 'g' && (exp10 < -4 || exp10 >= 6));
     if (use_e) {
@@ -220,7 +221,8 @@ std::string goFormatFloat(double f, char fmt, int prec) {
 std::string goSprintf(std::string_view format, const std::vector<Value>& values) {
   std::vector<Arg> args;
   args.reserve(values.size());
-  for (const auto& v : values) args.push_back(toArg(v));
+  for (const auto& v : values)
+    args.push_back(toArg(v));
   std::string out;
   size_t argi = 0;
   size_t i = 0;
@@ -256,10 +258,26 @@ std::string goSprintf(std::string_view format, const std::vector<Value>& values)
     }
     if (i < format.size() && format[i] == '*') {
       ++i;
-      if (argi < args.size() && args[argi].kind == ArgKind::Int) sp.width = static_cast<int>(args[argi].i);
+      if (argi < args.size() && args[argi].kind == ArgKind::Int && args[argi].i >= -1000000 &&
+          args[argi].i <= 1000000) {
+        int w = static_cast<int>(args[argi].i);
+        if (w < 0) {
+          sp.minus = true;
+          w = -w;
+        }
+        sp.width = w;
+      } else {
+        out += "%!(BADWIDTH)";
+      }
       ++argi;
     } else {
+      // Go's parsenum: a number past 1e6 is "crazy long", and consumes the rest of the format.
       while (i < format.size() && format[i] >= '0' && format[i] <= '9') {
+        if (sp.width > 1000000) {
+          sp.width = -1;
+          i = format.size();
+          break;
+        }
         sp.width = (sp.width < 0 ? 0 : sp.width) * 10 + (format[i] - '0');
         ++i;
       }
@@ -269,10 +287,21 @@ std::string goSprintf(std::string_view format, const std::vector<Value>& values)
       sp.prec = 0;
       if (i < format.size() && format[i] == '*') {
         ++i;
-        if (argi < args.size() && args[argi].kind == ArgKind::Int) sp.prec = static_cast<int>(args[argi].i);
+        if (argi < args.size() && args[argi].kind == ArgKind::Int && args[argi].i >= 0 &&
+            args[argi].i <= 1000000) {
+          sp.prec = static_cast<int>(args[argi].i);
+        } else {
+          sp.prec = -1;
+          out += "%!(BADPREC)";
+        }
         ++argi;
       } else {
         while (i < format.size() && format[i] >= '0' && format[i] <= '9') {
+          if (sp.prec > 1000000) {
+            sp.prec = -1;
+            i = format.size();
+            break;
+          }
           sp.prec = sp.prec * 10 + (format[i] - '0');
           ++i;
         }
@@ -320,8 +349,8 @@ std::string goSprintf(std::string_view format, const std::vector<Value>& values)
     switch (a.kind) {
       case ArgKind::Int:
       case ArgKind::Big:
-        if (verb == 'd' || verb == 'v' || verb == 'x' || verb == 'X' || verb == 'o' || verb == 'O' || verb == 'b' ||
-            (verb == 's' && a.kind == ArgKind::Big)) {
+        if (verb == 'd' || verb == 'v' || verb == 'x' || verb == 'X' || verb == 'o' ||
+            verb == 'O' || verb == 'b' || (verb == 's' && a.kind == ArgKind::Big)) {
           out += formatInt(a, verb, sp);
         } else if (verb == 'c' && a.kind == ArgKind::Int) {
           std::string s;
@@ -347,7 +376,8 @@ std::string goSprintf(std::string_view format, const std::vector<Value>& values)
             s = tmp;
           }
           out += pad(s, sp, false);
-        } else if ((verb == 'e' || verb == 'f' || verb == 'g' || verb == 'E' || verb == 'F' || verb == 'G') &&
+        } else if ((verb == 'e' || verb == 'f' || verb == 'g' || verb == 'E' || verb == 'F' ||
+                    verb == 'G') &&
                    a.kind == ArgKind::Int) {
           out += bad();
         } else {
@@ -363,7 +393,8 @@ std::string goSprintf(std::string_view format, const std::vector<Value>& values)
         } else if (verb == 'e' || verb == 'E') {
           s = goFormatFloat(a.f, 'e', sp.prec < 0 ? 6 : sp.prec);
           if (verb == 'E') {
-            for (auto& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            for (auto& ch : s)
+              ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
           }
         } else {
           out += bad();
@@ -377,7 +408,8 @@ std::string goSprintf(std::string_view format, const std::vector<Value>& values)
       case ArgKind::String: {
         if (verb == 's' || verb == 'v') {
           std::string s = a.s;
-          if (sp.prec >= 0 && static_cast<int>(s.size()) > sp.prec) s = s.substr(0, static_cast<size_t>(sp.prec));
+          if (sp.prec >= 0 && static_cast<int>(s.size()) > sp.prec)
+            s = s.substr(0, static_cast<size_t>(sp.prec));
           out += pad(s, sp, false);
         } else if (verb == 'q') {
           out += pad(quoteString(a.s), sp, false);
