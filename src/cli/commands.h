@@ -15,6 +15,7 @@ int runCommand(Args args);
 int validateCommand(Args args);
 int diffCommand(Args args);
 int sandboxCommand(Args args);
+int policyCommand(Args args);
 
 struct Command {
   std::string_view name;

@@ -15,6 +15,7 @@ constexpr Command kCommands[] = {
     {"validate", validateCommand, "check a configuration file or directory"},
     {"diff", diffCommand, "compare two configurations by meaning"},
     {"sandbox", sandboxCommand, "run a command in the Linux sandbox; learn or show profiles"},
+    {"policy", policyCommand, "evaluate, test and check Rego policies"},
 };
 
 void printUsage(FILE* out) {

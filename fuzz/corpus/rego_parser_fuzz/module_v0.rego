@@ -1,0 +1,6 @@
+package old
+
+deny[msg] {
+  input.x > 1
+  msg := "big"
+}

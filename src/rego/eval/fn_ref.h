@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+// A non-owning reference to a callable: the evaluator passes continuations down
+// the stack without allocating. The callable must outlive every call.
+#pragma once
+
+#include <type_traits>
+#include <utility>
+
+namespace meshgate::rego {
+
+template <typename Sig>
+class FnRef;
+
+template <typename R, typename... A>
+class FnRef<R(A...)> {
+ public:
+  template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, FnRef>>>
+  FnRef(F&& f)  // NOLINT: implicit by design
+      : obj_(const_cast<void*>(static_cast<const void*>(&f))),
+        cb_([](void* o, A... a) -> R { return (*static_cast<std::remove_reference_t<F>*>(o))(std::forward<A>(a)...); }) {}
+  R operator()(A... a) const { return cb_(obj_, std::forward<A>(a)...); }
+
+ private:
+  void* obj_;
+  R (*cb_)(void*, A...);
+};
+
+}  // namespace meshgate::rego

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: Apache-2.0
+// The evaluator's engine (internal): continuation-passing evaluation of
+// compiled bodies with backtracking over variable bindings, the virtual
+// document tree, `with`, builtins and budgets. One Machine per thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "rego/builtins/context.h"
+#include "rego/builtins/registry.h"
+#include "rego/compile/plan.h"
+#include "rego/error.h"
+#include "rego/eval/evaluator.h"
+#include "rego/eval/fn_ref.h"
+
+namespace meshgate::rego {
+
+using Cont = FnRef<bool()>;
+using ValueCont = FnRef<bool(const Value&)>;
+
+class Machine final : public BuiltinContext {
+ public:
+  Machine();
+
+  /// Prepares for one evaluation.
+  void begin(const Plan* plan, const Value& input, const EvalOptions* options);
+  /// The final error after an evaluation (halting error, or the first builtin
+  /// error in strict mode), if any.
+  std::optional<RegoError> finish();
+
+  bool runQuery(const CompiledQuery& q, FnRef<bool()> on_row);
+  const Value& slotValue(int32_t slot) const { return slots_[base_ + static_cast<size_t>(slot)]; }
+  bool evalRefTerm(const CTerm& ref, ValueCont k) { return evalTerm(ref, k); }
+  void enterFrame(uint32_t nslots);
+  void leaveFrame();
+
+  // BuiltinContext
+  int64_t nowNs() override;
+  std::mt19937_64& rng() override;
+  void print(std::string_view line) override;
+  const HttpPolicy* http() override;
+  std::unordered_map<std::string, Value>& valueCache() override { return builtin_cache_; }
+  Value runtimeInfo() override { return opts_->runtime.isDefined() ? opts_->runtime : Value::emptyObject(); }
+
+ private:
+  // Pushes a frame of `nslots` unbound slots; pops it (and its bindings) on scope exit.
+  struct FrameGuard {
+    FrameGuard(Machine* m, uint32_t nslots)
+        : m_(m), saved_base_(m->base_), saved_size_(m->slots_.size()), saved_trail_(m->trail_.size()) {
+      m_->base_ = saved_size_;
+      m_->slots_.resize(saved_size_ + nslots);
+    }
+    ~FrameGuard() {
+      m_->trail_.resize(saved_trail_);
+      m_->slots_.resize(saved_size_);
+      m_->base_ = saved_base_;
+    }
+    Machine* m_;
+    size_t saved_base_;
+    size_t saved_size_;
+    size_t saved_trail_;
+  };
+  struct DataMock {
+    std::vector<Value> path;
+  };
+  struct FuncMock {
+    std::string name;
+    const BuiltinDef* repl_builtin = nullptr;
+    const RuleNode* repl_func = nullptr;
+    Value value;
+    bool is_value = false;
+  };
+  // Cache keys: a node and what was computed for it.
+  enum class CacheTag : uint8_t { Complete, Full, Doc };
+  struct CacheKey {
+    const void* node;
+    CacheTag tag;
+    bool operator==(const CacheKey& o) const { return node == o.node && tag == o.tag; }
+  };
+  struct CacheKeyHash {
+    size_t operator()(const CacheKey& k) const {
+      return std::hash<const void*>()(k.node) * 31 + static_cast<size_t>(k.tag);
+    }
+  };
+  using Cache = std::unordered_map<CacheKey, Value, CacheKeyHash>;
+
+  // Bodies and expressions.
+  bool evalBody(const CBody& body, size_t i, Cont k);
+  bool evalExpr(const CExpr& e, Cont k);
+  bool evalExprCore(const CExpr& e, Cont k);
+  bool evalWith(const CExpr& e, Cont k);
+  bool applyWithsAndRun(const CExpr& e, const std::vector<Value>& values, Cont k);
+  bool evalNot(const CExpr& e, Cont k);
+  bool evalEvery(const CExpr& e, Cont k);
+  bool evalSomeIn(const CExpr& e, Cont k);
+
+  // Terms.
+  bool evalTerm(const CTerm& t, ValueCont k);
+  bool evalItems(const std::vector<CTerm>& items, size_t i, std::vector<Value>& acc,
+                 FnRef<bool()> k);
+  bool evalCollection(const CTerm& t, ValueCont k);
+  bool evalCompr(const CTerm& t, ValueCont k);
+  bool evalTemplate(const CTerm& t, ValueCont k);
+  bool canEval(const CTerm& t) const;
+
+  // Unification.
+  bool unify(const CTerm& a, const CTerm& b, Cont k);
+  bool unifyValue(const CTerm& pattern, const Value& v, Cont k);
+  bool unifyItems(const CTerm& pattern, const Value& v, size_t i, Cont k);
+  bool unifyPairs(std::vector<std::pair<const CTerm*, const CTerm*>>& pending, Cont k);
+  bool bindSlot(int32_t slot, const Value& v, Cont k);
+
+  // References.
+  bool evalRef(const CTerm& ref, ValueCont k);
+  bool walk(const Value& v, const CTerm& ref, size_t pos, ValueCont k);
+  bool walkBase(const Value& v, const CTerm& ref, size_t pos, ValueCont k);
+  bool walkKey(const Value& v, const CTerm& op, const CTerm& ref, size_t pos, ValueCont k);
+  bool evalData(const RuleNode* node, const Value& base, const CTerm& ref, size_t pos, ValueCont k);
+  bool evalRuleSet(const RuleNode* node, const CTerm& ref, size_t pos, ValueCont k);
+  bool nodeDoc(const RuleNode* node, const Value& base, Value* out);
+  bool isDisabled(const RuleNode* node) const;
+  bool mergeVirtual(const Value& a, const Value& b, Value* out);
+  bool mergeDynamic(const Value& dyn, const Value& in, size_t depth, const RuleSet& rs, Value* out);
+
+  // Rules.
+  bool completeValue(const RuleNode* node, Value* out);
+  bool multiValue(const RuleNode* node, Value* out);
+  bool multiContains(const RuleNode* node, const Value& key, bool* found);
+  bool dynamicValue(const RuleNode* node, Value* out);
+  bool dynamicLookup(const RuleNode* node, const Value& key, Value* out);
+  bool ruleSolutions(const CRule& rule, FnRef<bool()> on_solution);
+  bool ruleChainValue(const CRule& rule, Value* prev, const char* conflict_msg, bool early_exit,
+                      bool* produced);
+  void candidateRules(const RuleSet& rs, std::vector<const CRule*>* out);
+  Value patchMocksBelow(const RuleNode* node, Value v);
+
+  // Calls.
+  bool evalCall(const CTerm& call, ValueCont k);
+  bool callWithArgs(const CTerm& call, std::vector<Value>& args, ValueCont k);
+  bool callBuiltin(const BuiltinDef* bi, std::vector<Value>& args, ValueCont k);
+  bool callFunction(const RuleNode* fn, const std::vector<Value>& args, ValueCont k);
+  bool evalPrint(const CTerm& call, ValueCont k);
+  const FuncMock* findMock(const std::string& name) const;
+
+  // Errors and budgets.
+  bool halt(RegoError err);
+  bool haltAt(const char* code, std::string msg, const Location& loc);
+  bool step();
+  void chargeMemory(const Value& v);
+  Cache& cache() { return caches_.back(); }
+
+  const Plan* plan_ = nullptr;
+  const EvalOptions* opts_ = nullptr;
+  std::deque<Value> slots_;
+  size_t base_ = 0;
+  std::vector<size_t> trail_;
+  Value input_;
+  Value data_;
+  std::vector<DataMock> data_mocks_;
+  std::vector<const RuleNode*> disabled_nodes_;
+  std::vector<FuncMock> func_mocks_;
+  std::vector<Cache> caches_;
+  std::unordered_map<std::string, Value> builtin_cache_;
+  std::optional<RegoError> error_;
+  std::vector<RegoError> builtin_errors_;
+  const CExpr* cur_expr_ = nullptr;
+  uint64_t steps_ = 0;
+  uint64_t memory_ = 0;
+  uint32_t depth_ = 0;
+  int64_t now_ns_ = 0;
+  std::chrono::steady_clock::time_point deadline_{};
+  bool has_deadline_ = false;
+  const char* stack_base_ = nullptr;
+  std::mt19937_64 rng_;
+  bool rng_seeded_ = false;
+};
+
+}  // namespace meshgate::rego

@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "rego/value/value.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <functional>
+#include <unordered_map>
+
+#include "base/assert.h"
+
+namespace meshgate::rego {
+namespace {
+
+struct StringNode : detail::HeapNode {
+  explicit StringNode(std::string_view s) : HeapNode(Kind::String, 0), str(s) {}
+  std::string str;
+};
+struct BigNode : detail::HeapNode {
+  explicit BigNode(BigInt b)
+      : HeapNode(Kind::Number, static_cast<uint8_t>(NumRep::Big)), big(std::move(b)) {}
+  BigInt big;
+};
+struct FloatNode : detail::HeapNode {
+  FloatNode(long double v, std::string t)
+      : HeapNode(Kind::Number, static_cast<uint8_t>(NumRep::Float)), f(v), text(std::move(t)) {}
+  long double f;
+  std::string text;
+};
+struct ListNode : detail::HeapNode {
+  ListNode(Kind k, std::vector<Value> v) : HeapNode(k, 0), items(std::move(v)) {}
+  std::vector<Value> items;
+};
+struct ObjectNode : detail::HeapNode {
+  explicit ObjectNode(std::vector<ObjectEntry> e)
+      : HeapNode(Kind::Object, 0), entries(std::move(e)) {}
+  std::vector<ObjectEntry> entries;
+};
+
+const std::string kEmptyString;
+const std::vector<Value> kEmptyItems;
+const std::vector<ObjectEntry> kEmptyEntries;
+
+bool entryLess(const ObjectEntry& a, const ObjectEntry& b) { return compare(a.key, b.key) < 0; }
+
+Value makeImmortalValue(Value v) {
+  v.makeImmortal();
+  return v;
+}
+
+}  // namespace
+
+void Value::destroy(detail::HeapNode* n) {
+  switch (n->kind) {
+    case Kind::String:
+      delete static_cast<StringNode*>(n);
+      return;
+    case Kind::Number:
+      if (n->sub == static_cast<uint8_t>(NumRep::Big)) {
+        delete static_cast<BigNode*>(n);
+      } else {
+        delete static_cast<FloatNode*>(n);
+      }
+      return;
+    case Kind::Array:
+    case Kind::Set:
+      delete static_cast<ListNode*>(n);
+      return;
+    case Kind::Object:
+      delete static_cast<ObjectNode*>(n);
+      return;
+    default:
+      MG_BUG("rego value: destroying a node of unknown kind");
+      return;
+  }
+}
+
+Value Value::null() {
+  Value v;
+  v.raw_[0] = static_cast<unsigned char>(Kind::Null);
+  return v;
+}
+
+Value Value::boolean(bool b) {
+  Value v;
+  v.raw_[0] = static_cast<unsigned char>(Kind::Bool);
+  v.raw_[1] = b ? 1 : 0;
+  return v;
+}
+
+Value Value::integer(int64_t i) {
+  Value v;
+  v.raw_[0] = static_cast<unsigned char>(Kind::Number);
+  v.raw_[1] = static_cast<unsigned char>(NumRep::Int);
+  std::memcpy(v.raw_ + 8, &i, sizeof(i));
+  return v;
+}
+
+Value Value::bigInt(BigInt b) {
+  if (auto i = b.toInt64()) return integer(*i);
+  Value v;
+  v.setNode(Kind::Number, static_cast<uint8_t>(NumRep::Big), new BigNode(std::move(b)));
+  return v;
+}
+
+Value Value::floating(long double f, std::string text) {
+  Value v;
+  v.setNode(Kind::Number, static_cast<uint8_t>(NumRep::Float), new FloatNode(f, std::move(text)));
+  return v;
+}
+
+Value Value::numberFromText(std::string_view text) {
+  if (text.empty()) return Value();
+  bool integral = true;
+  size_t i = (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  if (i >= text.size()) return Value();
+  for (size_t j = i; j < text.size(); ++j) {
+    char c = text[j];
+    if (c >= '0' && c <= '9') continue;
+    if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
+      integral = false;
+      continue;
+    }
+    return Value();
+  }
+  if (integral) {
+    auto b = BigInt::parse(text);
+    if (!b) return Value();
+    return bigInt(std::move(*b));
+  }
+  std::string owned(text);
+  char* end = nullptr;
+  errno = 0;
+  long double f = std::strtold(owned.c_str(), &end);
+  if (end != owned.c_str() + owned.size()) return Value();
+  if (!std::isfinite(f)) return Value();
+  return floating(f, std::move(owned));
+}
+
+Value Value::string(std::string_view s) {
+  Value v;
+  if (s.size() <= kInlineString) {
+    v.raw_[0] = static_cast<unsigned char>(Kind::String);
+    v.raw_[1] = static_cast<unsigned char>(s.size());
+    if (!s.empty()) std::memcpy(v.raw_ + 2, s.data(), s.size());
+    return v;
+  }
+  v.setNode(Kind::String, kHeapString, new StringNode(s));
+  return v;
+}
+
+Value Value::array(std::vector<Value> items) {
+  if (items.empty()) return emptyArray();
+  Value v;
+  v.setNode(Kind::Array, 0, new ListNode(Kind::Array, std::move(items)));
+  return v;
+}
+
+Value Value::set(std::vector<Value> items) {
+  if (items.empty()) return emptySet();
+  std::sort(items.begin(), items.end(), [](const Value& a, const Value& b) { return a < b; });
+  items.erase(std::unique(items.begin(), items.end()), items.end());
+  return setSorted(std::move(items));
+}
+
+Value Value::setSorted(std::vector<Value> items) {
+  if (items.empty()) return emptySet();
+  Value v;
+  v.setNode(Kind::Set, 0, new ListNode(Kind::Set, std::move(items)));
+  return v;
+}
+
+Value Value::object(std::vector<ObjectEntry> entries) {
+  if (entries.empty()) return emptyObject();
+  std::stable_sort(entries.begin(), entries.end(), entryLess);
+  // Keep the last of equal keys.
+  std::vector<ObjectEntry> out;
+  out.reserve(entries.size());
+  for (auto& e : entries) {
+    if (!out.empty() && out.back().key == e.key) {
+      out.back().value = std::move(e.value);
+    } else {
+      out.push_back(std::move(e));
+    }
+  }
+  return objectSorted(std::move(out));
+}
+
+Value Value::objectSorted(std::vector<ObjectEntry> entries) {
+  if (entries.empty()) return emptyObject();
+  Value v;
+  v.setNode(Kind::Object, 0, new ObjectNode(std::move(entries)));
+  return v;
+}
+
+Value Value::emptyArray() {
+  static const Value kEmpty = [] {
+    Value v;
+    v.setNode(Kind::Array, 0, new ListNode(Kind::Array, {}));
+    return makeImmortalValue(v);
+  }();
+  return kEmpty;
+}
+
+Value Value::emptySet() {
+  static const Value kEmpty = [] {
+    Value v;
+    v.setNode(Kind::Set, 0, new ListNode(Kind::Set, {}));
+    return makeImmortalValue(v);
+  }();
+  return kEmpty;
+}
+
+Value Value::emptyObject() {
+  static const Value kEmpty = [] {
+    Value v;
+    v.setNode(Kind::Object, 0, new ObjectNode({}));
+    return makeImmortalValue(v);
+  }();
+  return kEmpty;
+}
+
+const BigInt& Value::asBig() const { return static_cast<const BigNode*>(node())->big; }
+
+long double Value::asFloat() const { return static_cast<const FloatNode*>(node())->f; }
+
+const std::string& Value::floatText() const {
+  if (kind() != Kind::Number || numRep() != NumRep::Float) return kEmptyString;
+  return static_cast<const FloatNode*>(node())->text;
+}
+
+long double Value::toLongDouble() const {
+  switch (numRep()) {
+    case NumRep::Int:
+      return static_cast<long double>(asInt());
+    case NumRep::Big:
+      return asBig().toLongDouble();
+    case NumRep::Float:
+      return asFloat();
+  }
+  return 0;
+}
+
+bool Value::isIntegral() const {
+  if (!isNumber()) return false;
+  if (numRep() != NumRep::Float) return true;
+  long double f = asFloat();
+  return std::isfinite(f) && std::floor(f) == f;
+}
+
+bool Value::toInt64(int64_t* out) const {
+  if (!isNumber()) return false;
+  switch (numRep()) {
+    case NumRep::Int:
+      *out = asInt();
+      return true;
+    case NumRep::Big:
+      return false;
+    case NumRep::Float: {
+      long double f = asFloat();
+      if (!std::isfinite(f) || std::floor(f) != f) return false;
+      if (f < -9223372036854775808.0L || f >= 9223372036854775808.0L) return false;
+      *out = static_cast<int64_t>(f);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string_view Value::asString() const {
+  if (raw_[1] == kHeapString) return static_cast<const StringNode*>(node())->str;
+  return std::string_view(reinterpret_cast<const char*>(raw_ + 2), raw_[1]);
+}
+
+const std::vector<Value>& Value::items() const {
+  if (kind() != Kind::Array && kind() != Kind::Set) return kEmptyItems;
+  return static_cast<const ListNode*>(node())->items;
+}
+
+const std::vector<ObjectEntry>& Value::entries() const {
+  if (kind() != Kind::Object) return kEmptyEntries;
+  return static_cast<const ObjectNode*>(node())->entries;
+}
+
+size_t Value::size() const {
+  switch (kind()) {
+    case Kind::String:
+      return asString().size();
+    case Kind::Array:
+    case Kind::Set:
+      return items().size();
+    case Kind::Object:
+      return entries().size();
+    default:
+      return 0;
+  }
+}
+
+const Value* Value::field(std::string_view key) const {
+  if (kind() != Kind::Object) return nullptr;
+  const auto& es = entries();
+  // Strings sort after null/bool/number keys and before composite keys, and
+  // among themselves bytewise, so a binary search on the string part works.
+  size_t lo = 0;
+  size_t hi = es.size();
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    const Value& k = es[mid].key;
+    int c;
+    if (k.kind() < Kind::String) {
+      c = -1;
+    } else if (k.kind() > Kind::String) {
+      c = 1;
+    } else {
+      c = k.asString().compare(key);
+    }
+    if (c == 0) return &es[mid].value;
+    if (c < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return nullptr;
+}
+
+const Value* Value::get(const Value& key) const {
+  switch (kind()) {
+    case Kind::Object: {
+      if (key.isString()) return field(key.asString());
+      const auto& es = entries();
+      auto it = std::lower_bound(es.begin(), es.end(), key, [](const ObjectEntry& e, const Value& k) {
+        return compare(e.key, k) < 0;
+      });
+      if (it != es.end() && compare(it->key, key) == 0) return &it->value;
+      return nullptr;
+    }
+    case Kind::Array: {
+      int64_t i;
+      if (!key.isNumber() || !key.toInt64(&i)) return nullptr;
+      const auto& its = items();
+      if (i < 0 || static_cast<uint64_t>(i) >= its.size()) return nullptr;
+      return &its[static_cast<size_t>(i)];
+    }
+    case Kind::Set: {
+      const auto& its = items();
+      auto it = std::lower_bound(its.begin(), its.end(), key,
+                                 [](const Value& e, const Value& k) { return compare(e, k) < 0; });
+      if (it != its.end() && compare(*it, key) == 0) return &*it;
+      return nullptr;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+int compareNumbers(const Value& a, const Value& b) {
+  NumRep ra = a.numRep();
+  NumRep rb = b.numRep();
+  if (ra == NumRep::Int && rb == NumRep::Int) {
+    int64_t x = a.asInt();
+    int64_t y = b.asInt();
+    return x < y ? -1 : (x > y ? 1 : 0);
+  }
+  if (ra != NumRep::Float && rb != NumRep::Float) {
+    BigInt x = ra == NumRep::Int ? BigInt(a.asInt()) : a.asBig();
+    BigInt y = rb == NumRep::Int ? BigInt(b.asInt()) : b.asBig();
+    return BigInt::compare(x, y);
+  }
+  long double x = a.toLongDouble();
+  long double y = b.toLongDouble();
+  return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+int compare(const Value& a, const Value& b) {
+  Kind ka = a.kind();
+  Kind kb = b.kind();
+  if (ka != kb) return ka < kb ? -1 : 1;
+  switch (ka) {
+    case Kind::Undefined:
+    case Kind::Null:
+      return 0;
+    case Kind::Bool:
+      return static_cast<int>(a.asBool()) - static_cast<int>(b.asBool());
+    case Kind::Number:
+      return compareNumbers(a, b);
+    case Kind::String: {
+      int c = a.asString().compare(b.asString());
+      return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    }
+    case Kind::Array:
+    case Kind::Set: {
+      if (a.node() == b.node()) return 0;
+      const auto& x = a.items();
+      const auto& y = b.items();
+      size_t n = std::min(x.size(), y.size());
+      for (size_t i = 0; i < n; ++i) {
+        int c = compare(x[i], y[i]);
+        if (c != 0) return c;
+      }
+      return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
+    }
+    case Kind::Object: {
+      if (a.node() == b.node()) return 0;
+      const auto& x = a.entries();
+      const auto& y = b.entries();
+      size_t n = std::min(x.size(), y.size());
+      for (size_t i = 0; i < n; ++i) {
+        int c = compare(x[i].key, y[i].key);
+        if (c != 0) return c;
+        c = compare(x[i].value, y[i].value);
+        if (c != 0) return c;
+      }
+      return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
+    }
+  }
+  return 0;
+}
+
+size_t Value::hash() const {
+  auto mix = [](size_t h, size_t v) { return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)); };
+  switch (kind()) {
+    case Kind::Undefined:
+      return 0;
+    case Kind::Null:
+      return 1;
+    case Kind::Bool:
+      return asBool() ? 3 : 2;
+    case Kind::Number: {
+      int64_t i;
+      if (toInt64(&i)) return std::hash<int64_t>()(i);
+      return std::hash<long double>()(toLongDouble());
+    }
+    case Kind::String:
+      return std::hash<std::string_view>()(asString());
+    case Kind::Array:
+    case Kind::Set: {
+      size_t h = static_cast<size_t>(kind());
+      for (const auto& v : items()) h = mix(h, v.hash());
+      return h;
+    }
+    case Kind::Object: {
+      size_t h = 7;
+      for (const auto& e : entries()) h = mix(mix(h, e.key.hash()), e.value.hash());
+      return h;
+    }
+  }
+  return 0;
+}
+
+void Value::makeImmortal() const {
+  if (!isHeap()) return;
+  auto* n = node();
+  if (n->refs.load(std::memory_order_relaxed) == detail::kImmortal) return;
+  n->refs.store(detail::kImmortal, std::memory_order_relaxed);
+  if (kind() == Kind::Array || kind() == Kind::Set) {
+    for (const auto& v : items()) v.makeImmortal();
+  } else if (kind() == Kind::Object) {
+    for (const auto& e : entries()) {
+      e.key.makeImmortal();
+      e.value.makeImmortal();
+    }
+  }
+}
+
+std::string_view typeName(const Value& v) {
+  switch (v.kind()) {
+    case Kind::Undefined:
+      return "undefined";
+    case Kind::Null:
+      return "null";
+    case Kind::Bool:
+      return "boolean";
+    case Kind::Number:
+      return "number";
+    case Kind::String:
+      return "string";
+    case Kind::Array:
+      return "array";
+    case Kind::Object:
+      return "object";
+    case Kind::Set:
+      return "set";
+  }
+  return "undefined";
+}
+
+// ObjectBuilder
+
+namespace {
+struct ValueHash {
+  size_t operator()(const Value& v) const { return v.hash(); }
+};
+struct ValueEq {
+  bool operator()(const Value& a, const Value& b) const { return a == b; }
+};
+constexpr size_t kIndexThreshold = 16;
+}  // namespace
+
+struct ObjectBuilder::Index {
+  std::unordered_map<Value, size_t, ValueHash, ValueEq> pos;
+};
+
+ObjectBuilder::ObjectBuilder() = default;
+ObjectBuilder::~ObjectBuilder() { delete index_; }
+ObjectBuilder::ObjectBuilder(ObjectBuilder&& o) noexcept
+    : entries_(std::move(o.entries_)), index_(o.index_) {
+  o.index_ = nullptr;
+}
+ObjectBuilder& ObjectBuilder::operator=(ObjectBuilder&& o) noexcept {
+  if (this != &o) {
+    delete index_;
+    entries_ = std::move(o.entries_);
+    index_ = o.index_;
+    o.index_ = nullptr;
+  }
+  return *this;
+}
+
+Value* ObjectBuilder::findMutable(const Value& key) {
+  if (index_ != nullptr) {
+    auto it = index_->pos.find(key);
+    return it == index_->pos.end() ? nullptr : &entries_[it->second].value;
+  }
+  for (auto& e : entries_) {
+    if (e.key == key) return &e.value;
+  }
+  return nullptr;
+}
+
+const Value* ObjectBuilder::find(const Value& key) const {
+  return const_cast<ObjectBuilder*>(this)->findMutable(key);
+}
+
+void ObjectBuilder::append(Value key, Value value) {
+  if (index_ != nullptr) {
+    index_->pos.emplace(key, entries_.size());
+  } else if (entries_.size() + 1 > kIndexThreshold) {
+    index_ = new Index;
+    for (size_t i = 0; i < entries_.size(); ++i) index_->pos.emplace(entries_[i].key, i);
+    index_->pos.emplace(key, entries_.size());
+  }
+  entries_.push_back({std::move(key), std::move(value)});
+}
+
+bool ObjectBuilder::insert(Value key, Value value) {
+  if (const Value* existing = find(key)) return *existing == value;
+  append(std::move(key), std::move(value));
+  return true;
+}
+
+void ObjectBuilder::put(Value key, Value value) {
+  if (Value* existing = findMutable(key)) {
+    *existing = std::move(value);
+    return;
+  }
+  append(std::move(key), std::move(value));
+}
+
+Value ObjectBuilder::build() {
+  std::sort(entries_.begin(), entries_.end(), entryLess);
+  Value v = Value::objectSorted(std::move(entries_));
+  entries_.clear();
+  delete index_;
+  index_ = nullptr;
+  return v;
+}
+
+}  // namespace meshgate::rego

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "rego/value/value.h"
+
+#include <gtest/gtest.h>
+
+#include "rego/value/json.h"
+#include "rego/value/number.h"
+
+namespace meshgate::rego {
+namespace {
+
+Value num(const char* text) { return Value::numberFromText(text); }
+
+TEST(Value, SortOrderFollowsOpa) {
+  // null < boolean < number < string < array < object < set
+  std::vector<Value> ordered = {Value::null(),      Value::boolean(false), Value::boolean(true),
+                                Value::integer(-1), num("2.5"),            Value::string("a"),
+                                Value::array({}),   Value::emptyObject(),  Value::emptySet()};
+  for (size_t i = 0; i + 1 < ordered.size(); ++i) {
+    EXPECT_LT(compare(ordered[i], ordered[i + 1]), 0) << i;
+    EXPECT_GT(compare(ordered[i + 1], ordered[i]), 0) << i;
+  }
+}
+
+TEST(Value, NumbersCompareByValueAcrossRepresentations) {
+  EXPECT_EQ(num("1.0"), Value::integer(1));
+  EXPECT_EQ(num("1e3"), Value::integer(1000));
+  EXPECT_LT(num("28857836529306024611912"), num("28857836529306024611913"));
+  EXPECT_EQ(Value::set({num("1.0"), Value::integer(1)}).size(), 1u);
+  EXPECT_EQ(num("1.0").hash(), Value::integer(1).hash());
+}
+
+TEST(Value, InlineAndHeapStrings) {
+  Value shortv = Value::string("short");
+  Value longv = Value::string(std::string(100, 'x'));
+  EXPECT_EQ(shortv.asString(), "short");
+  EXPECT_EQ(longv.asString().size(), 100u);
+  Value copy = longv;
+  EXPECT_EQ(copy, longv);
+  // Assigning a value from inside itself must not use freed memory.
+  Value arr = Value::array({Value::string(std::string(40, 'y'))});
+  arr = arr.items()[0];
+  EXPECT_EQ(arr.asString(), std::string(40, 'y'));
+}
+
+TEST(Value, ObjectsAreSortedAndLookupsWork) {
+  Value o = Value::object({{Value::string("b"), Value::integer(2)},
+                           {Value::string("a"), Value::integer(1)},
+                           {Value::integer(3), Value::string("three")}});
+  ASSERT_EQ(o.entries().size(), 3u);
+  EXPECT_TRUE(o.entries()[0].key.isNumber());
+  EXPECT_EQ(o.field("a")->asInt(), 1);
+  EXPECT_EQ(o.get(Value::integer(3))->asString(), "three");
+  EXPECT_EQ(o.field("zz"), nullptr);
+}
+
+TEST(Value, ObjectBuilderDetectsConflicts) {
+  ObjectBuilder b;
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(b.insert(Value::integer(i), Value::integer(i * 2)));
+  EXPECT_TRUE(b.insert(Value::integer(5), Value::integer(10)));
+  EXPECT_FALSE(b.insert(Value::integer(5), Value::integer(11)));
+  Value o = b.build();
+  EXPECT_EQ(o.size(), 100u);
+  EXPECT_EQ(o.get(Value::integer(99))->asInt(), 198);
+}
+
+TEST(Number, ArithmeticIsExactForIntegers) {
+  EXPECT_EQ(formatNumber(numberAdd(num("49649733057"), num("1")).value), "49649733058");
+  EXPECT_EQ(formatNumber(numberMul(num("9223372036854775807"), num("2")).value), "18446744073709551614");
+  EXPECT_EQ(formatNumber(numberSub(num("-9223372036854775808"), num("1")).value), "-9223372036854775809");
+  EXPECT_EQ(formatNumber(numberRem(num("28857836529306024611913"), num("10")).value), "3");
+  EXPECT_STREQ(numberDiv(num("1"), num("0")).error, "divide by zero");
+  EXPECT_STREQ(numberRem(num("7"), num("0")).error, "modulo by zero");
+  EXPECT_STREQ(numberRem(num("1.1"), num("1")).error, "modulo on floating-point number");
+}
+
+TEST(Number, FloatsFormatLikeGoBigFloat) {
+  EXPECT_EQ(formatNumber(numberDiv(num("1"), num("4")).value), "0.25");
+  EXPECT_EQ(formatNumber(numberDiv(num("10"), num("4")).value), "2.5");
+  EXPECT_EQ(formatNumber(numberDiv(num("4"), num("2")).value), "2");
+  EXPECT_EQ(formatNumber(numberDiv(num("1e109"), num("1e100")).value), "1000000000");
+  EXPECT_EQ(formatFloat(0.00001L), "1e-05");
+  EXPECT_EQ(formatFloat(1234567.5L), "1.2345675e+06");
+  EXPECT_EQ(formatNumber(numberRound(num("2.5"))), "3");
+  EXPECT_EQ(formatNumber(numberRound(num("-2.5"))), "-3");
+  EXPECT_EQ(formatNumber(numberCeil(num("1.01"))), "2");
+  EXPECT_EQ(formatNumber(numberFloor(num("-1.5"))), "-2");
+  // Literal text is kept for output.
+  EXPECT_EQ(formatNumber(num("13.37")), "13.37");
+}
+
+TEST(Json, RoundTripKeepsBigNumbersExact) {
+  auto v = parseJson(R"({"b":[1,2.5,"x",null,true],"a":123456789012345678901234567890})");
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(toJson(*v), R"({"a":123456789012345678901234567890,"b":[1,2.5,"x",null,true]})");
+  EXPECT_FALSE(parseJson("{").ok());
+  EXPECT_FALSE(parseJson("[1] 2").ok());
+  EXPECT_TRUE(parseJson("  42 ").ok());
+}
+
+TEST(Json, GoEscapingAndHtml) {
+  JsonOptions html;
+  html.escape_html = true;
+  EXPECT_EQ(toJson(Value::string("<a&b>\n"), html), "\"\\u003ca\\u0026b\\u003e\\n\"");
+  EXPECT_EQ(toJson(Value::string("bad\xff")), "\"bad\\ufffd\"");
+  EXPECT_EQ(toJson(Value::set({Value::integer(2), Value::integer(1)})), "[1,2]");
+}
+
+TEST(Json, RegoSyntaxRendering) {
+  EXPECT_EQ(toRegoString(Value::emptySet()), "set()");
+  EXPECT_EQ(toRegoString(Value::set({Value::string("a")})), "{\"a\"}");
+  EXPECT_EQ(toRegoString(Value::object({{Value::string("a"), Value::array({Value::null()})}})), "{\"a\": [null]}");
+}
+
+TEST(Yaml, CoreSchemaAndQuotedStrings) {
+  auto v = parseYaml("a: 1\nb: 'yes'\nc: yes\nd: ~\ne: [x, 2.5]\n");
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->field("a")->isNumber());
+  EXPECT_TRUE(v->field("b")->isString());
+  EXPECT_TRUE(v->field("c")->isTrue());
+  EXPECT_TRUE(v->field("d")->isNull());
+  EXPECT_EQ(v->field("e")->items().size(), 2u);
+  EXPECT_FALSE(parseYaml("a: [1, 2").ok());
+}
+
+}  // namespace
+}  // namespace meshgate::rego
