@@ -15,6 +15,9 @@ case $kind in
   *) echo "usage: $0 [release|asan] [targets...]" >&2; exit 2 ;;
 esac
 dir=build/$kind
+# Paths under the checkout are hashed relative to it, so several checkouts
+# (git worktrees) share one ccache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 if [[ ! -f $dir/build.ninja ]]; then
   cmake -S . -B "$dir" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ "${flags[@]}"
 fi
