@@ -100,7 +100,7 @@ class HealthChecker::Session {
     setGauge(0);
   }
 
-  /// Applies a (possibly changed) group and records; re-publishes the verdict.
+  /// Applies a (possibly changed) group and records; the owner publishes the verdicts.
   void configure(const std::string& cluster, const HealthCheckSpec& spec,
                  std::vector<std::shared_ptr<EndpointHealth>> records) {
     if (cluster != cluster_) {
@@ -112,12 +112,13 @@ class HealthChecker::Session {
     }
     spec_ = spec;
     target_.records = std::move(records);
-    publish();
+    setGauge(state_.inService() ? 1 : 0);
   }
 
   void start(Duration delay) { interval_timer_.arm(delay); }
 
   bool hadResult() const { return had_result_; }
+  bool inService() const { return state_.inService(); }
   HealthCheckState::Status status() const { return state_.status(); }
   const std::string& cluster() const { return cluster_; }
   const std::string& address() const { return target_.address_text; }
@@ -183,17 +184,13 @@ class HealthChecker::Session {
                    << " consecutive failure(s), last: " << probeFailureText(why) << ": " << detail
                    << ")";
     }
-    if (change != HealthCheckState::Change::None) publish();
+    if (change != HealthCheckState::Change::None) {
+      setGauge(state_.inService() ? 1 : 0);
+      owner_.publish();
+    }
     // Envoy: the interval runs from the end of one probe to the start of the next.
     const Duration spread = spec_.interval * kIntervalJitterPercent / 100;
     interval_timer_.arm(spec_.interval + owner_.jitter(spread));
-  }
-
-  void publish() {
-    const bool in = state_.inService();
-    for (const auto& r : target_.records)
-      r->healthy.store(in, std::memory_order_relaxed);
-    setGauge(in ? 1 : 0);
   }
 
   void setGauge(int64_t value) {
@@ -290,6 +287,23 @@ void HealthChecker::update(std::vector<HealthCheckGroup> groups) {
     }
   }
   sessions_ = std::move(next);
+  publish();
+}
+
+void HealthChecker::publish() {
+  // A record is in service only when every check that covers it passes (two HealthChecks may
+  // cover one endpoint, e.g. one for the service and one for a subset). Runs on changes only.
+  std::map<EndpointHealth*, bool> verdicts;
+  for (const auto& [key, s] : sessions_) {
+    for (const auto& r : s->records()) {
+      auto [it, inserted] = verdicts.emplace(r.get(), true);
+      it->second = it->second && s->inService();
+    }
+  }
+  for (const auto& [record, in] : verdicts) {
+    if (record->healthy.load(std::memory_order_relaxed) != in)
+      record->healthy.store(in, std::memory_order_relaxed);
+  }
 }
 
 bool HealthChecker::warmedUp() const {

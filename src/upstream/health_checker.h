@@ -104,7 +104,8 @@ class HealthChecker {
   /// that stays (same group name and address) keeps its verdict, counters, schedule and any
   /// probe in flight; a changed spec applies from its next probe. A new endpoint starts Pending:
   /// its records are marked out of service and it is probed after a short jitter. Records that
-  /// no check covers any more are put back in service.
+  /// no check covers any more are put back in service. A record covered by several checks is in
+  /// service only while all of them pass.
   void update(std::vector<HealthCheckGroup> groups);
 
   /// True once every endpoint checked has had a first result: the equivalent of Envoy's
@@ -131,6 +132,8 @@ class HealthChecker {
   };
   GroupMetrics metricsFor(const std::string& cluster);
   metrics::SeriesId healthyGauge(const std::string& cluster, const std::string& endpoint);
+  /// Writes every covered record: in service iff every session covering it is.
+  void publish();
   Duration jitter(Duration max);
 
   event::EventLoop& loop_;

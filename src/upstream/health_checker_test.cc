@@ -244,6 +244,28 @@ TEST_F(Checker, UpdateKeepsStateOfUnchangedEndpointsAndReleasesRemovedOnes) {
   EXPECT_EQ(checker_.sessionCount(), 0u);
 }
 
+TEST_F(Checker, ARecordCoveredByTwoChecksNeedsBothToPass) {
+  testing::TestUpstream good;  // 200 "ok"
+  testing::TestUpstream bad([](const testing::ReceivedRequest&) {
+    testing::UpstreamReply r;
+    r.status = 500;
+    return r;
+  });
+  // Two checks write the same record; the one probing `bad` fails.
+  HealthCheckGroup a = group(good, fastSpec());
+  HealthCheckGroup b = group(bad, fastSpec());
+  b.name = "default/other";
+  checker_.update({a, b});
+  ASSERT_TRUE(runUntil([&] { return checker_.warmedUp(); }));
+  EXPECT_EQ(checker_.status("default/hc", good.address()), Status::Healthy);
+  EXPECT_EQ(checker_.status("default/other", bad.address()), Status::Unhealthy);
+  EXPECT_FALSE(record_->healthy.load());
+  EXPECT_EQ(checker_.statusOf(record_.get()).has_value(), true);
+  // Without the failing check, the record follows the passing one.
+  checker_.update({group(good, fastSpec())});
+  EXPECT_TRUE(record_->healthy.load());
+}
+
 TEST_F(Checker, ExpectedStatusesDecide) {
   testing::TestUpstream up([](const testing::ReceivedRequest&) {
     testing::UpstreamReply r;
