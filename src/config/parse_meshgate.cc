@@ -284,6 +284,9 @@ void parseHealthCheck(MapReader& spec, HealthCheck& out) {
   if (auto p = spec.string("path")) {
     if (p->empty() || (*p)[0] != '/')
       ctx.error(spec.keyPos("path"), "path: must start with '/'");
+    else if (std::any_of(p->begin(), p->end(),
+                         [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; }))
+      ctx.error(spec.keyPos("path"), "path: must not contain spaces or control characters");
     else
       out.path = *p;
   }

@@ -21,6 +21,7 @@
 #include "filters/builtin.h"
 #include "net/socket.h"
 #include "proxy/access_log.h"
+#include "server/health_check_groups.h"
 #include "upstream/outlier.h"
 
 namespace meshgate::server {
@@ -229,7 +230,7 @@ base::Status Server::applyAuxiliary(const config::ConfigSet& cfg) {
   }
   if (!admin_ || !(want == admin_configured_)) {
     admin::AdminProviders p;
-    p.ready = [this] { return ready_ && !draining_; };
+    p.ready = [this] { return ready_ && !draining_ && healthWarmed(); };
     p.config_dump = [this] {
       return current_ ? config::toJson(*current_->config) : std::string("{}");
     };
@@ -307,6 +308,11 @@ int Server::run() {
   }
   current_ = *snap;
   generation_ = current_->generation;
+  // Before any worker sees the snapshot, so that checked endpoints start out of service.
+  health_checker_ = std::make_unique<upstream::HealthChecker>(
+      loop_, registry_,
+      static_cast<uint64_t>(loop_.clock().monotonicNow().time_since_epoch().count()));
+  health_checker_->update(healthCheckGroups(*current_->config, *current_));
   registry_.mainShard().add(generation_gauge_, static_cast<int64_t>(generation_));
   registry_.mainShard().add(
       last_reload_success_time_,
@@ -413,6 +419,7 @@ void Server::reload(const char* trigger) {
   }
   const std::string old_version = current_->version;
   current_ = *snap;
+  health_checker_->update(healthCheckGroups(*current_->config, *current_));
   registry_.mainShard().add(generation_gauge_,
                             static_cast<int64_t>(current_->generation - generation_));
   generation_ = current_->generation;
@@ -441,6 +448,11 @@ void Server::sweepOutliers() {
     upstream::sweepOutliers(*c, now, registry_.mainShard(), interval_due);
   }
   outlier_timer_->arm(kOutlierSweepPeriod);
+}
+
+bool Server::healthWarmed() {
+  if (!health_warmed_ && health_checker_ && health_checker_->warmedUp()) health_warmed_ = true;
+  return health_warmed_;
 }
 
 void Server::startDrain() {
@@ -531,9 +543,12 @@ std::string Server::clustersJson() const {
             .field("address", e.address_text)
             .field("weight", e.weight)
             .field("healthy", e.health->healthy.load())
-            .field("ejected", e.health->ejected(now))
-            .field("active_requests", e.health->active_requests.load())
-            .endObject();
+            .field("ejected", e.health->ejected(now));
+        if (health_checker_) {
+          if (auto st = health_checker_->statusOf(e.health.get()))
+            w.field("health_check", upstream::healthStatusText(*st));
+        }
+        w.field("active_requests", e.health->active_requests.load()).endObject();
       }
       w.endArray().endObject();
     }

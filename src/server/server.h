@@ -19,6 +19,7 @@
 #include "proxy/snapshot.h"
 #include "server/demo_upstream.h"
 #include "server/worker.h"
+#include "upstream/health_checker.h"
 
 namespace meshgate::config {
 class Watcher;
@@ -73,6 +74,7 @@ class Server {
   base::Status applyAuxiliary(const config::ConfigSet& cfg);
   void reload(const char* trigger);
   void sweepOutliers();
+  bool healthWarmed();
   void startDrain();
   void checkDrained();
   void finish();
@@ -102,6 +104,10 @@ class Server {
   std::unique_ptr<event::Timer> drain_timer_;
   std::unique_ptr<event::Timer> outlier_timer_;
   std::map<std::string, base::MonoTime> next_outlier_sweep_;  // by cluster name
+  /// Active health checks of the current generation (main loop).
+  std::unique_ptr<upstream::HealthChecker> health_checker_;
+  /// Latched once the first round of health checks completed (Envoy's cluster warming).
+  bool health_warmed_ = false;
   base::MonoTime drain_deadline_;
   bool draining_ = false;
   bool ready_ = false;

@@ -60,6 +60,7 @@ void JwksProvider::fetchNow() {
   FetchOptions fo;
   fo.timeout = options_.timeout;
   fo.ca_file = options_.ca_file;
+  fo.accept = "application/json, application/jwk-set+json";
   fetcher_.fetch(options_.url, fo,
                  [this](base::Result<FetchResponse> r) { onFetched(std::move(r)); });
 }

@@ -3,7 +3,7 @@
 // refresh interval, retried with exponential backoff after a failure while the last good set
 // stays in use, and published to workers atomically. One per URI and settings, shared by
 // every route and config generation through filter_api::SharedState.
-// Depends on event/, limits/backoff, metrics/, jwt/ and http_fetcher.
+// Depends on event/, limits/backoff, metrics/, jwt/ and upstream/http_fetcher.
 #pragma once
 
 #include <atomic>
@@ -16,12 +16,19 @@
 
 #include "base/clock.h"
 #include "event/event_loop.h"
-#include "filters/jwt_authn/http_fetcher.h"
 #include "filters/jwt_authn/key_source.h"
 #include "limits/backoff.h"
 #include "metrics/metrics.h"
+#include "upstream/http_fetcher.h"
 
 namespace meshgate::filters::jwt_authn {
+
+// The jwksUri client is the generic upstream::HttpFetcher (moved to upstream/, ADR 0900).
+using upstream::FetchOptions;
+using upstream::FetchResponse;
+using upstream::HttpFetcher;
+using upstream::HttpUrl;
+using upstream::parseHttpUrl;
 
 struct JwksProviderOptions {
   std::string uri;

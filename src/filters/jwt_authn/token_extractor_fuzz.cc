@@ -9,11 +9,12 @@
 #include <string_view>
 
 #include "base/assert.h"
-#include "filters/jwt_authn/http_fetcher.h"
 #include "filters/jwt_authn/token_extractor.h"
+#include "upstream/http_fetcher.h"
 
 using namespace meshgate;
 using namespace meshgate::filters::jwt_authn;
+using meshgate::upstream::parseHttpUrl;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);

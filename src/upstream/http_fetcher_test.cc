@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "filters/jwt_authn/http_fetcher.h"
+#include "upstream/http_fetcher.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include "testing/test_upstream.h"
 #include "testing/tls_server.h"
 
-namespace meshgate::filters::jwt_authn {
+namespace meshgate::upstream {
 namespace {
 
 using std::chrono::milliseconds;
@@ -236,4 +236,4 @@ TEST_F(FetchTls, UntrustedOrMismatchedCertificatesFail) {
 }
 
 }  // namespace
-}  // namespace meshgate::filters::jwt_authn
+}  // namespace meshgate::upstream

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // HttpFetcher: one non-blocking HTTP/1.1 GET on an event loop, over TCP or TLS (OpenSSL,
 // certificates checked against the system CA store and the URL's host), with a deadline and a
-// body limit. Used for jwksUri; generic enough to move to upstream/ when something else needs
-// it. Host names are resolved off the loop, on a short-lived thread. Depends on base, event,
+// body limit. Used for jwksUri (jwt_authn) and active health checks. Host names are resolved off
+// the loop, on a short-lived thread; an IP-literal URL connects directly. Depends on base, event,
 // net, http1 and OpenSSL (the header does not include OpenSSL).
 #pragma once
 
@@ -16,7 +16,7 @@
 #include "base/result.h"
 #include "event/event_loop.h"
 
-namespace meshgate::filters::jwt_authn {
+namespace meshgate::upstream {
 
 /// An http:// or https:// URL, split for a client.
 struct HttpUrl {
@@ -42,11 +42,17 @@ struct FetchOptions {
   /// A PEM file of CA certificates to trust instead of the system store. The system store is
   /// OpenSSL's default paths, which honour the SSL_CERT_FILE and SSL_CERT_DIR variables.
   std::string ca_file;
+  std::string user_agent = "meshgate";
+  /// The Accept header; empty sends none.
+  std::string accept;
+  /// false: body bytes are read and dropped (only the status matters), and max_body_bytes
+  /// still bounds them.
+  bool keep_body = true;
 };
 
 struct FetchResponse {
   int status = 0;
-  std::string body;
+  std::string body;  // empty unless FetchOptions::keep_body
 };
 
 /// Runs one GET at a time. Loop thread only. The callback runs exactly once per fetch() on the
@@ -75,4 +81,4 @@ class HttpFetcher {
   Exchange* exchange_ = nullptr;
 };
 
-}  // namespace meshgate::filters::jwt_authn
+}  // namespace meshgate::upstream

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "filters/jwt_authn/http_fetcher.h"
+#include "upstream/http_fetcher.h"
 
 #include <netdb.h>
 #include <openssl/err.h>
@@ -22,7 +22,7 @@
 #include "net/address.h"
 #include "net/socket.h"
 
-namespace meshgate::filters::jwt_authn {
+namespace meshgate::upstream {
 
 namespace {
 
@@ -165,8 +165,9 @@ class HttpFetcher::Exchange final : public event::FdHandler, public event::Defer
     parser_ = std::make_unique<http1::ResponseParser>(po);
     parser_->expectResponse(http::Method::Get);
     request_ = "GET " + url_.path + " HTTP/1.1\r\nHost: " + url_.authority +
-               "\r\nUser-Agent: meshgate\r\nAccept: application/json, application/jwk-set+json"
-               "\r\nConnection: close\r\n\r\n";
+               "\r\nUser-Agent: " + options_.user_agent;
+    if (!options_.accept.empty()) request_ += "\r\nAccept: " + options_.accept;
+    request_ += "\r\nConnection: close\r\n\r\n";
   }
 
   ~Exchange() override { release(); }
@@ -429,7 +430,7 @@ class HttpFetcher::Exchange final : public event::FdHandler, public event::Defer
           status_ = parser_->head().status();
           break;
         case http1::EventType::Body:
-          body_.append(ev.body);
+          if (options_.keep_body) body_.append(ev.body);
           break;
         case http1::EventType::MessageComplete:
           succeed();
@@ -451,7 +452,7 @@ class HttpFetcher::Exchange final : public event::FdHandler, public event::Defer
   void onEof() {
     http1::Event ev = parser_->finish();
     if (ev.type == http1::EventType::Body) {
-      body_.append(ev.body);
+      if (options_.keep_body) body_.append(ev.body);
       ev = parser_->finish();
     }
     if (ev.type == http1::EventType::MessageComplete) {
@@ -562,4 +563,4 @@ void HttpFetcher::cancel() {
   ex->abandon();
 }
 
-}  // namespace meshgate::filters::jwt_authn
+}  // namespace meshgate::upstream
