@@ -20,6 +20,7 @@
 #include "event/signal_watcher.h"
 #include "filters/builtin.h"
 #include "net/socket.h"
+#include "policy/rego_authorizer.h"
 #include "proxy/access_log.h"
 #include "upstream/outlier.h"
 
@@ -59,6 +60,7 @@ base::Result<net::Address> addressOf(const config::IpAddress& ip, uint16_t port)
 
 Server::Server(ServerOptions options) : options_(std::move(options)) {
   filters::registerBuiltinFilters();
+  policy::registerRegoAuthorizer();
   filter_services_.metrics = &registry_;
   filter_services_.shared = &filter_state_;
   filter_services_.main_loop = &loop_;

@@ -83,7 +83,7 @@ TEST(ValidateCli, ExamplesValidate) {
   auto r = runCommand({MG_BINARY, "validate", std::string(MG_SOURCE_DIR) + "/examples"});
   EXPECT_EQ(r.exit_code, 1)
       << "the examples reuse names across files, so the directory as a whole must not load";
-  for (const char* f : {"routing", "resilience", "security", "workloads", "gateway", "authz"}) {
+  for (const char* f : {"routing", "resilience", "security", "workloads", "gateway", "authz", "policy"}) {
     auto one = runCommand(
         {MG_BINARY, "validate", std::string(MG_SOURCE_DIR) + "/examples/" + f + ".yaml"});
     EXPECT_EQ(one.exit_code, 0) << f << ": " << one.err;
