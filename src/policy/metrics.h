@@ -18,13 +18,15 @@ inline constexpr std::string_view kEvalDuration = "meshgate_policy_eval_duration
 inline constexpr std::string_view kEvalDurationHelp =
     "Time to build the input and evaluate the decision path, per decision.";
 
-/// {provider, result}: result is success or failure. Counts compilations, not
-/// reloads that found the bundle unchanged (those reuse the compiled bundle).
+/// {bundle, result}: bundle is the directory; result is success or failure. Counts
+/// compilations, not reloads that found the bundle unchanged (those reuse the
+/// compiled bundle, also when several providers share it).
 inline constexpr std::string_view kBundleLoads = "meshgate_policy_bundle_loads_total";
 inline constexpr std::string_view kBundleLoadsHelp =
     "Bundle compilations by result (a failure rejects the config generation).";
 
-/// {provider, revision}: 1 for the revision most recently compiled for the provider.
+/// {provider, revision}: 1 for the revision of the provider's bundle in the most
+/// recently built config generation.
 inline constexpr std::string_view kBundleInfo = "meshgate_policy_bundle_info";
 inline constexpr std::string_view kBundleInfoHelp =
     "The bundle revision (manifest revision, else a content hash) compiled for a provider.";

@@ -237,7 +237,7 @@ base::Result<std::shared_ptr<LogSink>> openSink(const config::PolicyProvider& p,
           ? shared->getOrCreate<Slot>("policy.decision_log|" + p.decision_log.path, make)
           : make();
   if (!slot->sink) return base::Error{slot->error};
-  return slot->sink;
+  return std::shared_ptr<LogSink>(slot, slot->sink.get());
 }
 
 }  // namespace
@@ -280,11 +280,13 @@ base::Result<std::shared_ptr<const CompiledBundle>> loadBundleCached(
   std::shared_ptr<BundleSlot> slot =
       services.shared != nullptr ? services.shared->getOrCreate<BundleSlot>(key, make) : make();
 
-  if (compiled_now && services.metrics != nullptr) {
+  if (services.metrics != nullptr) {
     metrics::Registry& r = *services.metrics;
     const bool ok = slot->bundle != nullptr;
-    r.mainShard().inc(r.counter(metric::kBundleLoads, metric::kBundleLoadsHelp,
-                                {{"provider", name}, {"result", ok ? "success" : "failure"}}));
+    if (compiled_now) {
+      r.mainShard().inc(r.counter(metric::kBundleLoads, metric::kBundleLoadsHelp,
+                                  {{"bundle", dir}, {"result", ok ? "success" : "failure"}}));
+    }
     if (ok && services.shared != nullptr) {
       auto info = services.shared->getOrCreate<BundleInfo>(
           "policy.bundle_info", [] { return std::make_shared<BundleInfo>(); });
@@ -313,7 +315,9 @@ base::Result<std::shared_ptr<const CompiledBundle>> loadBundleCached(
     MG_LOG(Info) << "policy: PolicyProvider " << name << ": compiled bundle " << dir
                  << " (revision " << slot->bundle->revision << ")";
   }
-  return std::shared_ptr<const CompiledBundle>(slot->bundle);
+  // Aliasing the slot keeps it in SharedState (which prunes unreferenced
+  // objects) as long as a generation uses the bundle.
+  return std::shared_ptr<const CompiledBundle>(slot, slot->bundle.get());
 }
 
 base::Result<std::shared_ptr<const filters::authz::CustomAuthorizer>> makeRegoAuthorizer(

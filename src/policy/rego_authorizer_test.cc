@@ -33,8 +33,9 @@ class RegoAuthorizerTest : public ::testing::Test {
   }
 
   int64_t loads(const char* result) {
-    return ctx_.registry().value(ctx_.registry().counter(
-        "meshgate_policy_bundle_loads_total", "", {{"provider", "opa"}, {"result", result}}));
+    return ctx_.registry().value(
+        ctx_.registry().counter("meshgate_policy_bundle_loads_total", "",
+                                {{"bundle", dir_.file("bundle")}, {"result", result}}));
   }
 
   testing::TempDir dir_;

@@ -7,9 +7,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "testing/ports.h"
 #include "testing/temp_dir.h"
 #include "tests/integration/proxy_fixture.h"
 
@@ -267,12 +269,13 @@ TEST_F(PolicyProxyTest, BundleChangeIsPickedUpOnReload) {
   })) << mg_->admin("/metrics")->body;
 
   // An unchanged bundle is not compiled again on reload.
-  const double loads =
-      mg_->metric("meshgate_policy_bundle_loads_total{provider=\"opa\",result=\"success\"}");
+  const double loads = mg_->metric("meshgate_policy_bundle_loads_total{bundle=\"" + bundle_ +
+                                   "\",result=\"success\"}");
   reload();
   EXPECT_TRUE(waitUntil(
       [&] { return mg_->metric("meshgate_config_reloads_total{result=\"success\"}") >= 2; }));
-  EXPECT_EQ(mg_->metric("meshgate_policy_bundle_loads_total{provider=\"opa\",result=\"success\"}"),
+  EXPECT_EQ(mg_->metric("meshgate_policy_bundle_loads_total{bundle=\"" + bundle_ +
+                        "\",result=\"success\"}"),
             loads);
 }
 
