@@ -2,7 +2,9 @@
 #include "policy/input_builder.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <map>
 
@@ -73,11 +75,20 @@ std::string protojsonTimestamp(base::SystemTime t) {
     frac += 1000000000;
     --secs;
   }
-  std::time_t tt = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
+  // Requests of one second share the date part: format it once per thread.
+  thread_local int64_t cached_secs = INT64_MIN;
+  thread_local char cached[32];
+  thread_local size_t cached_len = 0;
+  if (secs != cached_secs) {
+    std::time_t tt = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    cached_len = std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_secs = secs;
+  }
   char buf[64];
-  size_t len = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::memcpy(buf, cached, cached_len);
+  size_t len = cached_len;
   if (frac != 0) {
     if (frac % 1000000 == 0) {
       len += static_cast<size_t>(std::snprintf(buf + len, sizeof buf - len, ".%03lld",
@@ -152,25 +163,49 @@ base::Result<Value> buildInput(filter_api::FilterContext& ctx, const BodyCapture
 
   // Envoy hands ext_authz its header map: lower-case names, the pseudo-headers
   // of the request, and repeated fields joined with ",".
-  std::map<std::string, std::string, std::less<>> headers;
-  for (const http::HeaderField& f : head.headers()) {
-    auto [it, inserted] = headers.try_emplace(std::string(f.name), f.value);
-    if (!inserted) {
-      it->second += ',';
-      it->second += f.value;
-    }
-  }
-  headers[":authority"] = std::string(host);
-  headers[":method"] = std::string(head.methodText());
-  headers[":path"] = path;
-  headers[":scheme"] = std::string(kScheme);
+  constexpr std::string_view kPartialBody = "x-envoy-auth-partial-body";
   const bool has_body = body.enabled && (!body.bytes.empty() || body.truncated);
-  if (has_body) headers["x-envoy-auth-partial-body"] = body.truncated ? "true" : "false";
+  std::vector<std::pair<std::string_view, std::string_view>> fields;
+  fields.reserve(head.headers().size() + 5);
+  for (const http::HeaderField& f : head.headers()) {
+    // Envoy drops a client's own partial-body marker.
+    if (f.name != kPartialBody) fields.emplace_back(f.name, f.value);
+  }
+  fields.emplace_back(":authority", host);
+  fields.emplace_back(":method", head.methodText());
+  fields.emplace_back(":path", path);
+  fields.emplace_back(":scheme", kScheme);
+  if (has_body) fields.emplace_back(kPartialBody, body.truncated ? "true" : "false");
+  std::stable_sort(fields.begin(), fields.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
 
   std::vector<ObjectEntry> header_entries;
-  header_entries.reserve(headers.size());
-  for (const auto& [k, v] : headers)
-    header_entries.push_back(entry(k, str(v)));
+  header_entries.reserve(fields.size());
+  std::string content_type;
+  std::string content_length;
+  bool has_content_length = false;
+  std::string joined;
+  for (size_t i = 0; i < fields.size();) {
+    size_t j = i + 1;
+    while (j < fields.size() && fields[j].first == fields[i].first)
+      ++j;
+    std::string_view value = fields[i].second;
+    if (j - i > 1) {
+      joined.assign(value);
+      for (size_t k = i + 1; k < j; ++k) {
+        joined += ',';
+        joined += fields[k].second;
+      }
+      value = joined;
+    }
+    if (fields[i].first == "content-type") content_type.assign(value);
+    if (fields[i].first == "content-length") {
+      content_length.assign(value);
+      has_content_length = true;
+    }
+    header_entries.push_back(entry(fields[i].first, str(value)));
+    i = j;
+  }
 
   // protojson: fields in any order (objects sort), empty scalars left out.
   std::vector<ObjectEntry> http;
@@ -203,16 +238,14 @@ base::Result<Value> buildInput(filter_api::FilterContext& ctx, const BodyCapture
   // OPA-Envoy's getParsedBody: only JSON bodies, only when complete.
   Value parsed_body = Value::null();
   bool truncated_body = false;
-  auto content_type = headers.find("content-type");
-  if (content_type != headers.end() &&
-      content_type->second.find("application/json") != std::string::npos && body.enabled &&
+  if (content_type.find("application/json") != std::string::npos && body.enabled &&
       !body.pack_as_bytes && !body.bytes.empty()) {
     bool short_body = body.truncated;
-    if (auto cl = headers.find("content-length"); cl != headers.end()) {
+    if (has_content_length) {
       char* end = nullptr;
-      long long n = std::strtoll(cl->second.c_str(), &end, 10);
-      if (end == cl->second.c_str() || *end != '\0') {
-        return base::Error{"strconv.ParseInt: parsing \"" + cl->second + "\": invalid syntax"};
+      long long n = std::strtoll(content_length.c_str(), &end, 10);
+      if (end == content_length.c_str() || *end != '\0') {
+        return base::Error{"strconv.ParseInt: parsing \"" + content_length + "\": invalid syntax"};
       }
       if (n != -1 && n > static_cast<long long>(body.bytes.size())) short_body = true;
     }

@@ -35,6 +35,7 @@ TEST(InputBuilder, MatchesOpaEnvoyInputForAGet) {
   ctx.head().headers().add("accept", "text/html");
   ctx.head().headers().add("accept", "application/json");
   ctx.head().headers().add("authorization", "Bearer abc");
+  ctx.head().headers().add("x-envoy-auth-partial-body", "true");  // a client's: dropped
   ctx.setClientAddress("10.0.0.7", 35282);
 
   auto input = buildInput(ctx, BodyCapture{}, at(kNow));

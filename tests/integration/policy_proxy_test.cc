@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "testing/ports.h"
+#include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 #include "tests/integration/proxy_fixture.h"
 
@@ -314,6 +315,14 @@ TEST_F(PolicyProxyTest, DecisionLogWithRedaction) {
             std::string::npos)
       << line;
   EXPECT_NE(line.find("\"parsed_path\":[\"admin\"]"), std::string::npos) << line;
+}
+
+TEST(PolicyExample, BundleTestsPass) {
+  // examples/policy is the OPA-Envoy tutorial's policy with its opa-test suite.
+  auto r = testing::runCommand(
+      {MG_BINARY, "policy", "test", std::string(MG_SOURCE_DIR) + "/examples/policy"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("PASS: 4/4"), std::string::npos) << r.out;
 }
 
 }  // namespace
