@@ -110,6 +110,9 @@ struct PendingLines {
   std::vector<std::pair<std::shared_ptr<LogSink>, std::string>> sinks;
   bool flush_scheduled = false;
 
+  // A worker thread that ends with lines still pending writes them out.
+  ~PendingLines() { flush(); }
+
   void flush() {
     flush_scheduled = false;
     for (auto& [sink, lines] : sinks) {
