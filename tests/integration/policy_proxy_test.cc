@@ -280,6 +280,24 @@ TEST_F(PolicyProxyTest, BundleChangeIsPickedUpOnReload) {
             loads);
 }
 
+TEST_F(PolicyProxyTest, BundleFileChangesReloadWithoutASignal) {
+  EXPECT_EQ(status("GET", "/public/a"), 200);
+  writeBundle(kDenyPublicPolicy, "rev-2");
+  EXPECT_TRUE(waitUntil([&] { return status("GET", "/public/a") == 403; }))
+      << "the bundle directory is watched like the config file";
+  // A data file in a subdirectory counts too.
+  writeBundle(kPolicy, "rev-3");
+  EXPECT_TRUE(waitUntil([&] { return status("GET", "/public/a") == 200; }));
+  const double reloads = mg_->metric("meshgate_config_reloads_total{result=\"success\"}");
+  std::ofstream(bundle_ + "/limits/data.json") << R"({"max_quantity": 100})";
+  EXPECT_TRUE(waitUntil(
+      [&] { return mg_->metric("meshgate_config_reloads_total{result=\"success\"}") > reloads; }));
+  EXPECT_TRUE(waitUntil([&] {
+    return status("POST", "/orders", {"Content-Type: application/json"}, R"({"quantity": 50})") ==
+           200;
+  }));
+}
+
 TEST_F(PolicyProxyTest, BadBundleIsRejectedAndTheOldOneKeepsServing) {
   EXPECT_EQ(status("GET", "/public/a"), 200);
   writeBundle("package envoy.authz\n\nallow if {\n", "rev-broken");
