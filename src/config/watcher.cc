@@ -40,12 +40,13 @@ bool isYamlName(std::string_view n) {
 
 }  // namespace
 
-base::Result<std::unique_ptr<Watcher>> Watcher::create(const std::string& path) {
+base::Result<std::unique_ptr<Watcher>> Watcher::create(const std::string& path, bool any_name) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return base::errnoError("cannot watch " + path);
   const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0) return base::errnoError("inotify_init1");
   std::unique_ptr<Watcher> w(new Watcher(fd, path, S_ISDIR(st.st_mode)));
+  w->any_name_ = any_name;
   MG_RETURN_IF_ERROR(w->arm());
   return w;
 }
@@ -112,7 +113,7 @@ bool Watcher::relevant(int wd, std::string_view name) const {
     if (w.wd != wd) continue;
     if (name.empty()) return true;  // the directory itself moved or went away
     if (name == "..data") return true;
-    if (w.name.empty()) return isYamlName(name);
+    if (w.name.empty()) return any_name_ || isYamlName(name);
     return name == w.name;
   }
   return false;

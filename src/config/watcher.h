@@ -17,7 +17,10 @@ namespace meshgate::config {
 class Watcher {
  public:
   /// Starts watching `path` (a file or a directory). The path must exist.
-  static base::Result<std::unique_ptr<Watcher>> create(const std::string& path);
+  /// `any_name`: in directory mode, every file counts (policy bundles), not
+  /// only YAML files.
+  static base::Result<std::unique_ptr<Watcher>> create(const std::string& path,
+                                                       bool any_name = false);
   ~Watcher();
   Watcher(const Watcher&) = delete;
   Watcher& operator=(const Watcher&) = delete;
@@ -47,6 +50,7 @@ class Watcher {
   int fd_ = -1;
   std::string path_;
   bool is_dir_ = false;
+  bool any_name_ = false;
   std::vector<Watch> watches_;
 };
 

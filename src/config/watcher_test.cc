@@ -100,3 +100,22 @@ TEST(Watcher, MissingPathIsAnError) {
 
 }  // namespace
 }  // namespace meshgate::config
+
+namespace meshgate::config {
+namespace {
+
+TEST(Watcher, AnyNameCountsEveryFileOfTheDirectory) {
+  testing::TempDir dir;
+  dir.write("policy.rego", "package a\n");
+  auto yaml_only = Watcher::create(dir.path());
+  auto any = Watcher::create(dir.path(), /*any_name=*/true);
+  ASSERT_TRUE(yaml_only.ok() && any.ok());
+  writeFile(dir.file("policy.rego"), "package b\n");
+  EXPECT_TRUE(changed(**any)) << "policy bundles: .rego, data.json, .manifest all count";
+  EXPECT_TRUE(quiet(**yaml_only)) << "config directories: only YAML files count";
+  writeFile(dir.file(".manifest"), "{}");
+  EXPECT_TRUE(changed(**any));
+}
+
+}  // namespace
+}  // namespace meshgate::config

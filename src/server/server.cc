@@ -8,6 +8,8 @@
 #include <fcntl.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <set>
 #include <thread>
 
 #include "base/file.h"
@@ -20,6 +22,7 @@
 #include "event/signal_watcher.h"
 #include "filters/builtin.h"
 #include "net/socket.h"
+#include "policy/rego_authorizer.h"
 #include "proxy/access_log.h"
 #include "server/health_check_groups.h"
 #include "upstream/outlier.h"
@@ -60,6 +63,7 @@ base::Result<net::Address> addressOf(const config::IpAddress& ip, uint16_t port)
 
 Server::Server(ServerOptions options) : options_(std::move(options)) {
   filters::registerBuiltinFilters();
+  policy::registerRegoAuthorizer();
   filter_services_.metrics = &registry_;
   filter_services_.shared = &filter_state_;
   filter_services_.main_loop = &loop_;
@@ -337,6 +341,7 @@ int Server::run() {
                    << " (SIGHUP still reloads)";
     }
   }
+  watchBundles(*loaded.config);
   outlier_timer_ = std::make_unique<event::Timer>(loop_, [this] { sweepOutliers(); });
   outlier_timer_->arm(kOutlierSweepPeriod);
   ready_ = true;
@@ -426,6 +431,7 @@ void Server::reload(const char* trigger) {
   for (uint32_t i = 0; i < workers_.size(); ++i)
     workers_[i]->update(current_, bindingsFor(i, *bound));
   closeUnused(*bound);
+  watchBundles(*loaded.config);
   registry_.mainShard().inc(reload_success_);
   const int64_t now_s =
       std::chrono::duration_cast<std::chrono::seconds>(loop_.clock().systemNow().time_since_epoch())
@@ -435,6 +441,44 @@ void Server::reload(const char* trigger) {
   MG_LOG(Info) << "config reloaded (" << trigger << "): generation " << generation_ << ", version "
                << current_->version.substr(0, 12)
                << (old_version == current_->version ? " (unchanged)" : "");
+}
+
+void Server::watchBundles(const config::ConfigSet& cfg) {
+  if (!reload_debounce_) return;  // not watching files at all
+  // Handlers may still be named by events of the current batch: free them after it.
+  for (auto& [w, h] : bundle_watches_)
+    loop_.removeFd(w->fd());
+  auto retired = std::make_shared<decltype(bundle_watches_)>(std::move(bundle_watches_));
+  loop_.defer([retired] {});
+  bundle_watches_.clear();
+  std::set<std::string> dirs;
+  for (const config::PolicyProvider& p : cfg.policy_providers) {
+    const std::string& root =
+        p.resolved_bundle_path.empty() ? p.bundle_path : p.resolved_bundle_path;
+    std::error_code ec;
+    if (!std::filesystem::is_directory(root, ec)) continue;
+    dirs.insert(root);
+    std::filesystem::recursive_directory_iterator it(root, ec);
+    for (size_t n = 0; !ec && it != std::filesystem::recursive_directory_iterator() && n < 4096;
+         ++n) {
+      if (it->is_directory(ec)) dirs.insert(it->path().string());
+      it.increment(ec);
+    }
+  }
+  for (const std::string& dir : dirs) {
+    auto w = config::Watcher::create(dir, /*any_name=*/true);
+    if (!w.ok()) {
+      MG_LOG(Warn) << "policy bundle watch disabled for " << dir << ": " << w.error().describe()
+                   << " (SIGHUP still reloads)";
+      continue;
+    }
+    config::Watcher* raw = w->get();
+    auto handler = std::make_unique<FnHandler>([this, raw] {
+      if (raw->drain()) reload_debounce_->arm(kReloadDebounce);
+    });
+    if (!loop_.addFd(raw->fd(), EPOLLIN, handler.get()).ok()) continue;
+    bundle_watches_.emplace_back(std::move(*w), std::move(handler));
+  }
 }
 
 void Server::sweepOutliers() {

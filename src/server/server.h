@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "admin/admin_server.h"
@@ -73,6 +74,9 @@ class Server {
   void closeUnused(const std::map<std::string, BoundSocket*>& in_use);
   base::Status applyAuxiliary(const config::ConfigSet& cfg);
   void reload(const char* trigger);
+  /// Watches the PolicyProvider bundle directories of `cfg` (and their
+  /// subdirectories): a file change there reloads as a config change does.
+  void watchBundles(const config::ConfigSet& cfg);
   void sweepOutliers();
   bool healthWarmed();
   void startDrain();
@@ -101,6 +105,8 @@ class Server {
   std::unique_ptr<config::Watcher> watcher_;
   std::unique_ptr<event::FdHandler> watcher_handler_;
   std::unique_ptr<event::Timer> reload_debounce_;
+  std::vector<std::pair<std::unique_ptr<config::Watcher>, std::unique_ptr<event::FdHandler>>>
+      bundle_watches_;
   std::unique_ptr<event::Timer> drain_timer_;
   std::unique_ptr<event::Timer> outlier_timer_;
   std::map<std::string, base::MonoTime> next_outlier_sweep_;  // by cluster name

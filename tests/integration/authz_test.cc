@@ -296,12 +296,14 @@ TEST_F(AuthzTest, RemoteIpUsesTrustedHops) {
       << "ipBlocks is the TCP peer, whatever X-Forwarded-For says";
 }
 
-TEST_F(AuthzTest, CustomWithoutAuthorizerFailsClosed) {
-  // The Rego engine is wired to CUSTOM in issue 4; until a factory is
-  // registered for the provider, the requests CUSTOM rules select are denied.
+TEST_F(AuthzTest, CustomProviderDenies) {
+  // The binary registers the Rego authorizer for every provider (issue 4): a
+  // bundle whose decision is false denies what the CUSTOM rules select.
+  dir_.write("policies/policy.rego", "package envoy.authz\n\nallow := false\n");
   start(
       "apiVersion: meshgate.io/v1\nkind: PolicyProvider\nmetadata: {name: opa}\nspec: "
-      "{bundlePath: policies, decisionPath: envoy/authz/allow}\n---\n" +
+      "{bundlePath: " +
+      dir_.file("policies") + ", decisionPath: envoy/authz/allow}\n---\n" +
       policy("ext",
              "  action: CUSTOM\n  provider: {name: opa}\n  rules: [{to: [{operation: "
              "{paths: [/ext/*]}}]}]\n"));
@@ -311,12 +313,12 @@ TEST_F(AuthzTest, CustomWithoutAuthorizerFailsClosed) {
   EXPECT_EQ(statusOf(port_, "/other"), 200);
   const std::string line = logLine(log_, "ext-1");
   EXPECT_NE(line.find("\"response_flags\":\"UAEX\""), std::string::npos) << line;
-  EXPECT_NE(line.find("\"response_code_details\":\"ext_authz_error\""), std::string::npos) << line;
-  EXPECT_TRUE(mg_->process().waitForOutput("no authorizer"));
+  EXPECT_NE(line.find("\"response_code_details\":\"ext_authz_denied\""), std::string::npos)
+      << line;
   EXPECT_TRUE(waitUntil([&] {
     return mg_->metric(
-               "meshgate_authz_custom_errors_total{listener=\"default/main\",route=\"default/all/"
-               "r\",provider=\"opa\",reason=\"no_authorizer\"}") == 1;
+               "meshgate_authz_custom_checks_total{listener=\"default/main\",route=\"default/all/"
+               "r\",provider=\"opa\",result=\"denied\"}") == 1;
   }));
 }
 

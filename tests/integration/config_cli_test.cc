@@ -2,6 +2,8 @@
 // `meshgate validate` and `meshgate diff` as a user runs them.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
@@ -83,12 +85,17 @@ TEST(ValidateCli, ExamplesValidate) {
   auto r = runCommand({MG_BINARY, "validate", std::string(MG_SOURCE_DIR) + "/examples"});
   EXPECT_EQ(r.exit_code, 1)
       << "the examples reuse names across files, so the directory as a whole must not load";
-  for (const char* f : {"routing", "resilience", "security", "workloads", "gateway", "authz",
-                        "fault", "cors", "transforms", "router_policies"}) {
-    auto one = runCommand(
-        {MG_BINARY, "validate", std::string(MG_SOURCE_DIR) + "/examples/" + f + ".yaml"});
+  // Every example file, so that a new one cannot be forgotten.
+  size_t checked = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(std::string(MG_SOURCE_DIR) + "/examples")) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".yaml") continue;
+    const std::string f = entry.path().string();
+    ++checked;
+    auto one = runCommand({MG_BINARY, "validate", f});
     EXPECT_EQ(one.exit_code, 0) << f << ": " << one.err;
   }
+  EXPECT_GE(checked, 14u) << "examples/ went missing";
 }
 
 TEST(DiffCli, ExitCodesLikeDiff) {

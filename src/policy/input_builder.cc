@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "policy/input_builder.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <map>
+
+#include "rego/builtins/encoding_util.h"
+#include "rego/value/json.h"
+
+namespace meshgate::policy {
+
+using rego::ObjectEntry;
+using rego::Value;
+
+namespace {
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Go's url.unescape: false on a '%' not followed by two hex digits.
+bool goUnescape(std::string_view in, bool plus_is_space, std::string& out) {
+  out.clear();
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '%') {
+      if (i + 2 >= in.size()) return false;
+      int hi = hexValue(in[i + 1]);
+      int lo = hexValue(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return true;
+}
+
+Value str(std::string_view s) {
+  return Value::string(s);
+}
+
+ObjectEntry entry(std::string_view key, Value v) {
+  return ObjectEntry{str(key), std::move(v)};
+}
+
+Value socketAddress(const net::Address* a) {
+  if (a == nullptr || !a->valid()) return Value::emptyObject();
+  std::vector<ObjectEntry> sock;
+  std::string ip = a->ip();
+  if (!ip.empty()) sock.push_back(entry("address", str(ip)));
+  if (a->port() != 0) sock.push_back(entry("portValue", Value::integer(a->port())));
+  return Value::object(
+      {entry("address", Value::object({entry("socketAddress", Value::object(std::move(sock)))}))});
+}
+
+}  // namespace
+
+std::string protojsonTimestamp(base::SystemTime t) {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  int64_t secs = ns / 1000000000;
+  int64_t frac = ns % 1000000000;
+  if (frac < 0) {
+    frac += 1000000000;
+    --secs;
+  }
+  // Requests of one second share the date part: format it once per thread.
+  thread_local int64_t cached_secs = INT64_MIN;
+  thread_local char cached[32];
+  thread_local size_t cached_len = 0;
+  if (secs != cached_secs) {
+    std::time_t tt = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    cached_len = std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_secs = secs;
+  }
+  char buf[64];
+  std::memcpy(buf, cached, cached_len);
+  size_t len = cached_len;
+  if (frac != 0) {
+    if (frac % 1000000 == 0) {
+      len += static_cast<size_t>(std::snprintf(buf + len, sizeof buf - len, ".%03lld",
+                                               static_cast<long long>(frac / 1000000)));
+    } else if (frac % 1000 == 0) {
+      len += static_cast<size_t>(std::snprintf(buf + len, sizeof buf - len, ".%06lld",
+                                               static_cast<long long>(frac / 1000)));
+    } else {
+      len += static_cast<size_t>(
+          std::snprintf(buf + len, sizeof buf - len, ".%09lld", static_cast<long long>(frac)));
+    }
+  }
+  std::string out(buf, len);
+  out += 'Z';
+  return out;
+}
+
+base::Result<Value> parsePath(std::string_view path_and_query) {
+  std::string_view path = path_and_query.substr(0, path_and_query.find('?'));
+  std::string decoded;
+  if (!goUnescape(path, false, decoded)) {
+    return base::Error{"parse \"" + std::string(path_and_query) + "\": invalid URL escape"};
+  }
+  std::string_view rest = decoded;
+  while (!rest.empty() && rest.front() == '/')
+    rest.remove_prefix(1);
+  std::vector<Value> segments;
+  for (;;) {
+    size_t slash = rest.find('/');
+    segments.push_back(str(rest.substr(0, slash)));
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  return Value::array(std::move(segments));
+}
+
+Value parseQuery(std::string_view query) {
+  std::map<std::string, std::vector<Value>> params;
+  std::string key;
+  std::string value;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
+    // Go 1.17+: a part with a semicolon is an error and is skipped.
+    if (part.empty() || part.find(';') != std::string_view::npos) continue;
+    size_t eq = part.find('=');
+    std::string_view k = part.substr(0, eq);
+    std::string_view v = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
+    if (!goUnescape(k, true, key) || !goUnescape(v, true, value)) continue;
+    params[key].push_back(str(value));
+  }
+  std::vector<ObjectEntry> entries;
+  entries.reserve(params.size());
+  for (auto& [k, values] : params)
+    entries.push_back(entry(k, Value::array(std::move(values))));
+  return Value::objectSorted(std::move(entries));
+}
+
+base::Result<Value> buildInput(filter_api::FilterContext& ctx, const BodyCapture& body,
+                               base::SystemTime now) {
+  const http::RequestHead& head = ctx.requestHead();
+  const filter_api::StreamInfo& info = ctx.stream();
+
+  std::string path(head.path());
+  if (head.hasQuery()) {
+    path += '?';
+    path += head.query();
+  }
+  std::string_view host = head.authority();
+  constexpr std::string_view kScheme = "http";
+
+  // Envoy hands ext_authz its header map: lower-case names, the pseudo-headers
+  // of the request, and repeated fields joined with ",".
+  constexpr std::string_view kPartialBody = "x-envoy-auth-partial-body";
+  const bool has_body = body.enabled && (!body.bytes.empty() || body.truncated);
+  std::vector<std::pair<std::string_view, std::string_view>> fields;
+  fields.reserve(head.headers().size() + 5);
+  for (const http::HeaderField& f : head.headers()) {
+    // Envoy drops a client's own partial-body marker.
+    if (f.name != kPartialBody) fields.emplace_back(f.name, f.value);
+  }
+  fields.emplace_back(":authority", host);
+  fields.emplace_back(":method", head.methodText());
+  fields.emplace_back(":path", path);
+  fields.emplace_back(":scheme", kScheme);
+  if (has_body) fields.emplace_back(kPartialBody, body.truncated ? "true" : "false");
+  std::stable_sort(fields.begin(), fields.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+
+  std::vector<ObjectEntry> header_entries;
+  header_entries.reserve(fields.size());
+  std::string content_type;
+  std::string content_length;
+  bool has_content_length = false;
+  std::string joined;
+  for (size_t i = 0; i < fields.size();) {
+    size_t j = i + 1;
+    while (j < fields.size() && fields[j].first == fields[i].first)
+      ++j;
+    std::string_view value = fields[i].second;
+    if (j - i > 1) {
+      joined.assign(value);
+      for (size_t k = i + 1; k < j; ++k) {
+        joined += ',';
+        joined += fields[k].second;
+      }
+      value = joined;
+    }
+    if (fields[i].first == "content-type") content_type.assign(value);
+    if (fields[i].first == "content-length") {
+      content_length.assign(value);
+      has_content_length = true;
+    }
+    header_entries.push_back(entry(fields[i].first, str(value)));
+    i = j;
+  }
+
+  // protojson: fields in any order (objects sort), empty scalars left out.
+  std::vector<ObjectEntry> http;
+  http.reserve(10);
+  if (has_body && !body.pack_as_bytes) http.push_back(entry("body", str(body.bytes)));
+  http.push_back(entry("headers", Value::objectSorted(std::move(header_entries))));
+  if (!host.empty()) http.push_back(entry("host", str(host)));
+  if (!info.request_id.empty()) http.push_back(entry("id", str(info.request_id)));
+  http.push_back(entry("method", str(head.methodText())));
+  http.push_back(entry("path", str(path)));
+  http.push_back(entry("protocol", str(http::versionText(head.version()))));
+  if (has_body && body.pack_as_bytes) {
+    http.push_back(entry("raw_body", str(rego::base64Encode(body.bytes, rego::B64::Std))));
+  }
+  http.push_back(entry("scheme", str(kScheme)));
+  if (has_body) http.push_back(entry("size", str(std::to_string(body.bytes.size()))));
+
+  Value request = Value::object(
+      {entry("http", Value::object(std::move(http))), entry("time", str(protojsonTimestamp(now)))});
+  Value attributes = Value::object({
+      entry("destination", socketAddress(info.downstream_local)),
+      entry("metadataContext", Value::emptyObject()),
+      entry("request", std::move(request)),
+      entry("source", socketAddress(info.downstream_remote)),
+  });
+
+  auto parsed_path = parsePath(path);
+  if (!parsed_path.ok()) return std::move(parsed_path).error();
+
+  // OPA-Envoy's getParsedBody: only JSON bodies, only when complete.
+  Value parsed_body = Value::null();
+  bool truncated_body = false;
+  if (content_type.find("application/json") != std::string::npos && body.enabled &&
+      !body.pack_as_bytes && !body.bytes.empty()) {
+    bool short_body = body.truncated;
+    if (has_content_length) {
+      char* end = nullptr;
+      long long n = std::strtoll(content_length.c_str(), &end, 10);
+      if (end == content_length.c_str() || *end != '\0') {
+        return base::Error{"strconv.ParseInt: parsing \"" + content_length + "\": invalid syntax"};
+      }
+      if (n != -1 && n > static_cast<long long>(body.bytes.size())) short_body = true;
+    }
+    if (short_body) {
+      truncated_body = true;
+    } else {
+      auto parsed = rego::parseJson(body.bytes);
+      if (!parsed.ok()) return base::Error{"request body: " + parsed.error().message};
+      parsed_body = std::move(*parsed);
+    }
+  }
+
+  return Value::object({
+      entry("attributes", std::move(attributes)),
+      entry("parsed_body", std::move(parsed_body)),
+      entry("parsed_path", std::move(*parsed_path)),
+      entry("parsed_query", parseQuery(head.hasQuery() ? head.query() : std::string_view())),
+      entry("truncated_body", Value::boolean(truncated_body)),
+      entry("version",
+            Value::object({entry("encoding", str("protojson")), entry("ext_authz", str("v3"))})),
+  });
+}
+
+}  // namespace meshgate::policy

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "policy/input_builder.h"
+
+#include <gtest/gtest.h>
+
+#include "rego/value/json.h"
+#include "testing/fake_filter_context.h"
+
+namespace meshgate::policy {
+namespace {
+
+using rego::Value;
+
+Value json(std::string_view text) {
+  auto v = rego::parseJson(text);
+  EXPECT_TRUE(v.ok()) << text;
+  return v.ok() ? *v : Value();
+}
+
+base::SystemTime at(int64_t ns) {
+  return base::SystemTime(
+      std::chrono::duration_cast<base::SystemTime::duration>(std::chrono::nanoseconds(ns)));
+}
+
+// 2026-11-25T23:00:00.123Z
+constexpr int64_t kNow = 1795647600123000000;
+
+TEST(InputBuilder, MatchesOpaEnvoyInputForAGet) {
+  testing::FakeFilterContext ctx;
+  ASSERT_EQ(ctx.head().setTarget("/api/v1/products?sort=asc&tag=a&tag=b+c&x=%41"),
+            http::TargetError::None);
+  ctx.head().headers().clear();
+  ctx.head().headers().add("host", "shop.example.com");
+  ctx.head().headers().add("user-agent", "curl/8.0");
+  ctx.head().headers().add("accept", "text/html");
+  ctx.head().headers().add("accept", "application/json");
+  ctx.head().headers().add("authorization", "Bearer abc");
+  ctx.head().headers().add("x-envoy-auth-partial-body", "true");  // a client's: dropped
+  ctx.setClientAddress("10.0.0.7", 35282);
+
+  auto input = buildInput(ctx, BodyCapture{}, at(kNow));
+  ASSERT_TRUE(input.ok()) << input.error().message;
+  // What OPA-Envoy (protojson of Envoy's CheckRequest v3) gives for this request.
+  const Value golden = json(R"({
+    "attributes": {
+      "destination": {"address": {"socketAddress": {"address": "127.0.0.1", "portValue": 8080}}},
+      "metadataContext": {},
+      "request": {
+        "http": {
+          "headers": {
+            ":authority": "shop.example.com",
+            ":method": "GET",
+            ":path": "/api/v1/products?sort=asc&tag=a&tag=b+c&x=%41",
+            ":scheme": "http",
+            "accept": "text/html,application/json",
+            "authorization": "Bearer abc",
+            "host": "shop.example.com",
+            "user-agent": "curl/8.0"
+          },
+          "host": "shop.example.com",
+          "id": "test-request-id",
+          "method": "GET",
+          "path": "/api/v1/products?sort=asc&tag=a&tag=b+c&x=%41",
+          "protocol": "HTTP/1.1",
+          "scheme": "http"
+        },
+        "time": "2026-11-25T23:00:00.123Z"
+      },
+      "source": {"address": {"socketAddress": {"address": "10.0.0.7", "portValue": 35282}}}
+    },
+    "parsed_body": null,
+    "parsed_path": ["api", "v1", "products"],
+    "parsed_query": {"sort": ["asc"], "tag": ["a", "b c"], "x": ["A"]},
+    "truncated_body": false,
+    "version": {"encoding": "protojson", "ext_authz": "v3"}
+  })");
+  EXPECT_EQ(*input, golden) << rego::toJson(*input);
+}
+
+TEST(InputBuilder, JsonBodyIsParsedWhenComplete) {
+  testing::FakeFilterContext ctx;
+  ASSERT_EQ(ctx.head().setTarget("/orders"), http::TargetError::None);
+  ASSERT_TRUE(ctx.head().setMethod("POST"));
+  ctx.head().headers().add("content-type", "application/json; charset=utf-8");
+  ctx.head().headers().add("content-length", "15");
+  BodyCapture body{.enabled = true, .bytes = R"({"quantity": 5})"};
+  auto input = buildInput(ctx, body, at(kNow));
+  ASSERT_TRUE(input.ok()) << input.error().message;
+  EXPECT_EQ(*input->field("parsed_body"), json(R"({"quantity": 5})"));
+  EXPECT_TRUE(input->field("truncated_body")->isFalse());
+  const Value* http = input->field("attributes")->field("request")->field("http");
+  EXPECT_EQ(http->field("body")->asString(), R"({"quantity": 5})");
+  EXPECT_EQ(http->field("size")->asString(), "15") << "protojson writes int64 as a string";
+  EXPECT_EQ(http->field("headers")->field("x-envoy-auth-partial-body")->asString(), "false");
+  EXPECT_EQ(http->field("raw_body"), nullptr);
+}
+
+TEST(InputBuilder, TruncatedJsonBodyIsNotParsed) {
+  testing::FakeFilterContext ctx;
+  ASSERT_TRUE(ctx.head().setMethod("POST"));
+  ctx.head().headers().add("content-type", "application/json");
+  ctx.head().headers().add("content-length", "100");
+  BodyCapture body{.enabled = true, .bytes = R"({"quantity": )", .truncated = true};
+  auto input = buildInput(ctx, body, at(kNow));
+  ASSERT_TRUE(input.ok());
+  EXPECT_TRUE(input->field("parsed_body")->isNull());
+  EXPECT_TRUE(input->field("truncated_body")->isTrue());
+  EXPECT_EQ(input->field("attributes")
+                ->field("request")
+                ->field("http")
+                ->field("headers")
+                ->field("x-envoy-auth-partial-body")
+                ->asString(),
+            "true");
+}
+
+TEST(InputBuilder, MalformedJsonBodyIsAnError) {
+  testing::FakeFilterContext ctx;
+  ctx.head().headers().add("content-type", "application/json");
+  BodyCapture body{.enabled = true, .bytes = "{not json"};
+  EXPECT_FALSE(buildInput(ctx, body, at(kNow)).ok());
+}
+
+TEST(InputBuilder, PackAsBytesGivesRawBody) {
+  testing::FakeFilterContext ctx;
+  ctx.head().headers().add("content-type", "application/json");
+  BodyCapture body{.enabled = true, .bytes = "{}", .pack_as_bytes = true};
+  auto input = buildInput(ctx, body, at(kNow));
+  ASSERT_TRUE(input.ok());
+  const Value* http = input->field("attributes")->field("request")->field("http");
+  EXPECT_EQ(http->field("raw_body")->asString(), "e30=");
+  EXPECT_EQ(http->field("body"), nullptr);
+  EXPECT_TRUE(input->field("parsed_body")->isNull()) << "OPA-Envoy parses only `body` as JSON";
+}
+
+TEST(InputBuilder, ParsedPathAsGoUrlParse) {
+  EXPECT_EQ(*parsePath("/"), json(R"([""])"));
+  EXPECT_EQ(*parsePath("/a/b/"), json(R"(["a", "b", ""])"));
+  EXPECT_EQ(*parsePath("//a"), json(R"(["a"])"));
+  // Go decodes the whole path before OPA-Envoy splits it: %2F becomes a separator.
+  EXPECT_EQ(*parsePath("/a%2Fb/c%20d+e?x=1"), json(R"(["a", "b", "c d+e"])"));
+  EXPECT_FALSE(parsePath("/a%zz").ok());
+  EXPECT_FALSE(parsePath("/a%4").ok());
+}
+
+TEST(InputBuilder, ParsedQueryAsGoParseQuery) {
+  EXPECT_EQ(parseQuery(""), Value::emptyObject());
+  EXPECT_EQ(parseQuery("a=1&a=2&b"), json(R"({"a": ["1", "2"], "b": [""]})"));
+  EXPECT_EQ(parseQuery("a=%zz&b=1;c&d=x+y%21&&=e"), json(R"({"d": ["x y!"], "": ["e"]})"));
+}
+
+TEST(InputBuilder, ProtojsonTimestamp) {
+  EXPECT_EQ(protojsonTimestamp(at(0)), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(protojsonTimestamp(at(1500000)), "1970-01-01T00:00:00.001500Z");
+  EXPECT_EQ(protojsonTimestamp(at(1)), "1970-01-01T00:00:00.000000001Z");
+}
+
+}  // namespace
+}  // namespace meshgate::policy
