@@ -113,6 +113,30 @@ std::vector<int> processesWith(const std::string& marker) {
   return out;
 }
 
+TEST(Workload, ValidateChecksSandboxProfilesWithFileAndLine) {
+  testing::TempDir dir;
+  const std::string bad = dir.write(
+      "bad.yaml", workload({"w", "/bin/true", {}, "tight"}) +
+                      "apiVersion: meshgate.io/v1\nkind: SandboxProfile\nmetadata: {name: tight}\n"
+                      "spec:\n  network: {mode: hosted}\n");
+  auto r = testing::runCommand({MG_BINARY, "validate", bad});
+  EXPECT_EQ(r.exit_code, 1);
+  // Line 14: the Workload takes 8 lines, then the separator and 4 of the profile.
+  EXPECT_NE(r.err.find(bad + ":14:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("SandboxProfile: spec.network.mode"), std::string::npos) << r.err;
+
+  const std::string unknown = dir.write("unknown.yaml", workload({"w", "/bin/true", {}, "nope"}));
+  auto u = testing::runCommand({MG_BINARY, "validate", unknown});
+  EXPECT_EQ(u.exit_code, 1);
+  EXPECT_NE(u.err.find("sandboxProfile \"nope\" is neither a SandboxProfile"), std::string::npos)
+      << u.err;
+
+  // The learned nginx profile is a valid config document, and so is a Workload using it.
+  const std::string nginx = std::string(MG_SOURCE_DIR) + "/examples/sandbox/nginx.yaml";
+  auto n = testing::runCommand({MG_BINARY, "validate", nginx});
+  EXPECT_EQ(n.exit_code, 0) << n.err;
+}
+
 TEST(Workload, PythonHttpServerBehindTheProxyGatedByReadiness) {
   MG_REQUIRE_SANDBOX();
   testing::TempDir site;
