@@ -116,7 +116,7 @@ std::vector<int> processesWith(const std::string& marker) {
 TEST(Workload, ValidateChecksSandboxProfilesWithFileAndLine) {
   testing::TempDir dir;
   const std::string bad = dir.write(
-      "bad.yaml", workload({"w", "/bin/true", {}, "tight"}) +
+      "bad.yaml", workload({"w", "/bin/true", {}, "tight", 0, ""}) +
                       "apiVersion: meshgate.io/v1\nkind: SandboxProfile\nmetadata: {name: tight}\n"
                       "spec:\n  network: {mode: hosted}\n");
   auto r = testing::runCommand({MG_BINARY, "validate", bad});
@@ -125,7 +125,8 @@ TEST(Workload, ValidateChecksSandboxProfilesWithFileAndLine) {
   EXPECT_NE(r.err.find(bad + ":14:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("SandboxProfile: spec.network.mode"), std::string::npos) << r.err;
 
-  const std::string unknown = dir.write("unknown.yaml", workload({"w", "/bin/true", {}, "nope"}));
+  const std::string unknown =
+      dir.write("unknown.yaml", workload({"w", "/bin/true", {}, "nope", 0, ""}));
   auto u = testing::runCommand({MG_BINARY, "validate", unknown});
   EXPECT_EQ(u.exit_code, 1);
   EXPECT_NE(u.err.find("sandboxProfile \"nope\" is neither a SandboxProfile"), std::string::npos)
