@@ -365,6 +365,10 @@ void Server::printBanner() const {
   for (const auto& [key, d] : demos_) {
     out += "  demo upstream " + d->name() + "  http://" + d->address().toString() + "/\n";
   }
+  for (const workload::WorkloadStatus& w : supervisor_->status()) {
+    out += "  workload " + w.name + "  " + w.phase +
+           (w.pid != 0 ? " (pid " + std::to_string(w.pid) + ")" : std::string()) + "\n";
+  }
   if (admin_) {
     const std::string a = admin_->address().toString();
     out += "  admin  http://" + a + "/  (/ready /metrics /config_dump /listeners /clusters)\n";
