@@ -28,6 +28,10 @@ using testing::httpGet;
 using testing::MeshgateProcess;
 using testing::waitUntil;
 
+// Generous bounds for what depends on a program starting (python3 imports,
+// nginx forks) on a loaded machine; the waits end as soon as the condition holds.
+constexpr std::chrono::seconds kSlow(30);
+
 // Sandboxes need unprivileged user namespaces (and the rest of the recipe);
 // where the kernel refuses, say why and skip.
 std::string sandboxUnavailable() {
@@ -168,7 +172,7 @@ TEST(Workload, PythonHttpServerBehindTheProxyGatedByReadiness) {
   ASSERT_TRUE(waitUntil([&] {
     return mg.metric(series("meshgate_workload_starts_total", "files")) == 1;
   })) << mg.process().stderrText();
-  ASSERT_TRUE(testing::waitForTcpPort(port)) << mg.process().stderrText();
+  ASSERT_TRUE(testing::waitForTcpPort(port, kSlow)) << mg.process().stderrText();
   auto before = httpGet(front, "/hello.txt");
   ASSERT_TRUE(before);
   EXPECT_EQ(before->status, 503);
@@ -176,10 +180,13 @@ TEST(Workload, PythonHttpServerBehindTheProxyGatedByReadiness) {
   EXPECT_EQ(mg.metric(series("meshgate_workload_up", "files")), 0);
 
   site.write("ready.txt", "ok\n");
-  ASSERT_TRUE(waitUntil([&] {
-    auto r = httpGet(front, "/hello.txt");
-    return r && r->status == 200;
-  })) << mg.process().stderrText();
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        auto r = httpGet(front, "/hello.txt");
+        return r && r->status == 200;
+      },
+      kSlow))
+      << mg.process().stderrText();
   auto after = httpGet(front, "/hello.txt");
   ASSERT_TRUE(after);
   EXPECT_EQ(after->body, "hello from a sandbox\n");
@@ -188,10 +195,13 @@ TEST(Workload, PythonHttpServerBehindTheProxyGatedByReadiness) {
 
   // Readiness lost again (failureThreshold 1): back to 503 without a restart.
   ASSERT_EQ(::unlink(site.file("ready.txt").c_str()), 0);
-  ASSERT_TRUE(waitUntil([&] {
-    auto r = httpGet(front, "/hello.txt");
-    return r && r->status == 503;
-  })) << mg.process().stderrText();
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        auto r = httpGet(front, "/hello.txt");
+        return r && r->status == 503;
+      },
+      kSlow))
+      << mg.process().stderrText();
   EXPECT_EQ(mg.metric(series("meshgate_workload_starts_total", "files")), 1);
 
   mg.process().signal(SIGTERM);
@@ -274,9 +284,9 @@ TEST(Workload, CrashesAreRestartedWithBackoff) {
       "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n"
       "  hosts: [\"*\"]\n  http:\n  - directResponse: {status: 200}\n";
   MeshgateProcess mg(MG_BINARY, cfg);
-  ASSERT_TRUE(waitUntil([&] {
-    return mg.metric(series("meshgate_workload_restarts_total", "crash")) >= 4;
-  })) << mg.process().stderrText();
+  ASSERT_TRUE(waitUntil(
+      [&] { return mg.metric(series("meshgate_workload_restarts_total", "crash")) >= 4; }, kSlow))
+      << mg.process().stderrText();
   EXPECT_GE(mg.metric(series("meshgate_workload_exits_total", "crash", ",reason=\"error\"")), 4);
   const std::string log = mg.process().stderrText();
   // 100ms, 200ms, 400ms, then capped at 400ms.
@@ -322,9 +332,12 @@ TEST(Workload, SigtermStopsWorkloadsThenKillsThoseThatIgnoreIt) {
       "  hosts: [\"*\"]\n  http:\n  - directResponse: {status: 200}\n";
   MeshgateProcess mg(MG_BINARY, cfg);
   // polite is one process (sh exec'd sleep), stubborn a shell and its sleep.
-  ASSERT_TRUE(waitUntil([&] {
-    return processesWith("1" + marker).size() == 1 && processesWith("2" + marker).size() == 2;
-  })) << mg.process().stderrText();
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        return processesWith("1" + marker).size() == 1 && processesWith("2" + marker).size() == 2;
+      },
+      kSlow))
+      << mg.process().stderrText();
   mg.process().signal(SIGTERM);
   EXPECT_EQ(mg.process().wait(std::chrono::seconds(20)), 0) << mg.process().stderrText();
   const std::string log = mg.process().stderrText();
@@ -372,19 +385,22 @@ TEST(Workload, ReloadRestartsOnlyTheChangedWorkload) {
            "spec:\n  hosts: [\"*\"]\n  http:\n  - directResponse: {status: 200}\n";
   };
   MeshgateProcess mg(MG_BINARY, config("2", false));
-  ASSERT_TRUE(waitUntil([&] { return processesWith(marker).size() == 3; }))
+  ASSERT_TRUE(waitUntil([&] { return processesWith(marker).size() == 3; }, kSlow))
       << mg.process().stderrText();
   const auto a_pids = processesWith("1" + marker);
   ASSERT_EQ(a_pids.size(), 1u);
 
   // b's args change, d goes, c comes; a stays as it is.
   mg.writeConfig(config("6", true));
-  ASSERT_TRUE(waitUntil([&] {
-    return mg.metric(series("meshgate_workload_starts_total", "b")) == 2 &&
-           mg.metric(series("meshgate_workload_starts_total", "c")) == 1 &&
-           processesWith("4" + marker).empty() && processesWith("2" + marker).empty() &&
-           processesWith(marker).size() == 3;
-  })) << mg.process().stderrText();
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        return mg.metric(series("meshgate_workload_starts_total", "b")) == 2 &&
+               mg.metric(series("meshgate_workload_starts_total", "c")) == 1 &&
+               processesWith("4" + marker).empty() && processesWith("2" + marker).empty() &&
+               processesWith(marker).size() == 3;
+      },
+      kSlow))
+      << mg.process().stderrText();
   EXPECT_EQ(mg.metric(series("meshgate_workload_starts_total", "a")), 1);
   EXPECT_EQ(processesWith("1" + marker), a_pids);
   EXPECT_EQ(processesWith("6" + marker).size(), 1u);
