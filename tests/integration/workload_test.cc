@@ -301,9 +301,12 @@ TEST(Workload, CrashesAreRestartedWithBackoff) {
   EXPECT_NE(fourth, std::string::npos);
   EXPECT_NE(log.find("workload default/crash: exited with status 3"), std::string::npos) << log;
   // OnFailure and a clean exit: started once, never restarted.
-  ASSERT_TRUE(waitUntil([&] {
-    return mg.metric(series("meshgate_workload_exits_total", "once", ",reason=\"completed\"")) == 1;
-  }));
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        return mg.metric(
+                   series("meshgate_workload_exits_total", "once", ",reason=\"completed\"")) == 1;
+      },
+      kSlow));
   EXPECT_EQ(mg.metric(series("meshgate_workload_starts_total", "once")), 1);
   EXPECT_EQ(mg.metric(series("meshgate_workload_restarts_total", "once")), 0);
   EXPECT_TRUE(mg.process().waitForOutput("workload default/once: not restarted (restartPolicy)"));
