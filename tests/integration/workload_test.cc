@@ -270,7 +270,7 @@ TEST(Workload, NginxBehindTheProxy) {
       << mg.process().stderrText();
 }
 
-TEST(Workload, CrashesAreRestartedWithBackoff) {
+TEST(Workload, CrashesAreRestartedWithBackoffAndViolationsLogged) {
   MG_REQUIRE_SANDBOX();
   const std::string cfg =
       baseConfig() +
@@ -280,6 +280,13 @@ TEST(Workload, CrashesAreRestartedWithBackoff) {
                 "shell",
                 0,
                 "  backoff: {initial: 100ms, max: 400ms}\n"}) +
+      // python3 needs more than `strict` allows: a violation, not restarted.
+      workload({"confined",
+                "/usr/bin/python3",
+                {"-c", "pass"},
+                "strict",
+                0,
+                "  restartPolicy: Never\n"}) +
       workload({"once", "/bin/sh", {"-c", "exit 0"}, "shell", 0, "  restartPolicy: OnFailure\n"}) +
       "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\nspec:\n"
       "  hosts: [\"*\"]\n  http:\n  - directResponse: {status: 200}\n";
@@ -310,6 +317,18 @@ TEST(Workload, CrashesAreRestartedWithBackoff) {
   EXPECT_EQ(mg.metric(series("meshgate_workload_starts_total", "once")), 1);
   EXPECT_EQ(mg.metric(series("meshgate_workload_restarts_total", "once")), 0);
   EXPECT_TRUE(mg.process().waitForOutput("workload default/once: not restarted (restartPolicy)"));
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        return mg.metric(series("meshgate_workload_exits_total", "confined",
+                                ",reason=\"violation\"")) == 1;
+      },
+      kSlow))
+      << mg.process().stderrText();
+  EXPECT_EQ(mg.metric(series("meshgate_workload_starts_total", "confined")), 1);
+  EXPECT_TRUE(mg.process().waitForOutput("workload default/confined: killed: seccomp violation"));
+  EXPECT_TRUE(mg.process().waitForOutput(
+      "workload default/confined: {\"time\":"));  // the sandbox's JSON event
+  EXPECT_NE(mg.process().stderrText().find("\"event\":\"seccomp_violation\""), std::string::npos);
   mg.process().signal(SIGTERM);
   EXPECT_EQ(mg.process().wait(std::chrono::seconds(20)), 0) << mg.process().stderrText();
 }
