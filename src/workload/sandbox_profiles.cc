@@ -24,12 +24,21 @@ std::string directoryOf(const std::string& file) {
 
 base::Result<sandbox::Profile> parseExternal(const config::ExternalObject& obj,
                                              sandbox::ProfileErrorDetail* detail) {
+  sandbox::ProfileErrorDetail local;
+  if (detail == nullptr) detail = &local;
   sandbox::ProfileParseOptions opts;
   opts.file_name = obj.meta.pos.file.empty() ? std::string("<config>") : obj.meta.pos.file;
   opts.base_dir = directoryOf(obj.meta.pos.file);
   opts.error_detail = detail;
   auto profile = sandbox::parseProfileSpec(*obj.spec, obj.meta.name, opts);
-  if (!profile.ok()) return profile;
+  if (!profile.ok()) {
+    if (detail->line < 0 || detail->message.empty()) return profile;
+    // The spec's marks count from its document; the file has `line_offset` more lines.
+    return base::Error{opts.file_name + ":" +
+                           std::to_string(detail->line + 1 + static_cast<int>(obj.line_offset)) +
+                           ":" + std::to_string(detail->column + 1) + ": " + detail->message,
+                       0, base::ErrorSource::Config};
+  }
   // Structural checks the spawn would make anyway, reported at load time.
   MG_RETURN_IF_ERROR(profile->validate());
   return profile;

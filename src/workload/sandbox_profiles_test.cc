@@ -2,7 +2,11 @@
 #include "workload/sandbox_profiles.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+
+#include "base/file.h"
 #include "config/loader.h"
 
 namespace meshgate::workload {
@@ -70,6 +74,29 @@ TEST(SandboxProfileKind, ErrorsPointIntoTheFile) {
                                                 "field 'netwrk'"),
             std::string::npos)
       << unknown.diagnostics.toString();
+}
+
+TEST(SandboxProfileKind, RunTimeErrorsPointIntoTheFileToo) {
+  registerSandboxProfileKind();
+  // A dockerProfile that exists at load time and is gone when the Workload starts.
+  const std::string json = (std::filesystem::temp_directory_path() /
+                            ("mg_workload_docker_" + std::to_string(::getpid()) + ".json"))
+                               .string();
+  auto docker = base::readFile(std::string(MG_SOURCE_DIR) +
+                               "/../shared/reference/seccomp/docker-default.json");
+  ASSERT_TRUE(docker.ok()) << docker.error().describe();
+  ASSERT_TRUE(base::writeFileAtomic(json, *docker).ok());
+  auto r = config::loadText(
+      std::string(kWorkload) + "---\n" +
+          profileDoc("  network: {mode: host}\n  seccomp: {dockerProfile: " + json + "}\n"),
+      "t.yaml");
+  std::filesystem::remove(json);
+  ASSERT_TRUE(r.ok()) << r.diagnostics.toString();
+  auto profile = resolveProfile(*r.config, r.config->workloads[0]);
+  ASSERT_FALSE(profile.ok());
+  EXPECT_EQ(profile.error().message.rfind("t.yaml:17:", 0), 0u) << profile.error().message;
+  EXPECT_NE(profile.error().message.find("spec.seccomp.dockerProfile"), std::string::npos)
+      << profile.error().message;
 }
 
 TEST(SandboxProfileKind, BuiltinsAndUnknownNames) {
