@@ -445,6 +445,12 @@ void Supervisor::apply(const config::ConfigSet& config) {
                     << "; not started";
       continue;
     }
+    if (w.port != 0 && profile->network.mode != sandbox::NetworkMode::Host) {
+      MG_LOG(Warn) << "workload " << w.meta.qualifiedName() << ": listens on port " << w.port
+                   << " but profile " << w.sandbox_profile << " has network mode "
+                   << sandbox::networkModeName(profile->network.mode)
+                   << ": the proxy cannot reach it (use mode host, docs/workloads.md)";
+    }
     wanted.emplace(w.meta.qualifiedName(), Plan{w, applyWorkloadProcess(std::move(*profile), w),
                                                 processFingerprint(config, w)});
   }
