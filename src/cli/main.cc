@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "cli/commands.h"
+#include "workload/sandbox_profiles.h"
 
 namespace meshgate::cli {
 namespace {
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (name == "--version") name = "version";
+  // validate, diff and run check SandboxProfile documents with the sandbox's parser.
+  meshgate::workload::registerSandboxProfileKind();
   for (const Command& c : kCommands) {
     if (c.name == name) return c.run(Args(argv + 2, static_cast<size_t>(argc - 2)));
   }

@@ -191,12 +191,17 @@ void toCanonicalJson(DocContext& ctx, const YAML::Node& n, base::JsonWriter& w, 
       for (auto it = n.begin(); it != n.end(); ++it) {
         entries.emplace_back(it->first.IsScalar() ? it->first.Scalar() : "?", it->second);
       }
-      std::sort(entries.begin(), entries.end(),
-                [](const auto& a, const auto& b) { return a.first < b.first; });
+      // Sort indexes, never the nodes: assigning a YAML::Node rebinds the node
+      // it refers to (set_ref), so std::sort would alias the document's values.
+      std::vector<size_t> order(entries.size());
+      for (size_t i = 0; i < order.size(); ++i)
+        order[i] = i;
+      std::sort(order.begin(), order.end(),
+                [&](size_t a, size_t b) { return entries[a].first < entries[b].first; });
       w.beginObject();
-      for (auto& [k, v] : entries) {
-        w.key(k);
-        toCanonicalJson(ctx, v, w, depth + 1);
+      for (size_t i : order) {
+        w.key(entries[i].first);
+        toCanonicalJson(ctx, entries[i].second, w, depth + 1);
       }
       w.endObject();
       return;

@@ -81,6 +81,11 @@ class Reader {
     return errorAt(at.Mark(), path, message);
   }
   Error errorAt(const YAML::Mark& mark, const std::string& path, const std::string& message) const {
+    if (options_.error_detail != nullptr) {
+      options_.error_detail->line = mark.line;
+      options_.error_detail->column = mark.column;
+      options_.error_detail->message = (path.empty() ? "" : path + ": ") + message;
+    }
     std::string where = options_.file_name;
     if (mark.line >= 0) {
       where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
@@ -1021,6 +1026,22 @@ Result<Profile> parseProfileYaml(std::string_view text, const ProfileParseOption
   }
   try {
     return parseDocument(reader, YAML::Load(std::string(text)));
+  } catch (const YAML::Exception& e) {
+    return reader.errorAt(e.mark, "", "YAML: " + e.msg);
+  }
+}
+
+Result<Profile> parseProfileSpec(const YAML::Node& spec, std::string_view name,
+                                 const ProfileParseOptions& options) {
+  Reader reader(options);
+  try {
+    // The spec keeps its own marks; the synthetic fields around it have none.
+    YAML::Node doc(YAML::NodeType::Map);
+    doc["apiVersion"] = std::string(kApiVersion);
+    doc["kind"] = std::string(kKind);
+    doc["metadata"]["name"] = std::string(name);
+    if (spec.IsDefined() && !spec.IsNull()) doc["spec"] = spec;
+    return parseDocument(reader, doc);
   } catch (const YAML::Exception& e) {
     return reader.errorAt(e.mark, "", "YAML: " + e.msg);
   }

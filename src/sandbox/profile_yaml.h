@@ -12,7 +12,20 @@
 #include "base/result.h"
 #include "sandbox/profile.h"
 
+namespace YAML {
+class Node;
+}
+
 namespace meshgate::sandbox {
+
+/// Where a parse error points, for callers that place it in their own file
+/// (the config loader): the 0-based line and column of the YAML node at fault
+/// (-1 when unknown) and the message without its "file:line:col: " prefix.
+struct ProfileErrorDetail {
+  int line = -1;
+  int column = -1;
+  std::string message;
+};
 
 struct ProfileParseOptions {
   /// Shown in error messages ("profiles/web.yaml").
@@ -21,10 +34,19 @@ struct ProfileParseOptions {
   std::string base_dir = ".";
   /// Reads a referenced file (tests and fuzzers replace it).
   std::function<base::Result<std::string>(const std::string& path)> read_file;
+  /// When set, receives the position and bare message of the error returned.
+  ProfileErrorDetail* error_detail = nullptr;
 };
 
 /// Parses one YAML document holding a SandboxProfile.
 base::Result<Profile> parseProfileYaml(std::string_view text,
+                                       const ProfileParseOptions& options = {});
+
+/// Parses a SandboxProfile whose document was already read by yaml-cpp (the
+/// config loader keeps external kinds that way): `spec` is the document's
+/// spec (marks relative to the document), `name` its metadata.name. Must be
+/// called on the thread that owns `spec` (yaml-cpp nodes are not thread-safe).
+base::Result<Profile> parseProfileSpec(const YAML::Node& spec, std::string_view name,
                                        const ProfileParseOptions& options = {});
 
 /// Writes `profile` as a SandboxProfile document that parseProfileYaml reads

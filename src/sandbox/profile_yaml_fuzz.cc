@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fuzzes the SandboxProfile YAML parser, and checks that whatever it accepts
-// writes back to YAML that parses to the same profile.
+// writes back to YAML that parses to the same profile, and that the node entry
+// point (parseProfileSpec, used by the config loader) reads the same profile.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+
+#include <yaml-cpp/yaml.h>
 
 #include "sandbox/profile_yaml.h"
 #include "sandbox/seccomp_bpf.h"
@@ -25,6 +28,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto again = parseProfileYaml(written, options);
   if (!again.ok()) std::abort();  // the writer must produce parseable YAML
   if (writeProfileYaml(again.value()) != written) std::abort();  // and a fixed point
+  try {
+    const YAML::Node doc = YAML::Load(std::string(text));
+    ProfileErrorDetail detail;
+    options.error_detail = &detail;
+    auto from_node = parseProfileSpec(doc["spec"], profile->name, options);
+    if (!from_node.ok() || writeProfileYaml(from_node.value()) != written) std::abort();
+  } catch (const YAML::Exception&) {
+    std::abort();  // parseProfileYaml read this very text
+  }
   (void)compilePolicy(profile->seccomp, FilterMode::Report);
   return 0;
 }

@@ -16,6 +16,7 @@
 #include "base/json_writer.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "config/clusters.h"
 #include "config/default_config.h"
 #include "config/dump.h"
 #include "config/watcher.h"
@@ -26,6 +27,7 @@
 #include "proxy/access_log.h"
 #include "server/health_check_groups.h"
 #include "upstream/outlier.h"
+#include "workload/sandbox_profiles.h"
 
 namespace meshgate::server {
 
@@ -64,6 +66,7 @@ base::Result<net::Address> addressOf(const config::IpAddress& ip, uint16_t port)
 Server::Server(ServerOptions options) : options_(std::move(options)) {
   filters::registerBuiltinFilters();
   policy::registerRegoAuthorizer();
+  workload::registerSandboxProfileKind();
   filter_services_.metrics = &registry_;
   filter_services_.shared = &filter_state_;
   filter_services_.main_loop = &loop_;
@@ -87,6 +90,8 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {
 }
 
 Server::~Server() {
+  // Whatever still runs (an error path, or no graceful stop) is killed and reaped.
+  supervisor_.reset();
   for (auto& w : workers_)
     w->stop();
   workers_.clear();
@@ -286,6 +291,9 @@ int Server::run() {
           startDrain();
         }
       });
+  workload::SupervisorOptions wopts;
+  wopts.on_readiness = [this](const std::string& w, bool ready) { onWorkloadReadiness(w, ready); };
+  supervisor_ = std::make_unique<workload::Supervisor>(loop_, registry_, std::move(wopts));
   config::LoadResult loaded = loadConfig();
   for (const auto& d : loaded.diagnostics.items())
     std::fprintf(stderr, "%s\n", d.toString().c_str());
@@ -310,6 +318,8 @@ int Server::run() {
     std::fprintf(stderr, "meshgate: %s\n", aux.error().describe().c_str());
     return 1;
   }
+  syncWorkloadEndpoints(*loaded.config);
+  supervisor_->apply(*loaded.config);
   current_ = *snap;
   generation_ = current_->generation;
   // Before any worker sees the snapshot, so that checked endpoints start out of service.
@@ -365,6 +375,10 @@ void Server::printBanner() const {
   }
   for (const auto& [key, d] : demos_) {
     out += "  demo upstream " + d->name() + "  http://" + d->address().toString() + "/\n";
+  }
+  for (const workload::WorkloadStatus& w : supervisor_->status()) {
+    out += "  workload " + w.name + "  " + w.phase +
+           (w.pid != 0 ? " (pid " + std::to_string(w.pid) + ")" : std::string()) + "\n";
   }
   if (admin_) {
     const std::string a = admin_->address().toString();
@@ -423,6 +437,8 @@ void Server::reload(const char* trigger) {
     return;
   }
   const std::string old_version = current_->version;
+  syncWorkloadEndpoints(*loaded.config);
+  supervisor_->apply(*loaded.config);
   current_ = *snap;
   health_checker_->update(healthCheckGroups(*current_->config, *current_));
   registry_.mainShard().add(generation_gauge_,
@@ -537,11 +553,50 @@ void Server::checkDrained() {
 }
 
 void Server::finish() {
+  if (stopping_workloads_) {
+    // A second stop signal while workloads wait out their grace period.
+    supervisor_->killAll();
+    return;
+  }
+  stopping_workloads_ = true;
+  if (drain_timer_) drain_timer_->cancel();
   for (auto& w : workers_)
     w->stop();
-  if (admin_) admin_->close();
   demos_.clear();
-  loop_.stop();
+  // Traffic has drained, so the workloads can go: SIGTERM, then SIGKILL after
+  // each one's grace period. The admin listener stays up until they are gone.
+  if (supervisor_->running() > 0) MG_LOG(Info) << "stopping workloads";
+  supervisor_->stopAll([this] {
+    if (admin_) admin_->close();
+    loop_.stop();
+  });
+}
+
+void Server::syncWorkloadEndpoints(const config::ConfigSet& cfg) {
+  std::map<std::string, std::vector<std::shared_ptr<upstream::EndpointHealth>>> next;
+  if (!cfg.workloads.empty()) {
+    for (const config::Cluster& c : config::buildClusters(cfg)) {
+      for (const config::ClusterEndpoint& ep : c.endpoints) {
+        if (ep.workload == nullptr || !ep.ip) continue;
+        auto a = net::Address::fromIp(ep.ip->toString(), ep.port);
+        if (!a.ok()) continue;
+        const std::string name = ep.workload->meta.qualifiedName();
+        // The key proxy::buildSnapshot gives workload endpoints.
+        auto health = shared_state_.health("workload:" + name, a->toString());
+        health->healthy.store(supervisor_->ready(name), std::memory_order_relaxed);
+        auto& list = next[name];
+        if (std::find(list.begin(), list.end(), health) == list.end()) list.push_back(health);
+      }
+    }
+  }
+  workload_health_ = std::move(next);
+}
+
+void Server::onWorkloadReadiness(const std::string& workload, bool ready) {
+  auto it = workload_health_.find(workload);
+  if (it == workload_health_.end()) return;
+  for (const auto& h : it->second)
+    h->healthy.store(ready, std::memory_order_relaxed);
 }
 
 std::string Server::listenersJson() const {

@@ -2,8 +2,9 @@
 // The running process: loads the config, starts the workers, the admin listener
 // and the demo upstreams, reloads on SIGHUP or file change (parse, validate,
 // compile, swap atomically; a bad config keeps the old one serving), and drains
-// gracefully on SIGTERM. Everything here runs on the main thread's loop.
-// Depends on config, proxy, admin, server/worker.
+// gracefully on SIGTERM, then stops the workloads it supervises. Everything
+// here runs on the main thread's loop.
+// Depends on config, proxy, admin, workload, server/worker.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,7 @@
 #include "server/demo_upstream.h"
 #include "server/worker.h"
 #include "upstream/health_checker.h"
+#include "workload/supervisor.h"
 
 namespace meshgate::config {
 class Watcher;
@@ -82,6 +84,10 @@ class Server {
   void startDrain();
   void checkDrained();
   void finish();
+  /// Points the endpoint health records of every Workload endpoint of `cfg`
+  /// at the supervisor's readiness (before workers see a snapshot using them).
+  void syncWorkloadEndpoints(const config::ConfigSet& cfg);
+  void onWorkloadReadiness(const std::string& workload, bool ready);
   void printBanner() const;
   std::string listenersJson() const;
   std::string clustersJson() const;
@@ -102,6 +108,10 @@ class Server {
   net::Address admin_configured_;
   std::map<std::string, std::unique_ptr<DemoUpstream>> demos_;  // by configured address
   std::unique_ptr<event::SignalWatcher> signals_;
+  std::unique_ptr<workload::Supervisor> supervisor_;
+  /// The health records of each workload's endpoints ("namespace/name").
+  std::map<std::string, std::vector<std::shared_ptr<upstream::EndpointHealth>>> workload_health_;
+  bool stopping_workloads_ = false;
   std::unique_ptr<config::Watcher> watcher_;
   std::unique_ptr<event::FdHandler> watcher_handler_;
   std::unique_ptr<event::Timer> reload_debounce_;
