@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "config/dump.h"
 
-#include <openssl/evp.h>
+#include <cstdio>
 
-#include "base/assert.h"
+#include "base/hash.h"
 #include "base/strings.h"
 #include "config/canonical.h"
 #include "config/clusters.h"
@@ -11,13 +11,15 @@
 namespace meshgate::config {
 
 std::string versionHash(const ConfigSet& config) {
+  // A fingerprint, not a security boundary: two xxHash64 lanes with different
+  // seeds (128 bits). Not OpenSSL: its digest API initialises the provider
+  // machinery, which a proxy without TLS or JWT would otherwise never touch.
   const std::string canonical = canonicalConfig(config, false).toJson();
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  const bool ok =
-      EVP_Digest(canonical.data(), canonical.size(), digest, &len, EVP_sha256(), nullptr) == 1;
-  MG_ASSERT(ok, "SHA-256 failed");
-  return base::hexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
+  char out[33];
+  std::snprintf(out, sizeof out, "%016llx%016llx",
+                static_cast<unsigned long long>(base::xxHash64(canonical, 0)),
+                static_cast<unsigned long long>(base::xxHash64(canonical, 0x9e3779b97f4a7c15ULL)));
+  return std::string(out, 32);
 }
 
 std::string toJson(const ConfigSet& config) {
