@@ -1,12 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "policy/decision_log.h"
 
-#include <fcntl.h>
-#include <limits.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -17,41 +12,6 @@
 namespace meshgate::policy {
 
 using rego::Value;
-
-LogSink::LogSink(int fd, std::string name, bool owned, bool is_pipe)
-    : fd_(fd), name_(std::move(name)), owned_(owned), is_pipe_(is_pipe) {}
-
-LogSink::~LogSink() {
-  if (owned_) ::close(fd_);
-}
-
-base::Result<std::shared_ptr<LogSink>> LogSink::openFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return base::errnoError("open decision log " + path);
-  return std::shared_ptr<LogSink>(new LogSink(fd, path, true, false));
-}
-
-std::shared_ptr<LogSink> LogSink::forFd(int fd, std::string name) {
-  struct stat st {};
-  bool is_pipe = ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
-  return std::shared_ptr<LogSink>(new LogSink(fd, std::move(name), false, is_pipe));
-}
-
-void LogSink::writeLines(std::string_view lines) const {
-  while (!lines.empty()) {
-    size_t n = lines.size();
-    if (is_pipe_ && n > PIPE_BUF) {
-      size_t cut = lines.rfind('\n', PIPE_BUF - 1);
-      n = cut == std::string_view::npos ? PIPE_BUF : cut + 1;
-    }
-    ssize_t w = ::write(fd_, lines.data(), n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return;  // A broken log target must not take the proxy down; lines are dropped.
-    }
-    lines.remove_prefix(static_cast<size_t>(w));
-  }
-}
 
 Redactor::Redactor(const std::vector<std::string>& dotted_paths) {
   for (const std::string& p : dotted_paths) {

@@ -11,33 +11,14 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/line_sink.h"
 #include "base/result.h"
 #include "event/event_loop.h"
 #include "rego/value/value.h"
 
 namespace meshgate::policy {
 
-/// A log destination (stdout, stderr, or a file opened for append). Thread-safe:
-/// every write is whole lines with one write(2) per PIPE_BUF for pipes, so lines
-/// of concurrent writers never interleave.
-class LogSink {
- public:
-  static base::Result<std::shared_ptr<LogSink>> openFile(const std::string& path);
-  static std::shared_ptr<LogSink> forFd(int fd, std::string name);
-  ~LogSink();
-  LogSink(const LogSink&) = delete;
-  LogSink& operator=(const LogSink&) = delete;
-
-  const std::string& name() const { return name_; }
-  void writeLines(std::string_view lines) const;
-
- private:
-  LogSink(int fd, std::string name, bool owned, bool is_pipe);
-  int fd_;
-  std::string name_;
-  bool owned_;
-  bool is_pipe_;
-};
+using LogSink = base::LineSink;
 
 /// Dotted input paths to replace with "<redacted>", compiled once.
 class Redactor {

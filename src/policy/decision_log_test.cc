@@ -81,7 +81,7 @@ TEST(DecisionLogger, FormatsOneJsonLine) {
 TEST(DecisionLogger, BuffersUntilTheLoopIterationEnds) {
   testing::TempDir dir;
   const std::string path = dir.file("decisions.log");
-  auto sink = LogSink::openFile(path);
+  auto sink = LogSink::openFile(path, "decision log");
   ASSERT_TRUE(sink.ok());
   DecisionLogger logger(*sink, false, {});
   base::ManualClock clock;

@@ -224,7 +224,7 @@ base::Result<std::shared_ptr<LogSink>> openSink(const config::PolicyProvider& p,
   };
   auto make = [&]() -> std::shared_ptr<Slot> {
     auto slot = std::make_shared<Slot>();
-    auto sink = LogSink::openFile(p.decision_log.path);
+    auto sink = LogSink::openFile(p.decision_log.path, "decision log");
     if (sink.ok()) {
       slot->sink = std::move(*sink);
     } else {

@@ -1,53 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "proxy/access_log.h"
 
-#include <fcntl.h>
-#include <limits.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <ctime>
 
 #include "base/json_writer.h"
 
 namespace meshgate::proxy {
-
-AccessLogSink::AccessLogSink(int fd, std::string name, bool owned, bool is_pipe)
-    : fd_(fd), name_(std::move(name)), owned_(owned), is_pipe_(is_pipe) {}
-
-AccessLogSink::~AccessLogSink() {
-  if (owned_) ::close(fd_);
-}
-
-base::Result<std::shared_ptr<AccessLogSink>> AccessLogSink::openFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return base::errnoError("open access log " + path);
-  return std::shared_ptr<AccessLogSink>(new AccessLogSink(fd, path, true, false));
-}
-
-std::shared_ptr<AccessLogSink> AccessLogSink::forFd(int fd, std::string name) {
-  struct stat st {};
-  bool is_pipe = ::fstat(fd, &st) == 0 && !S_ISREG(st.st_mode);
-  return std::shared_ptr<AccessLogSink>(new AccessLogSink(fd, std::move(name), false, is_pipe));
-}
-
-void AccessLogSink::writeLines(std::string_view lines) const {
-  while (!lines.empty()) {
-    size_t n = lines.size();
-    if (is_pipe_ && n > PIPE_BUF) {
-      // Cut at the last line end within PIPE_BUF so each write is atomic.
-      size_t cut = lines.rfind('\n', PIPE_BUF - 1);
-      n = cut == std::string_view::npos ? PIPE_BUF : cut + 1;
-    }
-    ssize_t w = ::write(fd_, lines.data(), n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return;  // A broken log target must not take the proxy down; lines are dropped.
-    }
-    lines.remove_prefix(static_cast<size_t>(w));
-  }
-}
 
 void formatAccessLogLine(const AccessLogEntry& e, std::string& out) {
   char stamp[40];

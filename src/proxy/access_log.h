@@ -11,30 +11,12 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/line_sink.h"
 #include "base/result.h"
 
 namespace meshgate::proxy {
 
-/// A destination for log lines: stdout, stderr or a file opened for append.
-/// Thread-safe: every write is whole lines, and a line is never split across
-/// writes (O_APPEND files append atomically; pipe writes stay under PIPE_BUF).
-class AccessLogSink {
- public:
-  static base::Result<std::shared_ptr<AccessLogSink>> openFile(const std::string& path);
-  static std::shared_ptr<AccessLogSink> forFd(int fd, std::string name);
-  ~AccessLogSink();
-
-  const std::string& name() const { return name_; }
-  /// Writes whole lines (each ending in '\n').
-  void writeLines(std::string_view lines) const;
-
- private:
-  AccessLogSink(int fd, std::string name, bool owned, bool is_pipe);
-  int fd_;
-  std::string name_;
-  bool owned_;
-  bool is_pipe_;
-};
+using AccessLogSink = base::LineSink;
 
 /// What one request's access log line says.
 struct AccessLogEntry {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/line_sink.h"
 #include "base/result.h"
 #include "config/config_set.h"
 #include "filter_api/registry.h"
@@ -22,7 +23,7 @@
 
 namespace meshgate::proxy {
 
-class AccessLogSink;
+using AccessLogSink = base::LineSink;
 
 /// One listening address and what it serves.
 struct ListenerSpec {

@@ -129,7 +129,7 @@ std::shared_ptr<proxy::AccessLogSink> Server::accessLogFor(const config::AccessL
   } else if (log.target == Target::Stderr) {
     sink = proxy::AccessLogSink::forFd(2, key);
   } else {
-    auto opened = proxy::AccessLogSink::openFile(log.path);
+    auto opened = proxy::AccessLogSink::openFile(log.path, "access log");
     if (!opened.ok()) {
       MG_LOG(Error) << opened.error().describe() << "; access log for it disabled";
       log_sinks_.erase(key);
