@@ -15,6 +15,7 @@
 #include "base/file.h"
 #include "base/json_writer.h"
 #include "base/strings.h"
+#include "base/yaml_guard.h"
 #include "config/external_kinds.h"
 #include "config/parsers.h"
 #include "config/references.h"
@@ -230,6 +231,13 @@ class Loader {
     for (const Chunk& chunk : splitDocuments(text)) {
       DocContext ctx(diags_, file.name, chunk.line_offset);
       std::vector<YAML::Node> docs;
+      if (auto hazard = base::findYamlHazard(chunk.text)) {
+        YAML::Mark mark;
+        mark.line = static_cast<int>(hazard->line) - 1;
+        mark.column = static_cast<int>(hazard->column) - 1;
+        ctx.error(ctx.pos(mark), "YAML syntax error: " + hazard->message);
+        continue;
+      }
       try {
         docs = YAML::LoadAll(chunk.text);
       } catch (const YAML::Exception& e) {

@@ -119,6 +119,17 @@ spec: {port: "x"}
   EXPECT_EQ(d[2], "t.yaml:11:14: port: expected an integer, got a string \"x\"");
 }
 
+TEST(Loader, InputThatHangsYamlCppIsAnErrorWithItsPosition) {
+  // yaml-cpp 0.7 never returns on an indented block collection followed by a
+  // line starting with ',' (config_loader_fuzz); the loader must answer.
+  auto d = diags(
+      "apiVersion: meshgate.io/v1\nkind: Admin\nmetadata: {name: a}\nspec: {port: 1}\n---\n"
+      "  - a\n,\n");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].rfind("t.yaml:7:1: YAML syntax error: ',' outside a flow collection", 0), 0u)
+      << d[0];
+}
+
 TEST(Loader, DocumentLevelErrors) {
   EXPECT_DIAG("kind: Admin\nmetadata: {name: a}\n", "t.yaml:1:1: apiVersion is required");
   EXPECT_DIAG("apiVersion: foo.io/v1\nkind: Admin\nmetadata: {name: a}\n",

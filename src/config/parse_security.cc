@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "base/strings.h"
+#include "base/yaml_guard.h"
 #include "config/parsers.h"
 
 namespace meshgate::config {
@@ -260,13 +261,17 @@ void parseRequestAuthentication(MapReader& spec, RequestAuthentication& out) {
     if (!r.jwks.empty()) {
       // JSON is YAML; yaml-cpp is enough to check the JWKS shape here. The jwt
       // library parses the keys themselves.
-      try {
-        YAML::Node j = YAML::Load(r.jwks);
-        if (!j.IsMap() || !j["keys"] || !j["keys"].IsSequence()) {
-          ctx.error(m.keyPos("jwks"), "jwks: expected a JSON Web Key Set ({\"keys\": [...]})");
+      if (auto hazard = base::findYamlHazard(r.jwks)) {
+        ctx.error(m.keyPos("jwks"), "jwks: invalid JSON: " + hazard->message);
+      } else {
+        try {
+          YAML::Node j = YAML::Load(r.jwks);
+          if (!j.IsMap() || !j["keys"] || !j["keys"].IsSequence()) {
+            ctx.error(m.keyPos("jwks"), "jwks: expected a JSON Web Key Set ({\"keys\": [...]})");
+          }
+        } catch (const YAML::Exception& e) {
+          ctx.error(m.keyPos("jwks"), "jwks: invalid JSON: " + e.msg);
         }
-      } catch (const YAML::Exception& e) {
-        ctx.error(m.keyPos("jwks"), "jwks: invalid JSON: " + e.msg);
       }
     }
     if (!r.jwks_uri.empty() && !r.jwks.empty()) {

@@ -10,6 +10,7 @@
 
 #include "base/file.h"
 #include "base/strings.h"
+#include "base/yaml_guard.h"
 #include "sandbox/builtin_profiles.h"
 #include "sandbox/docker_seccomp.h"
 #include "sandbox/syscalls.h"
@@ -1022,6 +1023,11 @@ Result<Profile> parseProfileYaml(std::string_view text, const ProfileParseOption
   // the documents ourselves.
   if (size_t docs = countYamlDocuments(text); docs != 1) {
     return Error{options.file_name + ": expected one YAML document, found " + std::to_string(docs),
+                 0, base::ErrorSource::Config};
+  }
+  if (auto hazard = base::findYamlHazard(text)) {
+    return Error{options.file_name + ":" + std::to_string(hazard->line) + ":" +
+                     std::to_string(hazard->column) + ": YAML: " + hazard->message,
                  0, base::ErrorSource::Config};
   }
   try {

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "base/yaml_guard.h"
 #include "rego/value/number.h"
 
 namespace meshgate::rego {
@@ -403,6 +404,9 @@ base::Result<Value> parseJson(std::string_view text) {
 }
 
 base::Result<Value> parseYaml(std::string_view text) {
+  if (auto hazard = base::findYamlHazard(text)) {
+    return base::Error{"yaml: line " + std::to_string(hazard->line) + ": " + hazard->message};
+  }
   try {
     YAML::Node node = YAML::Load(std::string(text));
     return yamlToValue(node, 0);
