@@ -117,7 +117,7 @@ class Connection final : public event::FdHandler {
   bool read_scheduled_ = false;
   bool deliver_pending_ = false;  // buffered input to hand over on resume
   bool peer_eof_ = false;
-  bool peer_closing_ = false;      // epoll reported RDHUP/HUP/ERR: read to the EOF
+  bool peer_closing_ = false;  // epoll reported RDHUP/HUP/ERR: read to the EOF
   int read_disable_count_ = 0;
   event::Timer linger_timer_;
   Address peer_;

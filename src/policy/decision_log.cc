@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "policy/decision_log.h"
 
-
 #include <chrono>
 #include <cstdio>
 #include <ctime>

@@ -304,7 +304,8 @@ void ConnectionManager::prepareRequest() {
   // received, before this hop appends to it.
   client_ = conn_.peer();
   if ((xff.trusted_hops > 0 || !xff.use_remote_address) && h.getJoined("x-forwarded-for", xff_)) {
-    if (auto ip = http::trustedClientFromForwardedFor(xff_, xff.use_remote_address, xff.trusted_hops)) {
+    if (auto ip =
+            http::trustedClientFromForwardedFor(xff_, xff.use_remote_address, xff.trusted_hops)) {
       if (auto a = net::Address::fromIp(*ip, 0); a.ok()) client_ = *a;
     }
   }

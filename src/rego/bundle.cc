@@ -13,7 +13,8 @@ namespace meshgate::rego {
 namespace {
 
 bool endsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 RegoError fileError(const std::string& file, std::string msg) {
@@ -25,7 +26,8 @@ RegoError fileError(const std::string& file, std::string msg) {
 }
 
 bool isDataFile(const std::string& name, DataFiles mode) {
-  if (mode == DataFiles::BundleNames) return name == "data.json" || name == "data.yaml" || name == "data.yml";
+  if (mode == DataFiles::BundleNames)
+    return name == "data.json" || name == "data.yaml" || name == "data.yml";
   return endsWith(name, ".json") || endsWith(name, ".yaml") || endsWith(name, ".yml");
 }
 
@@ -64,8 +66,8 @@ void loadFile(PolicySet* set, const std::string& path, const std::vector<std::st
   if (!st2.ok()) errors->push_back(fileError(path, st2.error().message));
 }
 
-void loadDir(PolicySet* set, const std::string& dir, std::vector<std::string>& prefix, const LoadOptions& options,
-             RegoErrors* errors, int depth) {
+void loadDir(PolicySet* set, const std::string& dir, std::vector<std::string>& prefix,
+             const LoadOptions& options, RegoErrors* errors, int depth) {
   if (depth > 64) {
     errors->push_back(fileError(dir, "directory nesting too deep"));
     return;
@@ -124,7 +126,8 @@ Checked<Bundle> loadBundle(const std::string& directory, const LoadOptions& opti
   if (manifest.ok()) {
     auto m = parseJson(*manifest);
     if (!m.ok() || !m->isObject()) {
-      errors.push_back(fileError(directory + "/.manifest", "invalid manifest: must be a JSON object"));
+      errors.push_back(
+          fileError(directory + "/.manifest", "invalid manifest: must be a JSON object"));
     } else {
       if (const Value* rev = m->field("revision")) {
         if (rev->isString()) b.revision = std::string(rev->asString());

@@ -42,7 +42,8 @@ struct Bundle {
 /// Loads and compiles a bundle directory (.rego files, data.json/data.yaml
 /// nested by folder, optional .manifest with "revision" and "roots").
 /// On error nothing is returned; a caller that serves an older bundle keeps it.
-Checked<Bundle> loadBundle(const std::string& directory, const LoadOptions& options = {.engine = {},
-                                                                                        .data_files = DataFiles::BundleNames});
+Checked<Bundle> loadBundle(const std::string& directory,
+                           const LoadOptions& options = {.engine = {},
+                                                         .data_files = DataFiles::BundleNames});
 
 }  // namespace meshgate::rego

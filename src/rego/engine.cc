@@ -14,7 +14,9 @@ Checked<bool> PolicySet::addModule(std::string filename, std::string text) {
   return true;
 }
 
-void PolicySet::addParsedModule(std::shared_ptr<const Module> module) { modules_.push_back(std::move(module)); }
+void PolicySet::addParsedModule(std::shared_ptr<const Module> module) {
+  modules_.push_back(std::move(module));
+}
 
 bool mergeDocuments(const Value& a, const Value& b, Value* out) {
   if (a.isUndefined()) {
@@ -29,7 +31,8 @@ bool mergeDocuments(const Value& a, const Value& b, Value* out) {
     return false;
   }
   ObjectBuilder ob;
-  for (const auto& e : a.entries()) ob.put(e.key, e.value);
+  for (const auto& e : a.entries())
+    ob.put(e.key, e.value);
   for (const auto& e : b.entries()) {
     const Value* existing = a.get(e.key);
     if (existing == nullptr) {
@@ -53,7 +56,8 @@ base::Status PolicySet::addData(const std::vector<std::string>& path, Value valu
   Value merged;
   if (!mergeDocuments(data_, wrapped, &merged)) {
     std::string where = "data";
-    for (const auto& p : path) where += "." + p;
+    for (const auto& p : path)
+      where += "." + p;
     return base::Error{"merge error: conflicting values for " + where};
   }
   data_ = merged;
@@ -72,13 +76,15 @@ Checked<std::shared_ptr<const Plan>> PolicySet::compile() const {
 base::Result<DecisionPath> DecisionPath::parse(std::string_view text) {
   DecisionPath p;
   std::string_view t = text;
-  while (!t.empty() && t.front() == '/') t.remove_prefix(1);
+  while (!t.empty() && t.front() == '/')
+    t.remove_prefix(1);
   char sep = t.find('/') != std::string_view::npos ? '/' : '.';
   size_t start = 0;
   std::vector<std::string> parts;
   while (start <= t.size()) {
     size_t pos = t.find(sep, start);
-    std::string_view part = t.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start);
+    std::string_view part =
+        t.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start);
     if (part.empty()) {
       if (pos == std::string_view::npos && start == t.size() && !parts.empty()) break;
       if (t.empty()) break;
@@ -98,7 +104,8 @@ base::Result<DecisionPath> DecisionPath::parse(std::string_view text) {
 }
 
 Checked<PreparedQuery> PreparedQuery::prepare(std::shared_ptr<const Plan> plan, std::string query,
-                                              const EngineOptions& options, bool capture_expressions) {
+                                              const EngineOptions& options,
+                                              bool capture_expressions) {
   ParseOptions po;
   po.version = options.version;
   auto q = parseQuery(std::move(query), po);

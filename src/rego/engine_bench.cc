@@ -20,8 +20,12 @@
 namespace meshgate::rego {
 namespace {
 
-Value str(std::string_view s) { return Value::string(s); }
-Value obj(std::vector<ObjectEntry> e) { return Value::object(std::move(e)); }
+Value str(std::string_view s) {
+  return Value::string(s);
+}
+Value obj(std::vector<ObjectEntry> e) {
+  return Value::object(std::move(e));
+}
 
 std::shared_ptr<const Plan> compileOrDie(const std::string& module, Value data) {
   PolicySet set;
@@ -66,11 +70,14 @@ TimerOverhead measureTimerOverhead() {
 
 // Wall-clock percentiles include preemption on a busy host; thread CPU time
 // percentiles show the evaluation cost itself.
-void reportPercentiles(benchmark::State& state, std::vector<int64_t>& ns, int64_t overhead, const char* prefix) {
+void reportPercentiles(benchmark::State& state, std::vector<int64_t>& ns, int64_t overhead,
+                       const char* prefix) {
   if (ns.empty()) return;
   std::sort(ns.begin(), ns.end());
   auto at = [&](double q) {
-    int64_t v = ns[std::min(ns.size() - 1, static_cast<size_t>(q * static_cast<double>(ns.size())))] - overhead;
+    int64_t v =
+        ns[std::min(ns.size() - 1, static_cast<size_t>(q * static_cast<double>(ns.size())))] -
+        overhead;
     return static_cast<double>(std::max<int64_t>(v, 0));
   };
   std::string p(prefix);
@@ -80,7 +87,8 @@ void reportPercentiles(benchmark::State& state, std::vector<int64_t>& ns, int64_
 }
 
 template <typename MakeInput>
-void runDecision(benchmark::State& state, const Plan& plan, const char* path, MakeInput makeInput, bool expect) {
+void runDecision(benchmark::State& state, const Plan& plan, const char* path, MakeInput makeInput,
+                 bool expect) {
   auto dp = DecisionPath::parse(path);
   Evaluator ev;
   EvalOptions opts;
@@ -161,8 +169,8 @@ deny_reason := "no permission" if { claims; not allow }
 
 std::string makeToken() {
   std::string header = base64Encode(R"({"alg":"RS256","typ":"JWT"})", B64::RawUrl);
-  std::string payload = base64Encode(R"({"sub":"alice","iss":"https://issuer","roles":["viewer"],"exp":4102444800})",
-                                     B64::RawUrl);
+  std::string payload = base64Encode(
+      R"({"sub":"alice","iss":"https://issuer","roles":["viewer"],"exp":4102444800})", B64::RawUrl);
   return header + "." + payload + ".c2lnbmF0dXJl";
 }
 
@@ -179,13 +187,14 @@ void BM_RbacJwt(benchmark::State& state) {
   runDecision(
       state, *plan, "rbac/authz/allow",
       [&](uint64_t i) {
-        return obj({{str("attributes"),
-                     obj({{str("request"),
-                           obj({{str("http"),
-                                 obj({{str("method"), str(i % 2 == 0 ? "GET" : "POST")},
-                                      {str("path"), str("/api/orders/42")},
-                                      {str("headers"), obj({{str("authorization"), str(bearer)},
-                                                            {str("user-agent"), str("bench")}})}})}})}})}});
+        return obj(
+            {{str("attributes"),
+              obj({{str("request"),
+                    obj({{str("http"), obj({{str("method"), str(i % 2 == 0 ? "GET" : "POST")},
+                                            {str("path"), str("/api/orders/42")},
+                                            {str("headers"),
+                                             obj({{str("authorization"), str(bearer)},
+                                                  {str("user-agent"), str("bench")}})}})}})}})}});
       },
       true);
 }
@@ -223,12 +232,14 @@ void BM_EnvoyAllowlist(benchmark::State& state) {
   runDecision(
       state, *plan, "envoy/authz/allow",
       [&](uint64_t i) {
-        return obj({{str("attributes"),
-                     obj({{str("request"),
-                           obj({{str("http"), obj({{str("method"), str("GET")},
-                                                   {str("path"), str(i % 2 == 0 ? "/api/v1/orders/7" : "/static/a/b.css")},
-                                                   {str("host"), str("shop.example.com")}})}})}})},
-                    {str("parsed_path"), Value::array({str("api"), str("v1"), str("orders"), str("7")})}});
+        return obj(
+            {{str("attributes"),
+              obj({{str("request"),
+                    obj({{str("http"), obj({{str("method"), str("GET")},
+                                            {str("path"), str(i % 2 == 0 ? "/api/v1/orders/7"
+                                                                         : "/static/a/b.css")},
+                                            {str("host"), str("shop.example.com")}})}})}})},
+             {str("parsed_path"), Value::array({str("api"), str("v1"), str("orders"), str("7")})}});
       },
       true);
 }
@@ -238,8 +249,8 @@ BENCHMARK(BM_EnvoyAllowlist);
 void BM_Allowlist1000(benchmark::State& state) {
   std::string module = "package allowlist\n\nimport rego.v1\n\ndefault allow := false\n\n";
   for (int i = 0; i < 1000; ++i) {
-    module += "allow if {\n\tinput.path == \"/service/" + std::to_string(i) + "/resource\"\n\tinput.method == \"" +
-              (i % 3 == 0 ? "POST" : "GET") + "\"\n}\n\n";
+    module += "allow if {\n\tinput.path == \"/service/" + std::to_string(i) +
+              "/resource\"\n\tinput.method == \"" + (i % 3 == 0 ? "POST" : "GET") + "\"\n}\n\n";
   }
   auto plan = compileOrDie(module, Value::emptyObject());
   runDecision(

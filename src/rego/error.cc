@@ -6,7 +6,8 @@ namespace meshgate::rego {
 std::string RegoError::describe() const {
   std::string out;
   if (!file.empty() || line != 0) {
-    out += file.empty() ? std::to_string(line) + ":" + std::to_string(col) : file + ":" + std::to_string(line);
+    out += file.empty() ? std::to_string(line) + ":" + std::to_string(col)
+                        : file + ":" + std::to_string(line);
     out += ": ";
   }
   out += code;

@@ -31,7 +31,7 @@ std::string describeErrors(const RegoErrors& errors);
 template <typename T>
 class [[nodiscard]] Checked {
  public:
-  Checked(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Checked(T value) : value_(std::move(value)) {}              // NOLINT: implicit by design
   Checked(RegoErrors errors) : errors_(std::move(errors)) {}  // NOLINT
   bool ok() const { return errors_.empty(); }
   T& value() { return value_; }

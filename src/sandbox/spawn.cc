@@ -61,9 +61,9 @@ std::string errnoText(int err) {
 // "sandbox: step mount: bind /x -> /x (ro) failed (ENOENT)"; describe() adds
 // the strerror text.
 Error stepError(const Plan& plan, Step step, int err, int detail) {
-  return Error{"sandbox: step " + describeStep(plan, step, detail) + " failed (" + errnoName(err) +
-                   ")",
-               err, base::ErrorSource::Local};
+  return Error{
+      "sandbox: step " + describeStep(plan, step, detail) + " failed (" + errnoName(err) + ")", err,
+      base::ErrorSource::Local};
 }
 
 // Keeps fds away from 0-2 so that the child's stdio setup cannot clobber them.

@@ -102,9 +102,9 @@ class UpstreamConnection final : public net::ConnectionCallbacks, public event::
   event::Timer timer_;  // connect timeout, then idle timeout
   base::MonoTime created_;
   bool connect_timed_out_ = false;
-  bool idle_memory_pending_ = false;   // buffers not yet released in this idle spell
+  bool idle_memory_pending_ = false;       // buffers not yet released in this idle spell
   std::chrono::nanoseconds idle_rest_{0};  // idle timeout left after the release
-  limits::Permit permit_;  // a slot of the max-connections breaker
+  limits::Permit permit_;                  // a slot of the max-connections breaker
 };
 
 }  // namespace meshgate::upstream

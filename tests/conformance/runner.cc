@@ -95,7 +95,8 @@ Value jsonNormalize(const Value& v) {
     case Kind::Array:
     case Kind::Set: {
       std::vector<Value> items;
-      for (const auto& i : v.items()) items.push_back(jsonNormalize(i));
+      for (const auto& i : v.items())
+        items.push_back(jsonNormalize(i));
       return Value::array(std::move(items));
     }
     case Kind::Object: {
@@ -185,11 +186,13 @@ CaseResult runCase(const Value& tc, bool with_nd_cache) {
     }
     const RegoError& err = out.errors()[0];
     if (want_code != nullptr && err.code != want_code->asString()) {
-      res.why = "error code " + err.code + " != " + std::string(want_code->asString()) + " (" + err.describe() + ")";
+      res.why = "error code " + err.code + " != " + std::string(want_code->asString()) + " (" +
+                err.describe() + ")";
       return res;
     }
     if (want_error != nullptr && err.describe().find(want_error->asString()) == std::string::npos) {
-      res.why = "error text '" + err.describe() + "' lacks '" + std::string(want_error->asString()) + "'";
+      res.why =
+          "error text '" + err.describe() + "' lacks '" + std::string(want_error->asString()) + "'";
       return res;
     }
     res.pass = true;
@@ -220,11 +223,13 @@ CaseResult runCase(const Value& tc, bool with_nd_cache) {
     got.push_back(Value::object(std::move(es)));
   }
   std::vector<Value> want;
-  for (const auto& w : want_result->items()) want.push_back(jsonNormalize(w));
+  for (const auto& w : want_result->items())
+    want.push_back(jsonNormalize(w));
   Value gs = Value::set(got);
   Value ws = Value::set(want);
   if (gs != ws) {
-    res.why = "result mismatch:\n      want: " + toRegoString(ws) + "\n      got:  " + toRegoString(gs);
+    res.why =
+        "result mismatch:\n      want: " + toRegoString(ws) + "\n      got:  " + toRegoString(gs);
     return res;
   }
   res.pass = true;
@@ -308,7 +313,8 @@ int main(int argc, char** argv) {
         std::string note(tc.field("note")->asString());
         // Notes repeat across files; the stable id is file#index.
         std::string id = cat + "/" + file + "#" + std::to_string(index++);
-        if (!o.filter.empty() && note.find(o.filter) == std::string::npos && cat.find(o.filter) == std::string::npos)
+        if (!o.filter.empty() && note.find(o.filter) == std::string::npos &&
+            cat.find(o.filter) == std::string::npos)
           continue;
         Tally& t = by_category[cat];
         if (skips.count(id) != 0) {
@@ -329,14 +335,16 @@ int main(int argc, char** argv) {
           ++t.fail;
           ++total.fail;
           failing.insert(id);
-          if (o.verbose) std::printf("FAIL %s (%s)\n    %s\n", note.c_str(), path.c_str(), r.why.c_str());
+          if (o.verbose)
+            std::printf("FAIL %s (%s)\n    %s\n", note.c_str(), path.c_str(), r.why.c_str());
         }
       }
     }
   }
   if (o.markdown) {
     std::printf("| category | pass | fail | skip |\n|---|---:|---:|---:|\n");
-    for (const auto& [cat, t] : by_category) std::printf("| %s | %d | %d | %d |\n", cat.c_str(), t.pass, t.fail, t.skip);
+    for (const auto& [cat, t] : by_category)
+      std::printf("| %s | %d | %d | %d |\n", cat.c_str(), t.pass, t.fail, t.skip);
   } else {
     std::printf("%-40s %6s %6s %6s\n", "category", "pass", "fail", "skip");
     for (const auto& [cat, t] : by_category) {
@@ -350,15 +358,18 @@ int main(int argc, char** argv) {
     std::sort(passing.begin(), passing.end());
     std::ofstream out(o.write_passing);
     out << "# Conformance cases that pass; this list may only grow (see docs/policy.md).\n";
-    for (const auto& n : passing) out << n << "\n";
+    for (const auto& n : passing)
+      out << n << "\n";
   }
   int rc = 0;
   if (!o.baseline.empty()) {
     auto idOf = [](const std::string& line) { return line.substr(0, line.find('\t')); };
     std::set<std::string> base;
-    for (const auto& line : readLines(o.baseline)) base.insert(idOf(line));
+    for (const auto& line : readLines(o.baseline))
+      base.insert(idOf(line));
     std::set<std::string> pass_set;
-    for (const auto& line : passing) pass_set.insert(idOf(line));
+    for (const auto& line : passing)
+      pass_set.insert(idOf(line));
     for (const auto& n : base) {
       if (pass_set.count(n) == 0) {
         std::printf("REGRESSION: %s no longer passes\n", n.c_str());

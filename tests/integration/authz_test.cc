@@ -313,8 +313,7 @@ TEST_F(AuthzTest, CustomProviderDenies) {
   EXPECT_EQ(statusOf(port_, "/other"), 200);
   const std::string line = logLine(log_, "ext-1");
   EXPECT_NE(line.find("\"response_flags\":\"UAEX\""), std::string::npos) << line;
-  EXPECT_NE(line.find("\"response_code_details\":\"ext_authz_denied\""), std::string::npos)
-      << line;
+  EXPECT_NE(line.find("\"response_code_details\":\"ext_authz_denied\""), std::string::npos) << line;
   EXPECT_TRUE(waitUntil([&] {
     return mg_->metric(
                "meshgate_authz_custom_checks_total{listener=\"default/main\",route=\"default/all/"

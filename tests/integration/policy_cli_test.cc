@@ -58,7 +58,8 @@ TEST(PolicyEval, ResultShapeMatchesOpa) {
   TempDir dir;
   writeBundle(dir);
   std::string input = dir.write("input.json", R"({"user": "alice"})");
-  auto r = runCommand({MG_BINARY, "policy", "eval", "-d", dir.path(), "-i", input, "data.authz.allow"});
+  auto r =
+      runCommand({MG_BINARY, "policy", "eval", "-d", dir.path(), "-i", input, "data.authz.allow"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   rego::Value v = parse(r.out);
   const rego::Value* result = v.field("result");
@@ -121,10 +122,17 @@ TEST(PolicyEval, V0Compatible) {
   auto r = runCommand({MG_BINARY, "policy", "eval", "-d", dir.path(), "data.old.deny"});
   EXPECT_EQ(r.exit_code, 1) << r.out;
   std::string input = dir.write("in.json", R"({"x": 5})");
-  r = runCommand({MG_BINARY, "policy", "eval", "--v0-compatible", "-d", dir.path(), "-i", input, "data.old.deny"});
+  r = runCommand({MG_BINARY, "policy", "eval", "--v0-compatible", "-d", dir.path(), "-i", input,
+                  "data.old.deny"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   rego::Value v = parse(r.out);
-  EXPECT_EQ(v.field("result")->items()[0].field("expressions")->items()[0].field("value")->items()[0].asString(),
+  EXPECT_EQ(v.field("result")
+                ->items()[0]
+                .field("expressions")
+                ->items()[0]
+                .field("value")
+                ->items()[0]
+                .asString(),
             "too big");
 }
 
@@ -150,8 +158,10 @@ TEST(PolicyCheck, ReportsEveryErrorWithPosition) {
   dir.write("b.rego", "package b\n\nq := y\n");
   auto r = runCommand({MG_BINARY, "policy", "check", dir.path()});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("a.rego:5:3: rego_compile_error: var x assigned above"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("b.rego:3:1: rego_unsafe_var_error: var y is unsafe"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("a.rego:5:3: rego_compile_error: var x assigned above"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("b.rego:3:1: rego_unsafe_var_error: var y is unsafe"), std::string::npos)
+      << r.err;
 
   TempDir good;
   writeBundle(good);

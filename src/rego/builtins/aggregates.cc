@@ -37,8 +37,12 @@ Value accumulate(BuiltinContext& c, Args a, bool product) {
   return acc;
 }
 
-Value sum(BuiltinContext& c, Args a) { return accumulate(c, a, false); }
-Value productFn(BuiltinContext& c, Args a) { return accumulate(c, a, true); }
+Value sum(BuiltinContext& c, Args a) {
+  return accumulate(c, a, false);
+}
+Value productFn(BuiltinContext& c, Args a) {
+  return accumulate(c, a, true);
+}
 
 Value maxFn(BuiltinContext& c, Args a) {
   if (!a[0].isArray() && !a[0].isSet()) return typeErr(c, 0, a[0], {"set", "array"});
@@ -65,7 +69,8 @@ Value minFn(BuiltinContext& c, Args a) {
 Value sortFn(BuiltinContext& c, Args a) {
   if (!a[0].isArray() && !a[0].isSet()) return typeErr(c, 0, a[0], {"set", "array"});
   std::vector<Value> items = a[0].items();
-  std::stable_sort(items.begin(), items.end(), [](const Value& x, const Value& y) { return x < y; });
+  std::stable_sort(items.begin(), items.end(),
+                   [](const Value& x, const Value& y) { return x < y; });
   return Value::array(std::move(items));
 }
 

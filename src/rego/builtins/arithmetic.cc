@@ -19,10 +19,18 @@ Value arith(BuiltinContext& c, Args a, ArithResult (*op)(const Value&, const Val
   return r.value;
 }
 
-Value plus(BuiltinContext& c, Args a) { return arith(c, a, numberAdd); }
-Value mul(BuiltinContext& c, Args a) { return arith(c, a, numberMul); }
-Value divide(BuiltinContext& c, Args a) { return arith(c, a, numberDiv); }
-Value rem(BuiltinContext& c, Args a) { return arith(c, a, numberRem); }
+Value plus(BuiltinContext& c, Args a) {
+  return arith(c, a, numberAdd);
+}
+Value mul(BuiltinContext& c, Args a) {
+  return arith(c, a, numberMul);
+}
+Value divide(BuiltinContext& c, Args a) {
+  return arith(c, a, numberDiv);
+}
+Value rem(BuiltinContext& c, Args a) {
+  return arith(c, a, numberRem);
+}
 
 Value minus(BuiltinContext& c, Args a) {
   bool n1 = a[0].isNumber(), n2 = a[1].isNumber();
@@ -44,10 +52,18 @@ Value unary(BuiltinContext& c, Args a, Value (*op)(const Value&)) {
   if (!argNumber(c, a, 0)) return Value();
   return op(a[0]);
 }
-Value absFn(BuiltinContext& c, Args a) { return unary(c, a, numberAbs); }
-Value roundFn(BuiltinContext& c, Args a) { return unary(c, a, numberRound); }
-Value ceilFn(BuiltinContext& c, Args a) { return unary(c, a, numberCeil); }
-Value floorFn(BuiltinContext& c, Args a) { return unary(c, a, numberFloor); }
+Value absFn(BuiltinContext& c, Args a) {
+  return unary(c, a, numberAbs);
+}
+Value roundFn(BuiltinContext& c, Args a) {
+  return unary(c, a, numberRound);
+}
+Value ceilFn(BuiltinContext& c, Args a) {
+  return unary(c, a, numberCeil);
+}
+Value floorFn(BuiltinContext& c, Args a) {
+  return unary(c, a, numberFloor);
+}
 
 Value rangeImpl(BuiltinContext& c, int64_t from, int64_t to, int64_t step) {
   uint64_t span = from <= to ? static_cast<uint64_t>(to - from) : static_cast<uint64_t>(from - to);

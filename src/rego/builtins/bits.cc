@@ -13,7 +13,8 @@ bool bigIntArg(BuiltinContext& c, Args a, size_t i, BigInt* out) {
     return false;
   }
   if (!numberToBigInt(a[i], out)) {
-    c.typeError("operand " + std::to_string(i + 1) + " must be integer number but got floating-point number");
+    c.typeError("operand " + std::to_string(i + 1) +
+                " must be integer number but got floating-point number");
     return false;
   }
   return true;
@@ -34,7 +35,8 @@ bool int128Arg(BuiltinContext& c, Args a, size_t i, __int128* out) {
 Value fromInt128(__int128 v) {
   if (v >= INT64_MIN && v <= INT64_MAX) return Value::integer(static_cast<int64_t>(v));
   bool neg = v < 0;
-  unsigned __int128 m = neg ? static_cast<unsigned __int128>(-v) : static_cast<unsigned __int128>(v);
+  unsigned __int128 m =
+      neg ? static_cast<unsigned __int128>(-v) : static_cast<unsigned __int128>(v);
   std::string digits;
   while (m != 0) {
     digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(m % 10)));
@@ -86,7 +88,8 @@ Value lshFn(BuiltinContext& c, Args a) {
   if (!bigIntArg(c, a, 0, &x) || !shiftArg(c, a, &s)) return Value();
   BigInt factor(1);
   BigInt two(2);
-  for (int64_t i = 0; i < s; ++i) factor = BigInt::mul(factor, two);
+  for (int64_t i = 0; i < s; ++i)
+    factor = BigInt::mul(factor, two);
   return Value::bigInt(BigInt::mul(x, factor));
 }
 
@@ -96,7 +99,8 @@ Value rshFn(BuiltinContext& c, Args a) {
   if (!bigIntArg(c, a, 0, &x) || !shiftArg(c, a, &s)) return Value();
   BigInt factor(1);
   BigInt two(2);
-  for (int64_t i = 0; i < s; ++i) factor = BigInt::mul(factor, two);
+  for (int64_t i = 0; i < s; ++i)
+    factor = BigInt::mul(factor, two);
   BigInt q, r;
   BigInt::divMod(x, factor, &q, &r);
   // Arithmetic shift rounds toward negative infinity.

@@ -6,12 +6,24 @@
 namespace meshgate::rego {
 namespace {
 
-Value equal(BuiltinContext&, Args a) { return boolValue(a[0] == a[1]); }
-Value neq(BuiltinContext&, Args a) { return boolValue(a[0] != a[1]); }
-Value lt(BuiltinContext&, Args a) { return boolValue(compare(a[0], a[1]) < 0); }
-Value lte(BuiltinContext&, Args a) { return boolValue(compare(a[0], a[1]) <= 0); }
-Value gt(BuiltinContext&, Args a) { return boolValue(compare(a[0], a[1]) > 0); }
-Value gte(BuiltinContext&, Args a) { return boolValue(compare(a[0], a[1]) >= 0); }
+Value equal(BuiltinContext&, Args a) {
+  return boolValue(a[0] == a[1]);
+}
+Value neq(BuiltinContext&, Args a) {
+  return boolValue(a[0] != a[1]);
+}
+Value lt(BuiltinContext&, Args a) {
+  return boolValue(compare(a[0], a[1]) < 0);
+}
+Value lte(BuiltinContext&, Args a) {
+  return boolValue(compare(a[0], a[1]) <= 0);
+}
+Value gt(BuiltinContext&, Args a) {
+  return boolValue(compare(a[0], a[1]) > 0);
+}
+Value gte(BuiltinContext&, Args a) {
+  return boolValue(compare(a[0], a[1]) >= 0);
+}
 
 Value member2(BuiltinContext&, Args a) {
   const Value& x = a[0];

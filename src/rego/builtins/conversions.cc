@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Conversions: to_number.
-#include <cmath>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 
 #include "rego/builtins/helpers.h"
@@ -50,7 +50,8 @@ Value toNumber(BuiltinContext& c, Args a) {
       std::string s(v.asString());
       // Go's ParseFloat accepts infinities and NaN; OPA rejects them as operands.
       std::string lower;
-      for (char ch : s) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+      for (char ch : s)
+        lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
       std::string_view body = lower;
       if (!body.empty() && (body[0] == '+' || body[0] == '-')) body.remove_prefix(1);
       if (body == "inf" || body == "infinity" || body == "nan") {
@@ -76,6 +77,8 @@ Value toNumber(BuiltinContext& c, Args a) {
 
 }  // namespace
 
-void registerConversions(BuiltinRegistry& r) { r.add("to_number", 1, toNumber); }
+void registerConversions(BuiltinRegistry& r) {
+  r.add("to_number", 1, toNumber);
+}
 
 }  // namespace meshgate::rego

@@ -30,19 +30,23 @@ const EVP_MD* mdByName(std::string_view md) {
   return nullptr;
 }
 
-std::shared_ptr<EVP_PKEY> wrap(EVP_PKEY* p) { return std::shared_ptr<EVP_PKEY>(p, EVP_PKEY_free); }
+std::shared_ptr<EVP_PKEY> wrap(EVP_PKEY* p) {
+  return std::shared_ptr<EVP_PKEY>(p, EVP_PKEY_free);
+}
 
 bool b64url(const Value& jwk, const char* field, std::string* out) {
   const Value* v = jwk.field(field);
   if (v == nullptr || !v->isString()) return false;
   std::string s(v->asString());
-  while (!s.empty() && s.back() == '=') s.pop_back();
+  while (!s.empty() && s.back() == '=')
+    s.pop_back();
   std::string err;
   return base64Decode(s, B64::RawUrl, out, &err);
 }
 
 BIGNUM* bn(const std::string& bytes) {
-  return BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()), nullptr);
+  return BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()),
+                   static_cast<int>(bytes.size()), nullptr);
 }
 
 bool rsaFromJwk(const Value& jwk, Key* out, std::string* error) {
@@ -77,12 +81,14 @@ bool rsaFromJwk(const Value& jwk, Key* out, std::string* error) {
   OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
   EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
   EVP_PKEY* pkey = nullptr;
-  bool ok = ctx != nullptr && EVP_PKEY_fromdata_init(ctx) > 0 &&
-            EVP_PKEY_fromdata(ctx, &pkey, priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) > 0;
+  bool ok =
+      ctx != nullptr && EVP_PKEY_fromdata_init(ctx) > 0 &&
+      EVP_PKEY_fromdata(ctx, &pkey, priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) > 0;
   EVP_PKEY_CTX_free(ctx);
   OSSL_PARAM_free(params);
   OSSL_PARAM_BLD_free(bld);
-  for (BIGNUM* b : bns) BN_free(b);
+  for (BIGNUM* b : bns)
+    BN_free(b);
   if (!ok) {
     *error = "failed to build RSA key";
     return false;
@@ -98,7 +104,8 @@ bool ecFromJwk(const Value& jwk, Key* out, std::string* error) {
     return false;
   }
   std::string_view c = crv->asString();
-  const char* group = c == "P-256" ? "P-256" : (c == "P-384" ? "P-384" : (c == "P-521" ? "P-521" : nullptr));
+  const char* group =
+      c == "P-256" ? "P-256" : (c == "P-384" ? "P-384" : (c == "P-521" ? "P-521" : nullptr));
   size_t size = c == "P-256" ? 32 : (c == "P-384" ? 48 : 66);
   if (group == nullptr) {
     *error = "unsupported elliptic curve " + std::string(c);
@@ -110,7 +117,8 @@ bool ecFromJwk(const Value& jwk, Key* out, std::string* error) {
     return false;
   }
   auto padTo = [&](std::string s) {
-    while (s.size() < size) s.insert(s.begin(), '\0');
+    while (s.size() < size)
+      s.insert(s.begin(), '\0');
     return s;
   };
   std::string point = std::string(1, '\x04') + padTo(x) + padTo(y);
@@ -126,8 +134,9 @@ bool ecFromJwk(const Value& jwk, Key* out, std::string* error) {
   OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
   EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
   EVP_PKEY* pkey = nullptr;
-  bool ok = ctx != nullptr && EVP_PKEY_fromdata_init(ctx) > 0 &&
-            EVP_PKEY_fromdata(ctx, &pkey, has_priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) > 0;
+  bool ok =
+      ctx != nullptr && EVP_PKEY_fromdata_init(ctx) > 0 &&
+      EVP_PKEY_fromdata(ctx, &pkey, has_priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) > 0;
   EVP_PKEY_CTX_free(ctx);
   OSSL_PARAM_free(params);
   OSSL_PARAM_BLD_free(bld);
@@ -149,11 +158,11 @@ bool okpFromJwk(const Value& jwk, Key* out, std::string* error) {
   std::string x, d;
   EVP_PKEY* pkey = nullptr;
   if (b64url(jwk, "d", &d)) {
-    pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(d.data()),
-                                        d.size());
+    pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
+                                        reinterpret_cast<const unsigned char*>(d.data()), d.size());
   } else if (b64url(jwk, "x", &x)) {
-    pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(x.data()),
-                                       x.size());
+    pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                       reinterpret_cast<const unsigned char*>(x.data()), x.size());
   }
   if (pkey == nullptr) {
     *error = "failed to build Ed25519 key";
@@ -180,8 +189,10 @@ std::string ecdsaDerToRaw(const std::string& der, size_t size) {
 std::string ecdsaRawToDer(std::string_view raw) {
   size_t n = raw.size() / 2;
   ECDSA_SIG* sig = ECDSA_SIG_new();
-  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(n), nullptr);
-  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data() + n), static_cast<int>(raw.size() - n), nullptr);
+  BIGNUM* r =
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(n), nullptr);
+  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data() + n),
+                        static_cast<int>(raw.size() - n), nullptr);
   ECDSA_SIG_set0(sig, r, s);
   unsigned char* der = nullptr;
   int len = i2d_ECDSA_SIG(sig, &der);
@@ -216,8 +227,8 @@ std::string hmacDigest(std::string_view md, std::string_view key, std::string_vi
   if (m == nullptr) return "";
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(m, key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-       out, &len);
+  HMAC(m, key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
@@ -251,7 +262,8 @@ std::vector<PemBlock> pemDecode(std::string_view text, std::string* rest) {
   if (rest != nullptr) {
     std::string_view r = text.substr(pos);
     size_t i = 0;
-    while (i < r.size() && (r[i] == '\n' || r[i] == '\r' || r[i] == ' ' || r[i] == '\t')) ++i;
+    while (i < r.size() && (r[i] == '\n' || r[i] == '\r' || r[i] == ' ' || r[i] == '\t'))
+      ++i;
     *rest = std::string(r.substr(i));
   }
   return out;
@@ -263,8 +275,10 @@ bool keyFromJwk(const Value& jwk, Key* out, std::string* error) {
     *error = "invalid JWK: missing kty";
     return false;
   }
-  if (const Value* alg = jwk.field("alg"); alg != nullptr && alg->isString()) out->alg = std::string(alg->asString());
-  if (const Value* kid = jwk.field("kid"); kid != nullptr && kid->isString()) out->kid = std::string(kid->asString());
+  if (const Value* alg = jwk.field("alg"); alg != nullptr && alg->isString())
+    out->alg = std::string(alg->asString());
+  if (const Value* kid = jwk.field("kid"); kid != nullptr && kid->isString())
+    out->kid = std::string(kid->asString());
   std::string_view t = kty->asString();
   if (t == "RSA") return rsaFromJwk(jwk, out, error);
   if (t == "EC") return ecFromJwk(jwk, out, error);
@@ -395,7 +409,8 @@ bool jwsVerify(const Key& key, std::string_view alg, std::string_view data, std:
     std::string der;
     std::string_view s = sig;
     bool rsa = alg[0] == 'R' || alg[0] == 'P';
-    if (md != nullptr && ((rsa && type == EVP_PKEY_RSA) || (alg[0] == 'E' && type == EVP_PKEY_EC))) {
+    if (md != nullptr &&
+        ((rsa && type == EVP_PKEY_RSA) || (alg[0] == 'E' && type == EVP_PKEY_EC))) {
       if (alg[0] == 'E') {
         der = ecdsaRawToDer(sig);
         s = der;
@@ -405,8 +420,9 @@ bool jwsVerify(const Key& key, std::string_view alg, std::string_view data, std:
           EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
           EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_AUTO);
         }
-        ok = EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(s.data()), s.size(),
-                              reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
+        ok =
+            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(s.data()), s.size(),
+                             reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
       }
     }
   }
@@ -414,7 +430,8 @@ bool jwsVerify(const Key& key, std::string_view alg, std::string_view data, std:
   return ok;
 }
 
-bool jwsSign(const Key& key, std::string_view alg, std::string_view data, std::string* sig, std::string* error) {
+bool jwsSign(const Key& key, std::string_view alg, std::string_view data, std::string* sig,
+             std::string* error) {
   if (alg.substr(0, 2) == "HS") {
     if (!key.is_secret) {
       *error = "invalid key for " + std::string(alg);
@@ -441,7 +458,9 @@ bool jwsSign(const Key& key, std::string_view alg, std::string_view data, std::s
     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST);
   }
   size_t len = 0;
-  if (ok) ok = EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()), data.size()) > 0;
+  if (ok)
+    ok = EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()),
+                        data.size()) > 0;
   std::string out(len, '\0');
   if (ok) {
     ok = EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(&out[0]), &len,

@@ -22,7 +22,7 @@ struct Key {
   std::shared_ptr<EVP_PKEY> pkey;  // asymmetric keys
   std::string secret;              // "oct" keys
   bool is_secret = false;
-  std::string alg;                 // from a JWK, when present
+  std::string alg;  // from a JWK, when present
   std::string kid;
 };
 
@@ -38,7 +38,8 @@ bool isJwsAlgorithm(std::string_view alg);
 /// Verifies a JWS signature over `data` (header.payload).
 bool jwsVerify(const Key& key, std::string_view alg, std::string_view data, std::string_view sig);
 /// Signs `data`; false (with *error) when the key does not fit the algorithm.
-bool jwsSign(const Key& key, std::string_view alg, std::string_view data, std::string* sig, std::string* error);
+bool jwsSign(const Key& key, std::string_view alg, std::string_view data, std::string* sig,
+             std::string* error);
 
 /// PEM blocks in `text`: (type, DER bytes). `rest` receives trailing non-PEM text.
 struct PemBlock {

@@ -132,7 +132,8 @@ Value urlEncodeObject(BuiltinContext& c, Args a) {
       return Value();
     }
   }
-  std::stable_sort(pairs.begin(), pairs.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::stable_sort(pairs.begin(), pairs.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
   std::string out;
   for (const auto& [k, v] : pairs) {
     if (!out.empty()) out.push_back('&');
@@ -150,7 +151,8 @@ Value urlDecodeObject(BuiltinContext& c, Args a) {
   size_t start = 0;
   while (start <= s.size()) {
     size_t amp = s.find('&', start);
-    std::string_view part = s.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
+    std::string_view part =
+        s.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
     if (!part.empty() && part.find(';') == std::string_view::npos) {
       size_t eq = part.find('=');
       std::string k, v, err;
@@ -169,7 +171,8 @@ Value urlDecodeObject(BuiltinContext& c, Args a) {
     start = amp + 1;
   }
   std::vector<ObjectEntry> es;
-  for (auto& [k, vs] : acc) es.push_back({strValue(k), Value::array(std::move(vs))});
+  for (auto& [k, vs] : acc)
+    es.push_back({strValue(k), Value::array(std::move(vs))});
   return Value::object(std::move(es));
 }
 
@@ -241,17 +244,18 @@ Value jsonIsValid(BuiltinContext& c, Args a) {
 // YAML output in the style of go-yaml v2 (what sigs.k8s.io/yaml emits).
 bool yamlNeedsQuotes(std::string_view s) {
   if (s.empty()) return true;
-  static const char* kSpecial[] = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
-                                   "True", "False", "Yes", "No", "On", "Off", "Y", "N", "Null", "NULL",
-                                   "TRUE", "FALSE", "YES", "NO", "ON", "OFF"};
+  static const char* kSpecial[] = {"true",  "false", "yes", "no",   "on",    "off",  "y",
+                                   "n",     "null",  "~",   "True", "False", "Yes",  "No",
+                                   "On",    "Off",   "Y",   "N",    "Null",  "NULL", "TRUE",
+                                   "FALSE", "YES",   "NO",  "ON",   "OFF"};
   for (const char* k : kSpecial) {
     if (s == k) return true;
   }
   if (Value::numberFromText(s).isDefined()) return true;
   char f = s[0];
-  if (f == ' ' || s.back() == ' ' || f == '-' || f == '?' || f == ':' || f == ',' || f == '[' || f == ']' ||
-      f == '{' || f == '}' || f == '#' || f == '&' || f == '*' || f == '!' || f == '|' || f == '>' ||
-      f == '\'' || f == '"' || f == '%' || f == '@' || f == '`' || f == '.')
+  if (f == ' ' || s.back() == ' ' || f == '-' || f == '?' || f == ':' || f == ',' || f == '[' ||
+      f == ']' || f == '{' || f == '}' || f == '#' || f == '&' || f == '*' || f == '!' ||
+      f == '|' || f == '>' || f == '\'' || f == '"' || f == '%' || f == '@' || f == '`' || f == '.')
     return true;
   if (s.find(": ") != std::string_view::npos || s.find(" #") != std::string_view::npos) return true;
   for (unsigned char ch : s) {
@@ -289,7 +293,9 @@ void yamlScalar(std::string& out, const Value& v) {
 
 void yamlEmit(std::string& out, const Value& v, int indent, bool in_seq_item);
 
-void yamlIndent(std::string& out, int n) { out.append(static_cast<size_t>(n), ' '); }
+void yamlIndent(std::string& out, int n) {
+  out.append(static_cast<size_t>(n), ' ');
+}
 
 void yamlEmit(std::string& out, const Value& v, int indent, bool inline_first) {
   if (v.isObject()) {

@@ -13,7 +13,9 @@ const char* alphabetChars(B64 a) {
              : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 }
 
-bool padded(B64 a) { return a == B64::Std || a == B64::Url; }
+bool padded(B64 a) {
+  return a == B64::Std || a == B64::Url;
+}
 
 }  // namespace
 
@@ -47,8 +49,10 @@ bool base64Decode(std::string_view src, B64 alphabet, std::string* out, std::str
   struct Table {
     int8_t v[256];
     explicit Table(const char* chars) {
-      for (auto& t : v) t = -1;
-      for (int k = 0; k < 64; ++k) v[static_cast<uint8_t>(chars[k])] = static_cast<int8_t>(k);
+      for (auto& t : v)
+        t = -1;
+      for (int k = 0; k < 64; ++k)
+        v[static_cast<uint8_t>(chars[k])] = static_cast<int8_t>(k);
     }
   };
   static const Table kStd(alphabetChars(B64::Std));
@@ -89,7 +93,8 @@ bool base64Decode(std::string_view src, B64 alphabet, std::string* out, std::str
         case 1:
           return fail(si - 1);
         case 2:
-          while (si < src.size() && (src[si] == '\n' || src[si] == '\r')) ++si;
+          while (si < src.size() && (src[si] == '\n' || src[si] == '\r'))
+            ++si;
           if (si == src.size()) return fail(src.size());
           if (src[si] != '=') return fail(si - 1);
           ++si;
@@ -97,14 +102,16 @@ bool base64Decode(std::string_view src, B64 alphabet, std::string* out, std::str
         default:
           break;
       }
-      while (si < src.size() && (src[si] == '\n' || src[si] == '\r')) ++si;
+      while (si < src.size() && (src[si] == '\n' || src[si] == '\r'))
+        ++si;
       if (si < src.size()) return fail(si);
       dlen = j;
       break;
     }
     uint32_t val = (static_cast<uint32_t>(dbuf[0]) << 18) | (static_cast<uint32_t>(dbuf[1]) << 12) |
                    (static_cast<uint32_t>(dbuf[2]) << 6) | dbuf[3];
-    uint8_t b0 = static_cast<uint8_t>(val >> 16), b1 = static_cast<uint8_t>(val >> 8), b2 = static_cast<uint8_t>(val);
+    uint8_t b0 = static_cast<uint8_t>(val >> 16), b1 = static_cast<uint8_t>(val >> 8),
+            b2 = static_cast<uint8_t>(val);
     switch (dlen) {
       case 4:
         out->push_back(static_cast<char>(b0));
@@ -172,8 +179,8 @@ bool hexDecode(std::string_view text, std::string* out, std::string* error) {
 
 namespace {
 bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-         c == '.' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == '~';
 }
 }  // namespace
 
@@ -198,7 +205,8 @@ std::string pathEscape(std::string_view s) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    if (unreserved(c) || c == '$' || c == '&' || c == '+' || c == ',' || c == ':' || c == ';' || c == '=' || c == '@') {
+    if (unreserved(c) || c == '$' || c == '&' || c == '+' || c == ',' || c == ':' || c == ';' ||
+        c == '=' || c == '@') {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');

@@ -15,7 +15,8 @@ namespace {
 std::string escapeRune(char32_t cp) {
   std::string s;
   appendUtf8(s, cp);
-  if (cp < 0x80 && std::string_view("\\.+*?()|[]{}^$-").find(static_cast<char>(cp)) != std::string_view::npos) {
+  if (cp < 0x80 &&
+      std::string_view("\\.+*?()|[]{}^$-").find(static_cast<char>(cp)) != std::string_view::npos) {
     return "\\" + s;
   }
   return s;
@@ -23,14 +24,15 @@ std::string escapeRune(char32_t cp) {
 
 std::string sepClass(const std::u32string& seps) {
   std::string out;
-  for (char32_t s : seps) out += escapeRune(s);
+  for (char32_t s : seps)
+    out += escapeRune(s);
   return out;
 }
 
 // Translates a glob (runes from `p` starting at `i`) until one of `stops` at
 // top level. Returns false on a syntax error.
-bool translate(const std::u32string& p, size_t& i, const std::u32string& seps, std::string* out, bool in_terms,
-               int depth) {
+bool translate(const std::u32string& p, size_t& i, const std::u32string& seps, std::string* out,
+               bool in_terms, int depth) {
   if (depth > 64) return false;
   std::string not_sep = seps.empty() ? "." : "[^" + sepClass(seps) + "]";
   while (i < p.size()) {
@@ -155,7 +157,8 @@ Value globMatch(BuiltinContext& c, Args a) {
   } else if (a[1].isArray()) {
     for (const auto& d : a[1].items()) {
       if (!d.isString()) {
-        c.typeError("operand 2 must be array of strings but got array containing " + std::string(typeName(d)));
+        c.typeError("operand 2 must be array of strings but got array containing " +
+                    std::string(typeName(d)));
         return Value();
       }
       std::u32string r = utf8Decode(d.asString());

@@ -48,7 +48,8 @@ Value walk(BuiltinContext&, Args a) {
 template <typename F>
 void foreachVertex(const Value& edges, F&& f) {
   if (edges.isArray() || edges.isSet()) {
-    for (const auto& v : edges.items()) f(v);
+    for (const auto& v : edges.items())
+      f(v);
   }
 }
 
@@ -87,8 +88,8 @@ Value reachable(BuiltinContext& c, Args a) {
   return Value::set(std::move(reached));
 }
 
-void pathBuilder(const Value& graph, const Value& root, std::vector<Value> path, std::vector<Value>* out,
-                 std::vector<Value>& reached, int depth) {
+void pathBuilder(const Value& graph, const Value& root, std::vector<Value> path,
+                 std::vector<Value>* out, std::vector<Value>& reached, int depth) {
   if (depth > 10000) return;
   const Value* edges = graph.get(root);
   if (edges == nullptr) {

@@ -3,7 +3,8 @@
 
 namespace meshgate::rego {
 
-std::string operandTypeMessage(size_t pos, const Value& got, std::initializer_list<std::string_view> expected) {
+std::string operandTypeMessage(size_t pos, const Value& got,
+                               std::initializer_list<std::string_view> expected) {
   std::string out = "operand " + std::to_string(pos) + " must be ";
   if (expected.size() == 1) {
     out += *expected.begin();
@@ -22,7 +23,8 @@ std::string operandTypeMessage(size_t pos, const Value& got, std::initializer_li
   return out;
 }
 
-Value typeErr(BuiltinContext& c, size_t index, const Value& got, std::initializer_list<std::string_view> expected) {
+Value typeErr(BuiltinContext& c, size_t index, const Value& got,
+              std::initializer_list<std::string_view> expected) {
   c.typeError(operandTypeMessage(index + 1, got, expected));
   return Value();
 }
@@ -50,7 +52,8 @@ bool argInt(BuiltinContext& c, Args a, size_t i, int64_t* out) {
     return false;
   }
   if (!a[i].toInt64(out)) {
-    c.typeError("operand " + std::to_string(i + 1) + " must be integer number but got floating-point number");
+    c.typeError("operand " + std::to_string(i + 1) +
+                " must be integer number but got floating-point number");
     return false;
   }
   return true;
@@ -127,8 +130,8 @@ std::u32string utf8Decode(std::string_view s) {
       }
       cp = (cp << 6) | (cc & 0x3F);
     }
-    if (!ok || (n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
+    if (!ok || (n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
       out.push_back(0xFFFD);
       ++i;
       continue;
@@ -160,7 +163,8 @@ void appendUtf8(std::string& out, char32_t cp) {
 std::string utf8Encode(std::u32string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (char32_t cp : s) appendUtf8(out, cp);
+  for (char32_t cp : s)
+    appendUtf8(out, cp);
   return out;
 }
 
@@ -172,8 +176,14 @@ size_t utf8Length(std::string_view s) {
   return n;
 }
 
-Value boolValue(bool b) { return Value::boolean(b); }
-Value intValue(int64_t i) { return Value::integer(i); }
-Value strValue(std::string_view s) { return Value::string(s); }
+Value boolValue(bool b) {
+  return Value::boolean(b);
+}
+Value intValue(int64_t i) {
+  return Value::integer(i);
+}
+Value strValue(std::string_view s) {
+  return Value::string(s);
+}
 
 }  // namespace meshgate::rego

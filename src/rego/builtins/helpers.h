@@ -17,14 +17,17 @@ namespace meshgate::rego {
 using Args = std::span<const Value>;
 
 /// "operand N must be X but got Y" or "operand N must be one of {X, Y} but got Z".
-std::string operandTypeMessage(size_t pos, const Value& got, std::initializer_list<std::string_view> expected);
+std::string operandTypeMessage(size_t pos, const Value& got,
+                               std::initializer_list<std::string_view> expected);
 
 /// Reports a type error for operand `index` (0-based) and returns Undefined.
-Value typeErr(BuiltinContext& c, size_t index, const Value& got, std::initializer_list<std::string_view> expected);
+Value typeErr(BuiltinContext& c, size_t index, const Value& got,
+              std::initializer_list<std::string_view> expected);
 
 bool argString(BuiltinContext& c, Args a, size_t i, std::string_view* out);
 bool argNumber(BuiltinContext& c, Args a, size_t i);
-/// An integral number that fits int64 ("operand N must be integer number but got floating-point number").
+/// An integral number that fits int64 ("operand N must be integer number but got floating-point
+/// number").
 bool argInt(BuiltinContext& c, Args a, size_t i, int64_t* out);
 bool argArray(BuiltinContext& c, Args a, size_t i);
 bool argSet(BuiltinContext& c, Args a, size_t i);

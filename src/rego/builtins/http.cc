@@ -59,7 +59,8 @@ bool validateHttpRequest(BuiltinContext& c, const Value& req, size_t pos) {
   std::set<std::string> invalid;
   for (const auto& e : req.entries()) {
     std::string k = e.key.isString() ? std::string(e.key.asString()) : toRegoString(e.key);
-    bool ok = std::any_of(std::begin(kAllowedKeys), std::end(kAllowedKeys), [&](const char* x) { return k == x; });
+    bool ok = std::any_of(std::begin(kAllowedKeys), std::end(kAllowedKeys),
+                          [&](const char* x) { return k == x; });
     if (!ok) invalid.insert(k);
   }
   std::string op = "operand " + std::to_string(pos) + " ";
@@ -99,16 +100,19 @@ Value httpSend(BuiltinContext& c, Args a) {
     }
   }
   if (!allowed) {
-    c.builtinError("network access to " + u + " is not allowed (http.send is disabled unless the URL is allowlisted)");
+    c.builtinError("network access to " + u +
+                   " is not allowed (http.send is disabled unless the URL is allowlisted)");
     return Value();
   }
   HttpRequest hr;
   hr.method = std::string(method->asString());
-  for (auto& ch : hr.method) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  for (auto& ch : hr.method)
+    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   hr.url = u;
   if (const Value* h = req.field("headers"); h != nullptr && h->isObject()) {
     for (const auto& e : h->entries()) {
-      if (e.key.isString() && e.value.isString()) hr.headers.emplace_back(e.key.asString(), e.value.asString());
+      if (e.key.isString() && e.value.isString())
+        hr.headers.emplace_back(e.key.asString(), e.value.asString());
     }
   }
   if (const Value* rb = req.field("raw_body"); rb != nullptr && rb->isString()) {
@@ -122,18 +126,22 @@ Value httpSend(BuiltinContext& c, Args a) {
   HttpResponse resp;
   std::string err;
   bool raise = true;
-  if (const Value* re = req.field("raise_error"); re != nullptr && re->isBool()) raise = re->asBool();
+  if (const Value* re = req.field("raise_error"); re != nullptr && re->isBool())
+    raise = re->asBool();
   if (!httpRequest(hr, &resp, &err)) {
     if (raise) {
       c.builtinError(err);
       return Value();
     }
-    return Value::object({{strValue("status_code"), intValue(0)}, {strValue("error"), Value::object({{strValue("message"), strValue(err)}})}});
+    return Value::object(
+        {{strValue("status_code"), intValue(0)},
+         {strValue("error"), Value::object({{strValue("message"), strValue(err)}})}});
   }
   std::vector<ObjectEntry> headers;
   for (const auto& [k, v] : resp.headers) {
     std::string lk = k;
-    for (auto& ch : lk) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (auto& ch : lk)
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     headers.push_back({strValue(lk), Value::array({strValue(v)})});
   }
   std::vector<ObjectEntry> out = {
@@ -149,6 +157,8 @@ Value httpSend(BuiltinContext& c, Args a) {
 
 }  // namespace
 
-void registerHttp(BuiltinRegistry& r) { r.add("http.send", 1, httpSend, kNondeterministic | kNetwork); }
+void registerHttp(BuiltinRegistry& r) {
+  r.add("http.send", 1, httpSend, kNondeterministic | kNetwork);
+}
 
 }  // namespace meshgate::rego

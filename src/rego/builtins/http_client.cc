@@ -9,11 +9,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <strings.h>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <memory>
-#include <strings.h>
 
 namespace meshgate::rego {
 namespace {
@@ -44,7 +44,8 @@ bool parseUrl(const std::string& url, Url* out) {
     size_t close = authority.find(']');
     if (close == std::string::npos) return false;
     out->host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size() && authority[close + 1] == ':') out->port = authority.substr(close + 2);
+    if (close + 1 < authority.size() && authority[close + 1] == ':')
+      out->port = authority.substr(close + 2);
   } else {
     size_t colon = authority.rfind(':');
     out->host = authority.substr(0, colon);
@@ -158,7 +159,8 @@ class Conn {
 
  private:
   bool waitFor(short events, Clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return false;
     struct pollfd p = {fd_, events, 0};
     return ::poll(&p, 1, static_cast<int>(left)) > 0;
@@ -186,10 +188,13 @@ bool httpRequest(const HttpRequest& req, HttpResponse* resp, std::string* error)
   auto deadline = Clock::now() + std::chrono::milliseconds(req.timeout_ms);
   Conn conn;
   if (!conn.connect(u, deadline, error)) return false;
-  std::string wire = req.method + " " + u.target + " HTTP/1.1\r\nHost: " + u.host + "\r\nConnection: close\r\n";
+  std::string wire =
+      req.method + " " + u.target + " HTTP/1.1\r\nHost: " + u.host + "\r\nConnection: close\r\n";
   bool has_ua = false;
   for (const auto& [k, v] : req.headers) {
-    if (k.find_first_of("\r\n") != std::string::npos || v.find_first_of("\r\n") != std::string::npos) continue;
+    if (k.find_first_of("\r\n") != std::string::npos ||
+        v.find_first_of("\r\n") != std::string::npos)
+      continue;
     wire += k + ": " + v + "\r\n";
     if (strcasecmp(k.c_str(), "user-agent") == 0) has_ua = true;
   }
@@ -229,9 +234,11 @@ bool httpRequest(const HttpRequest& req, HttpResponse* resp, std::string* error)
     if (colon != std::string::npos) {
       std::string k = line.substr(0, colon);
       std::string v = line.substr(colon + 1);
-      while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+      while (!v.empty() && v.front() == ' ')
+        v.erase(0, 1);
       if (strcasecmp(k.c_str(), "content-length") == 0) content_length = std::atoll(v.c_str());
-      if (strcasecmp(k.c_str(), "transfer-encoding") == 0 && v.find("chunked") != std::string::npos) chunked = true;
+      if (strcasecmp(k.c_str(), "transfer-encoding") == 0 && v.find("chunked") != std::string::npos)
+        chunked = true;
       resp->headers.emplace_back(k, v);
     }
     if (e == std::string::npos) break;
@@ -242,7 +249,8 @@ bool httpRequest(const HttpRequest& req, HttpResponse* resp, std::string* error)
       *error = "response body from " + u.host + " exceeds the limit";
       return false;
     }
-    if (!chunked && content_length >= 0 && static_cast<int64_t>(body.size()) >= content_length) break;
+    if (!chunked && content_length >= 0 && static_cast<int64_t>(body.size()) >= content_length)
+      break;
     if (chunked && body.find("\r\n0\r\n") != std::string::npos) break;
     if (!conn.readSome(&body, deadline)) break;
   }

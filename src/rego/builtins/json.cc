@@ -14,11 +14,13 @@ bool parsePath(BuiltinContext& c, const Value& p, std::vector<Value>* out) {
   if (p.isString()) {
     std::string_view s = p.asString();
     if (s.empty()) return true;
-    while (!s.empty() && s.front() == '/') s.remove_prefix(1);
+    while (!s.empty() && s.front() == '/')
+      s.remove_prefix(1);
     size_t start = 0;
     while (true) {
       size_t slash = s.find('/', start);
-      std::string part(s.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
+      std::string part(s.substr(
+          start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
       std::string r;
       for (size_t i = 0; i < part.size(); ++i) {
         if (part[i] == '~' && i + 1 < part.size() && part[i + 1] == '1') {
@@ -47,8 +49,10 @@ bool parsePath(BuiltinContext& c, const Value& p, std::vector<Value>* out) {
     *out = p.items();
     return true;
   }
-  c.typeError("operand 2 must be one of {set, array} containing string paths or array of path segments but got " +
-              std::string(typeName(p)));
+  c.typeError(
+      "operand 2 must be one of {set, array} containing string paths or array of path segments but "
+      "got " +
+      std::string(typeName(p)));
   return false;
 }
 
@@ -142,7 +146,8 @@ bool removeTree(const Value& a, const PathTree* b, Value* out) {
       std::vector<Value> items;
       for (size_t i = 0; i < a.items().size(); ++i) {
         Value v;
-        if (removeTree(a.items()[i], const_cast<PathTree*>(b)->kid(strValue(std::to_string(i))), &v))
+        if (removeTree(a.items()[i], const_cast<PathTree*>(b)->kid(strValue(std::to_string(i))),
+                       &v))
           items.push_back(v);
       }
       *out = Value::array(std::move(items));
@@ -257,12 +262,14 @@ bool getAt(const Value& doc, const std::vector<Value>& path, size_t i, Value* ou
 }
 
 // Inserts (add semantics) or deletes at path; returns false if the path is invalid.
-bool editAt(const Value& doc, const std::vector<Value>& path, size_t i, const Value* insert, Value* out) {
+bool editAt(const Value& doc, const std::vector<Value>& path, size_t i, const Value* insert,
+            Value* out) {
   const Value& k = path[i];
   bool last = i + 1 == path.size();
   if (doc.isObject()) {
     ObjectBuilder b;
-    for (const auto& e : doc.entries()) b.put(e.key, e.value);
+    for (const auto& e : doc.entries())
+      b.put(e.key, e.value);
     if (last) {
       if (insert != nullptr) {
         b.put(k, *insert);
@@ -352,11 +359,13 @@ bool applyPatch(const Value& doc, const Value& op, Value* out) {
     if (!p.isString()) return false;
     std::string_view s = p.asString();
     if (s.empty()) return true;
-    while (!s.empty() && s.front() == '/') s.remove_prefix(1);
+    while (!s.empty() && s.front() == '/')
+      s.remove_prefix(1);
     size_t start = 0;
     while (true) {
       size_t slash = s.find('/', start);
-      std::string part(s.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
+      std::string part(s.substr(
+          start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
       std::string r;
       for (size_t i = 0; i < part.size(); ++i) {
         if (part[i] == '~' && i + 1 < part.size() && (part[i + 1] == '0' || part[i + 1] == '1')) {

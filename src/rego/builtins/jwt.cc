@@ -56,7 +56,8 @@ bool splitToken(BuiltinContext& c, const Value& v, Token* t) {
   size_t start = 0;
   while (true) {
     size_t dot = s.find('.', start);
-    parts.emplace_back(s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    parts.emplace_back(
+        s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
@@ -100,13 +101,16 @@ Value decodeImpl(BuiltinContext& c, const Value& jwt, int depth) {
   if (!splitToken(c, jwt, &t) || !decodeHeader(c, &t)) return Value();
   std::string p;
   if (!b64urlDecode(c, t.payload, &p, "JWT payload had invalid encoding: ")) return Value();
-  if (const Value* cty = t.decoded_header.field("cty"); cty != nullptr && cty->isString() && cty->asString() == "JWT") {
+  if (const Value* cty = t.decoded_header.field("cty");
+      cty != nullptr && cty->isString() && cty->asString() == "JWT") {
     if (depth > 16) {
       c.builtinError("JWT nesting too deep");
       return Value();
     }
-    while (!p.empty() && (p.front() == '"' || p.front() == '\'')) p.erase(0, 1);
-    while (!p.empty() && (p.back() == '"' || p.back() == '\'')) p.pop_back();
+    while (!p.empty() && (p.front() == '"' || p.front() == '\''))
+      p.erase(0, 1);
+    while (!p.empty() && (p.back() == '"' || p.back() == '\''))
+      p.pop_back();
     return decodeImpl(c, strValue(p), depth + 1);
   }
   Value payload;
@@ -116,7 +120,9 @@ Value decodeImpl(BuiltinContext& c, const Value& jwt, int depth) {
   return Value::array({t.decoded_header, payload, strValue(hexEncode(sig))});
 }
 
-Value decode(BuiltinContext& c, Args a) { return decodeImpl(c, a[0], 0); }
+Value decode(BuiltinContext& c, Args a) {
+  return decodeImpl(c, a[0], 0);
+}
 
 Value verifyWithKeys(BuiltinContext& c, Args a, const char* alg) {
   Token t;
@@ -143,8 +149,10 @@ Value verifyWithKeys(BuiltinContext& c, Args a, const char* alg) {
   if (alg_s.substr(0, 2) == "HS") return boolValue(jwsVerify(keys[0], alg_s, data, sig));
   if (!decodeHeader(c, &t)) return Value();
   std::string kid, header_alg;
-  if (const Value* k = t.decoded_header.field("kid"); k != nullptr && k->isString()) kid = std::string(k->asString());
-  if (const Value* h = t.decoded_header.field("alg"); h != nullptr && h->isString()) header_alg = std::string(h->asString());
+  if (const Value* k = t.decoded_header.field("kid"); k != nullptr && k->isString())
+    kid = std::string(k->asString());
+  if (const Value* h = t.decoded_header.field("alg"); h != nullptr && h->isString())
+    header_alg = std::string(h->asString());
   if (!kid.empty()) {
     for (const auto& k : keys) {
       if (k.kid == kid) return boolValue(jwsVerify(k, alg_s, data, sig));
@@ -157,8 +165,10 @@ Value verifyWithKeys(BuiltinContext& c, Args a, const char* alg) {
   return boolValue(false);
 }
 
-#define MG_JWT_VERIFY(fn, alg) \
-  Value fn(BuiltinContext& c, Args a) { return verifyWithKeys(c, a, alg); }
+#define MG_JWT_VERIFY(fn, alg)          \
+  Value fn(BuiltinContext& c, Args a) { \
+    return verifyWithKeys(c, a, alg);   \
+  }
 MG_JWT_VERIFY(verifyRs256, "RS256")
 MG_JWT_VERIFY(verifyRs384, "RS384")
 MG_JWT_VERIFY(verifyRs512, "RS512")
@@ -174,7 +184,9 @@ MG_JWT_VERIFY(verifyHs512, "HS512")
 MG_JWT_VERIFY(verifyEdDsa, "EdDSA")
 #undef MG_JWT_VERIFY
 
-Value unverified() { return Value::array({boolValue(false), Value::emptyObject(), Value::emptyObject()}); }
+Value unverified() {
+  return Value::array({boolValue(false), Value::emptyObject(), Value::emptyObject()});
+}
 
 Value decodeVerify(BuiltinContext& c, Args a) {
   if (!argObject(c, a, 1)) return Value();
@@ -316,7 +328,8 @@ Value decodeVerify(BuiltinContext& c, Args a) {
     }
     if (!verified) return unverified();
     if (!b64urlDecode(c, t.payload, &p, "JWT payload had invalid encoding: ")) return Value();
-    if (cty.size() == 3 && (cty[0] | 0x20) == 'j' && (cty[1] | 0x20) == 'w' && (cty[2] | 0x20) == 't') {
+    if (cty.size() == 3 && (cty[0] | 0x20) == 'j' && (cty[1] | 0x20) == 'w' &&
+        (cty[2] | 0x20) == 't') {
       jwt = strValue(p);
       continue;
     }
@@ -384,7 +397,8 @@ Value encodeSignCommon(BuiltinContext& c, const std::string& header, const std::
   // parse; anything else simply has no "alg".
   size_t first = header.find_first_not_of(" \t\r\n");
   if (!hv.ok() && (first == std::string::npos || header[first] == '{')) {
-    std::string what = first == std::string::npos ? "cannot parse JSON: cannot parse empty string" : "cannot parse JSON";
+    std::string what = first == std::string::npos ? "cannot parse JSON: cannot parse empty string"
+                                                  : "cannot parse JSON";
     c.builtinError("missing or invalid 'alg' header: " + what);
     return Value();
   }
@@ -408,7 +422,8 @@ Value encodeSignCommon(BuiltinContext& c, const std::string& header, const std::
     c.builtinError("type is JWT but payload is not JSON");
     return Value();
   }
-  std::string signing = base64Encode(header, B64::RawUrl) + "." + base64Encode(payload, B64::RawUrl);
+  std::string signing =
+      base64Encode(header, B64::RawUrl) + "." + base64Encode(payload, B64::RawUrl);
   std::string sig;
   if (!jwsSign(key, alg, signing, &sig, &err)) {
     c.builtinError(err);

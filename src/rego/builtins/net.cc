@@ -22,7 +22,7 @@ struct Ip {
 };
 
 struct Net {
-  Ip ip;   // the (masked) network address
+  Ip ip;  // the (masked) network address
   int prefix = 0;
   int bits() const { return ip.v4 ? 32 : 128; }
   // For OPA's merge of a bare IPv4 address: the address kept unmasked.
@@ -69,7 +69,8 @@ bool parseIp(std::string_view s, Ip* out) {
   unsigned char buf[16];
   if (inet_pton(AF_INET6, tmp.c_str(), buf) != 1) return false;
   U128 v = 0;
-  for (unsigned char b : buf) v = (v << 8) | b;
+  for (unsigned char b : buf)
+    v = (v << 8) | b;
   bool mapped = (v >> 32) == 0xFFFF;
   if (mapped) {
     out->v4 = true;
@@ -122,8 +123,8 @@ bool parseCidr(std::string_view s, Net* out) {
 std::string ipString(const Ip& ip) {
   if (ip.v4) {
     uint32_t v = static_cast<uint32_t>(ip.v);
-    return std::to_string(v >> 24) + "." + std::to_string((v >> 16) & 255) + "." + std::to_string((v >> 8) & 255) +
-           "." + std::to_string(v & 255);
+    return std::to_string(v >> 24) + "." + std::to_string((v >> 16) & 255) + "." +
+           std::to_string((v >> 8) & 255) + "." + std::to_string(v & 255);
   }
   if ((ip.v >> 32) == 0xFFFF) {
     Ip four{true, ip.v & 0xFFFFFFFFu};
@@ -171,7 +172,8 @@ Value cidrContains(BuiltinContext& c, Args a) {
   if (parseIp(s, &ip)) return boolValue(contains(n, ip));
   Net m;
   if (!parseCidr(s, &m)) {
-    c.builtinError("not a valid textual representation of an IP address or CIDR: " + std::string(s));
+    c.builtinError("not a valid textual representation of an IP address or CIDR: " +
+                   std::string(s));
     return Value();
   }
   if (!contains(n, m.ip)) return boolValue(false);
@@ -206,7 +208,8 @@ Value cidrExpand(BuiltinContext& c, Args a) {
   }
   std::vector<Value> out;
   U128 count = U128(1) << host_bits;
-  for (U128 i = 0; i < count; ++i) out.push_back(strValue(ipString(Ip{n.ip.v4, n.ip.v + i})));
+  for (U128 i = 0; i < count; ++i)
+    out.push_back(strValue(ipString(Ip{n.ip.v4, n.ip.v + i})));
   return Value::set(std::move(out));
 }
 
@@ -219,7 +222,8 @@ bool matchTerm(BuiltinContext& c, const Value& v, size_t operand, Value* cidr) {
     *cidr = v.items()[0];
     return true;
   }
-  c.builtinError("operand " + std::to_string(operand) + ": element must be string or non-empty array");
+  c.builtinError("operand " + std::to_string(operand) +
+                 ": element must be string or non-empty array");
   return false;
 }
 
@@ -334,7 +338,8 @@ Value cidrMerge(BuiltinContext& c, Args a) {
     nets.push_back(n);
   }
   std::vector<Range> ranges;
-  for (const auto& n : nets) ranges.push_back(Range{n.ip.v4, n.ip.v, lastAddr(n), &n});
+  for (const auto& n : nets)
+    ranges.push_back(Range{n.ip.v4, n.ip.v, lastAddr(n), &n});
   std::sort(ranges.begin(), ranges.end(), [](const Range& x, const Range& y) {
     if (x.v4 != y.v4) return x.v4 && !y.v4;
     if (x.last != y.last) return x.last < y.last;
@@ -386,9 +391,11 @@ Value lookupIpAddr(BuiltinContext& c, Args a) {
   for (struct addrinfo* p = res; p != nullptr; p = p->ai_next) {
     char buf[INET6_ADDRSTRLEN];
     if (p->ai_family == AF_INET) {
-      inet_ntop(AF_INET, &reinterpret_cast<struct sockaddr_in*>(p->ai_addr)->sin_addr, buf, sizeof(buf));
+      inet_ntop(AF_INET, &reinterpret_cast<struct sockaddr_in*>(p->ai_addr)->sin_addr, buf,
+                sizeof(buf));
     } else if (p->ai_family == AF_INET6) {
-      inet_ntop(AF_INET6, &reinterpret_cast<struct sockaddr_in6*>(p->ai_addr)->sin6_addr, buf, sizeof(buf));
+      inet_ntop(AF_INET6, &reinterpret_cast<struct sockaddr_in6*>(p->ai_addr)->sin6_addr, buf,
+                sizeof(buf));
     } else {
       continue;
     }

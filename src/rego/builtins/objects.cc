@@ -25,7 +25,8 @@ Value objectGet(BuiltinContext& c, Args a) {
 Value objectKeys(BuiltinContext& c, Args a) {
   if (!argObject(c, a, 0)) return Value();
   std::vector<Value> keys;
-  for (const auto& e : a[0].entries()) keys.push_back(e.key);
+  for (const auto& e : a[0].entries())
+    keys.push_back(e.key);
   return Value::setSorted(std::move(keys));
 }
 
@@ -39,7 +40,8 @@ bool keysParam(BuiltinContext& c, const Value& v, Value* set) {
       return true;
     case Kind::Object: {
       std::vector<Value> keys;
-      for (const auto& e : v.entries()) keys.push_back(e.key);
+      for (const auto& e : v.entries())
+        keys.push_back(e.key);
       *set = Value::setSorted(std::move(keys));
       return true;
     }
@@ -73,7 +75,8 @@ Value objectFilter(BuiltinContext& c, Args a) {
 
 Value mergeOverwrite(const Value& x, const Value& y) {
   ObjectBuilder b;
-  for (const auto& e : x.entries()) b.put(e.key, e.value);
+  for (const auto& e : x.entries())
+    b.put(e.key, e.value);
   for (const auto& e : y.entries()) {
     const Value* orig = x.get(e.key);
     if (orig != nullptr && orig->isObject() && e.value.isObject()) {
@@ -95,7 +98,8 @@ Value objectUnionN(BuiltinContext& c, Args a) {
   Value acc = Value::emptyObject();
   for (const auto& o : a[0].items()) {
     if (!o.isObject()) {
-      c.typeError("operand 1 must be array of objects but got array containing " + std::string(typeName(o)));
+      c.typeError("operand 1 must be array of objects but got array containing " +
+                  std::string(typeName(o)));
       return Value();
     }
     acc = mergeOverwrite(acc, o);

@@ -29,15 +29,18 @@ std::string goSetOf(const std::set<std::string>& keys) {
   return out + "}";
 }
 
-std::string hex(std::string_view bytes) { return hexEncode(bytes); }
+std::string hex(std::string_view bytes) {
+  return hexEncode(bytes);
+}
 
 // Go's url.URL.EscapedPath for an unescaped path.
 std::string escapedPath(const std::string& path) {
   std::string out;
   static const char* kHex = "0123456789ABCDEF";
   for (unsigned char c : path) {
-    bool keep = std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == '$' ||
-                c == '&' || c == '+' || c == ',' || c == ':' || c == ';' || c == '=' || c == '@' || c == '%';
+    bool keep = std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' ||
+                c == '$' || c == '&' || c == '+' || c == ',' || c == ':' || c == ';' || c == '=' ||
+                c == '@' || c == '%';
     if (keep) {
       out.push_back(static_cast<char>(c));
     } else {
@@ -68,7 +71,8 @@ Value signReq(BuiltinContext& c, Args a) {
     return Value();
   }
   if (!invalid.empty()) {
-    c.typeError("operand 2 invalid values for required AWS config parameters(s): " + goSetOf(invalid));
+    c.typeError("operand 2 invalid values for required AWS config parameters(s): " +
+                goSetOf(invalid));
     return Value();
   }
   if (!a[2].isNumber()) return typeErr(c, 0, a[2], {"number"});
@@ -129,7 +133,8 @@ Value signReq(BuiltinContext& c, Args a) {
   std::string secret(cfg.field("aws_secret_access_key")->asString());
   std::string region(cfg.field("aws_region")->asString());
   std::string token;
-  if (const Value* t = cfg.field("aws_session_token"); t != nullptr && t->isString()) token = std::string(t->asString());
+  if (const Value* t = cfg.field("aws_session_token"); t != nullptr && t->isString())
+    token = std::string(t->asString());
 
   int64_t sec = ts / 1000000000;
   if (ts % 1000000000 < 0) --sec;
@@ -145,7 +150,8 @@ Value signReq(BuiltinContext& c, Args a) {
   for (const auto& e : headers.entries()) {
     std::string k = e.key.isString() ? std::string(e.key.asString()) : "";
     std::string lower = k;
-    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (auto& ch : lower)
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     if (lower == "authorization" || lower == "user-agent" || lower == "x-amzn-trace-id") continue;
     to_sign[lower] = e.value.isString() ? std::string(e.value.asString()) : "";
   }
@@ -158,29 +164,34 @@ Value signReq(BuiltinContext& c, Args a) {
   }
   canonical += "\n" + header_list + "\n" + body_hash;
   std::string scope = date + "/" + region + "/" + service + "/aws4_request";
-  std::string to_sign_str = "AWS4-HMAC-SHA256\n" + iso + "\n" + scope + "\n" + hex(digest("sha256", canonical));
+  std::string to_sign_str =
+      "AWS4-HMAC-SHA256\n" + iso + "\n" + scope + "\n" + hex(digest("sha256", canonical));
   std::string key = hmacDigest("sha256", "AWS4" + secret, date);
   key = hmacDigest("sha256", key, region);
   key = hmacDigest("sha256", key, service);
   key = hmacDigest("sha256", key, "aws4_request");
   std::string signature = hex(hmacDigest("sha256", key, to_sign_str));
-  std::string auth = "AWS4-HMAC-SHA256 Credential=" + access + "/" + scope + ",SignedHeaders=" + header_list +
-                     ",Signature=" + signature;
+  std::string auth = "AWS4-HMAC-SHA256 Credential=" + access + "/" + scope +
+                     ",SignedHeaders=" + header_list + ",Signature=" + signature;
 
   ObjectBuilder out_headers;
   for (const auto& e : headers.entries()) {
     if (e.value.isString()) out_headers.put(e.key, e.value);
   }
   out_headers.put(strValue("Authorization"), strValue(auth));
-  for (const auto& [k, v] : aws_headers) out_headers.put(strValue(k), strValue(v));
+  for (const auto& [k, v] : aws_headers)
+    out_headers.put(strValue(k), strValue(v));
   ObjectBuilder out;
-  for (const auto& e : req.entries()) out.put(e.key, e.value);
+  for (const auto& e : req.entries())
+    out.put(e.key, e.value);
   out.put(strValue("headers"), out_headers.build());
   return out.build();
 }
 
 }  // namespace
 
-void registerProviders(BuiltinRegistry& r) { r.add("providers.aws.sign_req", 3, signReq); }
+void registerProviders(BuiltinRegistry& r) {
+  r.add("providers.aws.sign_req", 3, signReq);
+}
 
 }  // namespace meshgate::rego

@@ -4,10 +4,10 @@
 // template_match.
 #include <re2/re2.h>
 
-#include <list>
-#include <memory>
 #include <algorithm>
 #include <cstring>
+#include <list>
+#include <memory>
 #include <unordered_map>
 
 #include "rego/builtins/helpers.h"
@@ -59,7 +59,8 @@ std::vector<Spans> allMatches(const RE2& re, std::string_view s, int64_t n) {
   int64_t count = 0;
   if (n < 0) n = static_cast<int64_t>(s.size()) + 1;
   while (count < n && pos <= s.size()) {
-    if (!re.Match(re2::StringPiece(s.data(), s.size()), pos, s.size(), RE2::UNANCHORED, groups.data(), ngroups))
+    if (!re.Match(re2::StringPiece(s.data(), s.size()), pos, s.size(), RE2::UNANCHORED,
+                  groups.data(), ngroups))
       break;
     int64_t b = groups[0].data() - s.data();
     int64_t e = b + static_cast<int64_t>(groups[0].size());
@@ -122,10 +123,12 @@ Value regexSplit(BuiltinContext& c, Args a) {
   int64_t beg = 0, end = 0;
   for (const auto& m : matches) {
     end = m[0].first;
-    if (m[0].second != 0) out.push_back(strValue(s.substr(static_cast<size_t>(beg), static_cast<size_t>(end - beg))));
+    if (m[0].second != 0)
+      out.push_back(strValue(s.substr(static_cast<size_t>(beg), static_cast<size_t>(end - beg))));
     beg = m[0].second;
   }
-  if (end != static_cast<int64_t>(s.size())) out.push_back(strValue(s.substr(static_cast<size_t>(beg))));
+  if (end != static_cast<int64_t>(s.size()))
+    out.push_back(strValue(s.substr(static_cast<size_t>(beg))));
   return Value::array(std::move(out));
 }
 
@@ -142,7 +145,8 @@ Value regexFindN(BuiltinContext& c, Args a) {
   std::vector<Value> out;
   if (n == 0) return Value::emptyArray();
   for (const auto& m : allMatches(*re, s, n)) {
-    out.push_back(strValue(s.substr(static_cast<size_t>(m[0].first), static_cast<size_t>(m[0].second - m[0].first))));
+    out.push_back(strValue(
+        s.substr(static_cast<size_t>(m[0].first), static_cast<size_t>(m[0].second - m[0].first))));
   }
   return Value::array(std::move(out));
 }
@@ -162,7 +166,9 @@ Value regexFindAllSubmatch(BuiltinContext& c, Args a) {
   for (const auto& m : allMatches(*re, s, n)) {
     std::vector<Value> groups;
     for (const auto& [b, e] : m) {
-      groups.push_back(b < 0 ? strValue("") : strValue(s.substr(static_cast<size_t>(b), static_cast<size_t>(e - b))));
+      groups.push_back(
+          b < 0 ? strValue("")
+                : strValue(s.substr(static_cast<size_t>(b), static_cast<size_t>(e - b))));
     }
     out.push_back(Value::array(std::move(groups)));
   }
@@ -170,7 +176,8 @@ Value regexFindAllSubmatch(BuiltinContext& c, Args a) {
 }
 
 // Go's Regexp.Expand of a template ($1, ${1}, $name, ${name}, $$).
-void expand(std::string& out, std::string_view tmpl, std::string_view src, const Spans& m, const RE2& re) {
+void expand(std::string& out, std::string_view tmpl, std::string_view src, const Spans& m,
+            const RE2& re) {
   const auto& names = re.NamedCapturingGroups();
   size_t i = 0;
   while (i < tmpl.size()) {
@@ -193,7 +200,8 @@ void expand(std::string& out, std::string_view tmpl, std::string_view src, const
       braced = true;
       ++i;
     }
-    while (i < tmpl.size() && (std::isalnum(static_cast<unsigned char>(tmpl[i])) || tmpl[i] == '_')) {
+    while (i < tmpl.size() &&
+           (std::isalnum(static_cast<unsigned char>(tmpl[i])) || tmpl[i] == '_')) {
       name.push_back(tmpl[i]);
       ++i;
     }
@@ -210,7 +218,8 @@ void expand(std::string& out, std::string_view tmpl, std::string_view src, const
       continue;
     }
     int idx = -1;
-    bool numeric = std::all_of(name.begin(), name.end(), [](char x) { return x >= '0' && x <= '9'; });
+    bool numeric =
+        std::all_of(name.begin(), name.end(), [](char x) { return x >= '0' && x <= '9'; });
     if (numeric) {
       idx = name.size() > 9 ? -1 : std::stoi(name);
     } else {
@@ -219,14 +228,16 @@ void expand(std::string& out, std::string_view tmpl, std::string_view src, const
     }
     if (idx >= 0 && static_cast<size_t>(idx) < m.size() && m[static_cast<size_t>(idx)].first >= 0) {
       out.append(src.substr(static_cast<size_t>(m[static_cast<size_t>(idx)].first),
-                            static_cast<size_t>(m[static_cast<size_t>(idx)].second - m[static_cast<size_t>(idx)].first)));
+                            static_cast<size_t>(m[static_cast<size_t>(idx)].second -
+                                                m[static_cast<size_t>(idx)].first)));
     }
   }
 }
 
 Value regexReplace(BuiltinContext& c, Args a) {
   std::string_view s, p, repl;
-  if (!argString(c, a, 0, &s) || !argString(c, a, 1, &p) || !argString(c, a, 2, &repl)) return Value();
+  if (!argString(c, a, 0, &s) || !argString(c, a, 1, &p) || !argString(c, a, 2, &repl))
+    return Value();
   std::string err;
   auto re = compile(p, &err);
   if (!re) {
@@ -238,7 +249,8 @@ Value regexReplace(BuiltinContext& c, Args a) {
   std::string out;
   size_t last_end = 0, search = 0;
   while (search <= s.size()) {
-    if (!re->Match(re2::StringPiece(s.data(), s.size()), search, s.size(), RE2::UNANCHORED, groups.data(), ngroups))
+    if (!re->Match(re2::StringPiece(s.data(), s.size()), search, s.size(), RE2::UNANCHORED,
+                   groups.data(), ngroups))
       break;
     size_t b = static_cast<size_t>(groups[0].data() - s.data());
     size_t e = b + groups[0].size();
@@ -280,7 +292,8 @@ std::string quoteMeta(std::string_view s) {
 
 Value regexTemplateMatch(BuiltinContext& c, Args a) {
   std::string_view tmpl, s, ds, de;
-  if (!argString(c, a, 0, &tmpl) || !argString(c, a, 1, &s) || !argString(c, a, 2, &ds) || !argString(c, a, 3, &de))
+  if (!argString(c, a, 0, &tmpl) || !argString(c, a, 1, &s) || !argString(c, a, 2, &ds) ||
+      !argString(c, a, 3, &de))
     return Value();
   if (ds.size() != 1 || de.size() != 1) {
     c.builtinError("delimiters must be single characters");

@@ -21,8 +21,10 @@ const BuiltinDef* BuiltinRegistry::find(std::string_view name) const {
 
 std::vector<const BuiltinDef*> BuiltinRegistry::all() const {
   std::vector<const BuiltinDef*> out;
-  for (const auto& [n, d] : defs_) out.push_back(d.get());
-  std::sort(out.begin(), out.end(), [](const BuiltinDef* a, const BuiltinDef* b) { return a->name < b->name; });
+  for (const auto& [n, d] : defs_)
+    out.push_back(d.get());
+  std::sort(out.begin(), out.end(),
+            [](const BuiltinDef* a, const BuiltinDef* b) { return a->name < b->name; });
   return out;
 }
 

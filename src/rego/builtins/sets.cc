@@ -27,7 +27,8 @@ Value intersection(BuiltinContext& c, Args a) {
   const auto& sets = a[0].items();
   for (const auto& s : sets) {
     if (!s.isSet()) {
-      c.typeError("operand 1 must be set of sets but got set containing " + std::string(typeName(s)));
+      c.typeError("operand 1 must be set of sets but got set containing " +
+                  std::string(typeName(s)));
       return Value();
     }
   }
@@ -51,7 +52,8 @@ Value unionFn(BuiltinContext& c, Args a) {
   std::vector<Value> out;
   for (const auto& s : a[0].items()) {
     if (!s.isSet()) {
-      c.typeError("operand 1 must be set of sets but got set containing " + std::string(typeName(s)));
+      c.typeError("operand 1 must be set of sets but got set containing " +
+                  std::string(typeName(s)));
       return Value();
     }
     out.insert(out.end(), s.items().begin(), s.items().end());

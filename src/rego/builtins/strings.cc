@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Strings: concat, contains, startswith, sprintf, split, trim*, replace ...
+#include <locale.h>
 #include <clocale>
 #include <cwctype>
-#include <locale.h>
 
 #include <algorithm>
 
@@ -16,12 +16,13 @@ namespace meshgate::rego {
 namespace {
 
 // Elements of an array or set that must all be strings.
-bool stringElems(BuiltinContext& c, const Value& v, size_t pos, std::vector<std::string_view>* out) {
+bool stringElems(BuiltinContext& c, const Value& v, size_t pos,
+                 std::vector<std::string_view>* out) {
   for (const auto& e : v.items()) {
     if (!e.isString()) {
       std::string tpe(typeName(v));
-      c.typeError("operand " + std::to_string(pos) + " must be " + tpe + " of strings but got " + tpe +
-                  " containing " + std::string(typeName(e)));
+      c.typeError("operand " + std::to_string(pos) + " must be " + tpe + " of strings but got " +
+                  tpe + " containing " + std::string(typeName(e)));
       return false;
     }
     out->push_back(e.asString());
@@ -99,7 +100,8 @@ Value indexofN(BuiltinContext& c, Args a) {
   std::u32string base = utf8Decode(s), search = utf8Decode(sub);
   std::vector<Value> out;
   for (size_t i = 0; i + search.size() <= base.size(); ++i) {
-    if (base.compare(i, search.size(), search) == 0) out.push_back(intValue(static_cast<int64_t>(i)));
+    if (base.compare(i, search.size(), search) == 0)
+      out.push_back(intValue(static_cast<int64_t>(i)));
   }
   return Value::array(std::move(out));
 }
@@ -112,7 +114,8 @@ Value substring(BuiltinContext& c, Args a) {
     c.builtinError("negative offset");
     return Value();
   }
-  bool ascii = std::all_of(s.begin(), s.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
+  bool ascii = std::all_of(s.begin(), s.end(),
+                           [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
   if (ascii) {
     if (static_cast<size_t>(start) >= s.size()) return strValue("");
     size_t from = static_cast<size_t>(start);
@@ -122,7 +125,8 @@ Value substring(BuiltinContext& c, Args a) {
   std::u32string runes = utf8Decode(s);
   if (static_cast<size_t>(start) >= runes.size()) return strValue("");
   size_t from = static_cast<size_t>(start);
-  size_t n = len < 0 ? runes.size() - from : std::min(runes.size() - from, static_cast<size_t>(len));
+  size_t n =
+      len < 0 ? runes.size() - from : std::min(runes.size() - from, static_cast<size_t>(len));
   return strValue(utf8Encode(std::u32string_view(runes).substr(from, n)));
 }
 
@@ -137,7 +141,8 @@ locale_t utf8Locale() {
 std::string mapCase(std::string_view s, bool upper) {
   std::string out;
   out.reserve(s.size());
-  bool ascii = std::all_of(s.begin(), s.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
+  bool ascii = std::all_of(s.begin(), s.end(),
+                           [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
   if (ascii) {
     for (char ch : s) {
       if (upper && ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 32);
@@ -196,7 +201,8 @@ Value split(BuiltinContext& c, Args a) {
 // Go's strings.NewReplacer semantics for a list of (old, new) pairs: at each
 // position, the first pair (in order) whose old matches wins; an empty old
 // matches between every rune.
-std::string replaceAll(std::string_view s, const std::vector<std::pair<std::string, std::string>>& pairs) {
+std::string replaceAll(std::string_view s,
+                       const std::vector<std::pair<std::string, std::string>>& pairs) {
   if (pairs.size() == 1 && !pairs[0].first.empty()) {
     std::string out;
     const std::string& from = pairs[0].first;
@@ -255,7 +261,8 @@ std::string replaceAll(std::string_view s, const std::vector<std::pair<std::stri
 
 Value replace(BuiltinContext& c, Args a) {
   std::string_view s, from, to;
-  if (!argString(c, a, 0, &s) || !argString(c, a, 1, &from) || !argString(c, a, 2, &to)) return Value();
+  if (!argString(c, a, 0, &s) || !argString(c, a, 1, &from) || !argString(c, a, 2, &to))
+    return Value();
   return strValue(replaceAll(s, {{std::string(from), std::string(to)}}));
 }
 
@@ -278,17 +285,21 @@ Value replaceN(BuiltinContext& c, Args a) {
   return strValue(replaceAll(s, pairs));
 }
 
-bool inCutset(char32_t cp, const std::u32string& cut) { return cut.find(cp) != std::u32string::npos; }
+bool inCutset(char32_t cp, const std::u32string& cut) {
+  return cut.find(cp) != std::u32string::npos;
+}
 
 std::string trimImpl(std::string_view s, std::string_view cutset, bool left, bool right) {
   std::u32string runes = utf8Decode(s);
   std::u32string cut = utf8Decode(cutset);
   size_t b = 0, e = runes.size();
   if (left) {
-    while (b < e && inCutset(runes[b], cut)) ++b;
+    while (b < e && inCutset(runes[b], cut))
+      ++b;
   }
   if (right) {
-    while (e > b && inCutset(runes[e - 1], cut)) --e;
+    while (e > b && inCutset(runes[e - 1], cut))
+      --e;
   }
   return utf8Encode(std::u32string_view(runes).substr(b, e - b));
 }
@@ -348,8 +359,10 @@ Value trimSpace(BuiltinContext& c, Args a) {
   if (!argString(c, a, 0, &s)) return Value();
   std::u32string runes = utf8Decode(s);
   size_t b = 0, e = runes.size();
-  while (b < e && isUnicodeSpace(runes[b])) ++b;
-  while (e > b && isUnicodeSpace(runes[e - 1])) --e;
+  while (b < e && isUnicodeSpace(runes[b]))
+    ++b;
+  while (e > b && isUnicodeSpace(runes[e - 1]))
+    --e;
   return strValue(utf8Encode(std::u32string_view(runes).substr(b, e - b)));
 }
 
@@ -398,8 +411,8 @@ bool stringList(BuiltinContext& c, const Value& v, size_t pos, std::vector<std::
     for (const auto& e : v.items()) {
       if (!e.isString()) {
         std::string tpe(typeName(v));
-        c.typeError("operand " + std::to_string(pos) + " must be " + tpe + " of strings but got " + tpe +
-                    " containing " + std::string(typeName(e)));
+        c.typeError("operand " + std::to_string(pos) + " must be " + tpe + " of strings but got " +
+                    tpe + " containing " + std::string(typeName(e)));
         return false;
       }
       out->push_back(std::string(e.asString()));
@@ -426,7 +439,8 @@ Value anySuffixMatch(BuiltinContext& c, Args a) {
   if (!stringList(c, a[0], 1, &strs) || !stringList(c, a[1], 2, &suffixes)) return Value();
   for (const auto& s : strs) {
     for (const auto& p : suffixes) {
-      if (s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0) return boolValue(true);
+      if (s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0)
+        return boolValue(true);
     }
   }
   return boolValue(false);

@@ -107,7 +107,9 @@ Value safeUnixNano(BuiltinContext& c, int64_t sec, int32_t nanos) {
   return Value::integer(static_cast<int64_t>(ns));
 }
 
-Value nowNs(BuiltinContext& c, Args) { return Value::integer(c.nowNs()); }
+Value nowNs(BuiltinContext& c, Args) {
+  return Value::integer(c.nowNs());
+}
 
 Value parseNs(BuiltinContext& c, Args a) {
   std::string_view layout, value;
@@ -150,7 +152,8 @@ Value parseDurationNs(BuiltinContext& c, Args a) {
 Value format(BuiltinContext& c, Args a) {
   TzTime t;
   if (!tzTime(c, a[0], &t)) return Value();
-  std::string layout = t.layout.empty() ? "2006-01-02T15:04:05.999999999Z07:00" : layoutConstant(t.layout);
+  std::string layout =
+      t.layout.empty() ? "2006-01-02T15:04:05.999999999Z07:00" : layoutConstant(t.layout);
   return strValue(goFormatTime(civilFromUnix(t.seconds, t.nanos, *t.tz), layout));
 }
 
@@ -169,7 +172,8 @@ Value clock(BuiltinContext& c, Args a) {
 }
 
 Value weekday(BuiltinContext& c, Args a) {
-  static const char* kDays[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+  static const char* kDays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                "Thursday", "Friday", "Saturday"};
   TzTime t;
   if (!tzTime(c, a[0], &t)) return Value();
   CivilTime ct = civilFromUnix(t.seconds, t.nanos, *t.tz);
@@ -180,7 +184,8 @@ Value addDate(BuiltinContext& c, Args a) {
   TzTime t;
   if (!tzTime(c, a[0], &t)) return Value();
   int64_t years, months, days;
-  if (!argInt(c, a, 1, &years) || !argInt(c, a, 2, &months) || !argInt(c, a, 3, &days)) return Value();
+  if (!argInt(c, a, 1, &years) || !argInt(c, a, 2, &months) || !argInt(c, a, 3, &days))
+    return Value();
   CivilTime ct = civilFromUnix(t.seconds, t.nanos, *t.tz);
   // Go's AddDate normalises overflowing months and days.
   int64_t d = daysFromCivil(ct.year + years, ct.month + months, 1) + (ct.day - 1) + days;
@@ -230,7 +235,8 @@ Value diff(BuiltinContext& c, Args a) {
     month += 12;
     --year;
   }
-  return Value::array({intValue(year), intValue(month), intValue(day), intValue(hour), intValue(min), intValue(sec)});
+  return Value::array({intValue(year), intValue(month), intValue(day), intValue(hour),
+                       intValue(min), intValue(sec)});
 }
 
 }  // namespace

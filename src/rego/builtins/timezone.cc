@@ -43,9 +43,13 @@ void civilFromDays(int64_t z, int64_t* y, int* m, int* d) {
 
 namespace {
 
-int64_t floorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+int64_t floorDiv(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
 
-bool isLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool isLeap(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 }  // namespace
 
@@ -92,7 +96,8 @@ struct TimeZone::PosixRule {
       int64_t d = first + ((w.day - wd) + 7) % 7;
       d += 7 * (w.week - 1);
       int64_t next_month = daysFromCivil(year, w.month + 1, 1);
-      while (d >= next_month) d -= 7;
+      while (d >= next_month)
+        d -= 7;
       days = d;
     }
     return days * 86400 + w.time - offset;
@@ -126,7 +131,8 @@ bool parseName(std::string_view& s, std::string* out) {
     return true;
   }
   size_t i = 0;
-  while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
+  while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i])))
+    ++i;
   if (i < 3) return false;
   *out = std::string(s.substr(0, i));
   s.remove_prefix(i);
@@ -157,8 +163,8 @@ bool parseHms(std::string_view& s, int32_t* out) {
   return true;
 }
 
-
-bool parseRuleWhen(std::string_view& s, char* kind, int* month, int* week, int* day, int32_t* time) {
+bool parseRuleWhen(std::string_view& s, char* kind, int* month, int* week, int* day,
+                   int32_t* time) {
   auto num = [&](int* out) {
     size_t i = 0;
     int v = 0;
@@ -253,13 +259,15 @@ bool TimeZone::parse(const std::string& data) {
   };
   auto be64 = [&](size_t at) -> int64_t {
     uint64_t v = 0;
-    for (int k = 0; k < 8; ++k) v = (v << 8) | static_cast<uint8_t>(data[at + static_cast<size_t>(k)]);
+    for (int k = 0; k < 8; ++k)
+      v = (v << 8) | static_cast<uint8_t>(data[at + static_cast<size_t>(k)]);
     return static_cast<int64_t>(v);
   };
   if (data.size() < 44 || data.compare(0, 4, "TZif") != 0) return false;
   char version = data[4];
   auto counts = [&](size_t at, int64_t c[6]) {
-    for (int k = 0; k < 6; ++k) c[k] = be32(at + 20 + static_cast<size_t>(k) * 4);
+    for (int k = 0; k < 6; ++k)
+      c[k] = be32(at + 20 + static_cast<size_t>(k) * 4);
   };
   int64_t c[6];
   counts(0, c);
@@ -278,10 +286,12 @@ bool TimeZone::parse(const std::string& data) {
   size_t need = static_cast<size_t>(timecnt * time_size + timecnt + typecnt * 6 + charcnt);
   if (data.size() < pos + need) return false;
   for (int64_t i = 0; i < timecnt; ++i) {
-    transitions_.push_back(time_size == 8 ? be64(pos + static_cast<size_t>(i) * 8) : be32(pos + static_cast<size_t>(i) * 4));
+    transitions_.push_back(time_size == 8 ? be64(pos + static_cast<size_t>(i) * 8)
+                                          : be32(pos + static_cast<size_t>(i) * 4));
   }
   pos += static_cast<size_t>(timecnt * time_size);
-  for (int64_t i = 0; i < timecnt; ++i) transition_types_.push_back(static_cast<uint8_t>(data[pos + static_cast<size_t>(i)]));
+  for (int64_t i = 0; i < timecnt; ++i)
+    transition_types_.push_back(static_cast<uint8_t>(data[pos + static_cast<size_t>(i)]));
   pos += static_cast<size_t>(timecnt);
   size_t types_at = pos;
   size_t chars_at = pos + static_cast<size_t>(typecnt * 6);
@@ -292,7 +302,9 @@ bool TimeZone::parse(const std::string& data) {
     t.dst = data[at + 4] != 0;
     size_t idx = static_cast<uint8_t>(data[at + 5]);
     std::string abbrev;
-    for (size_t k = chars_at + idx; k < chars_at + static_cast<size_t>(charcnt) && data[k] != '\0'; ++k) abbrev.push_back(data[k]);
+    for (size_t k = chars_at + idx; k < chars_at + static_cast<size_t>(charcnt) && data[k] != '\0';
+         ++k)
+      abbrev.push_back(data[k]);
     t.abbrev = abbrev;
     types_.push_back(std::move(t));
   }
@@ -301,7 +313,8 @@ bool TimeZone::parse(const std::string& data) {
   }
   if (version >= '2') {
     // Footer: skip the rest of the v2 block, then "\n<posix>\n".
-    size_t after = chars_at + static_cast<size_t>(charcnt) + static_cast<size_t>(c[2] * 12 + c[1] + c[0]);
+    size_t after =
+        chars_at + static_cast<size_t>(charcnt) + static_cast<size_t>(c[2] * 12 + c[1] + c[0]);
     if (after < data.size() && data[after] == '\n') {
       size_t nl = data.find('\n', after + 1);
       if (nl != std::string::npos) {
@@ -323,12 +336,12 @@ bool TimeZone::parse(const std::string& data) {
             }
             if (ok && !s.empty() && s[0] == ',') {
               s.remove_prefix(1);
-              ok = parseRuleWhen(s, &rule->start.kind, &rule->start.month, &rule->start.week, &rule->start.day,
-                                 &rule->start.time);
+              ok = parseRuleWhen(s, &rule->start.kind, &rule->start.month, &rule->start.week,
+                                 &rule->start.day, &rule->start.time);
               if (ok && !s.empty() && s[0] == ',') {
                 s.remove_prefix(1);
-                ok = parseRuleWhen(s, &rule->end.kind, &rule->end.month, &rule->end.week, &rule->end.day,
-                                   &rule->end.time);
+                ok = parseRuleWhen(s, &rule->end.kind, &rule->end.month, &rule->end.week,
+                                   &rule->end.day, &rule->end.time);
               } else {
                 ok = false;
               }
@@ -425,7 +438,9 @@ struct Chunk {
   std::string_view suffix;
 };
 
-bool startsWith(std::string_view s, size_t i, std::string_view p) { return s.substr(i, p.size()) == p; }
+bool startsWith(std::string_view s, size_t i, std::string_view p) {
+  return s.substr(i, p.size()) == p;
+}
 
 // Go's nextStdChunk.
 Chunk nextStdChunk(std::string_view layout) {
@@ -450,7 +465,8 @@ Chunk nextStdChunk(std::string_view layout) {
         break;
       case '0':
         if (i + 1 < layout.size() && layout[i + 1] >= '1' && layout[i + 1] <= '6') {
-          static const Std k0x[] = {kZeroMonth, kZeroDay, kZeroHour12, kZeroMinute, kZeroSecond, kYear};
+          static const Std k0x[] = {kZeroMonth,  kZeroDay,    kZeroHour12,
+                                    kZeroMinute, kZeroSecond, kYear};
           return ret(k0x[layout[i + 1] - '1'], 2);
         }
         if (startsWith(layout, i, "002")) return ret(kZeroYearDay, 3);
@@ -463,7 +479,8 @@ Chunk nextStdChunk(std::string_view layout) {
         return ret(kDay, 1);
       case '_':
         if (startsWith(layout, i, "_2")) {
-          if (startsWith(layout, i, "_2006")) return Chunk{layout.substr(0, i + 1), kLongYear, 0, layout.substr(i + 5)};
+          if (startsWith(layout, i, "_2006"))
+            return Chunk{layout.substr(0, i + 1), kLongYear, 0, layout.substr(i + 5)};
           return ret(kUnderDay, 2);
         }
         if (startsWith(layout, i, "__2")) return ret(kUnderYearDay, 3);
@@ -499,7 +516,8 @@ Chunk nextStdChunk(std::string_view layout) {
         if (i + 1 < layout.size() && (layout[i + 1] == '0' || layout[i + 1] == '9')) {
           char ch = layout[i + 1];
           size_t j = i + 1;
-          while (j < layout.size() && layout[j] == ch) ++j;
+          while (j < layout.size() && layout[j] == ch)
+            ++j;
           if (!(j < layout.size() && std::isdigit(static_cast<unsigned char>(layout[j])))) {
             return ret(ch == '0' ? kFracSecond0 : kFracSecond9, j - i, static_cast<int>(j - i - 1));
           }
@@ -512,14 +530,16 @@ Chunk nextStdChunk(std::string_view layout) {
   return Chunk{layout, kNone, 0, {}};
 }
 
-const char* kLongDays[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+const char* kLongDays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                           "Thursday", "Friday", "Saturday"};
 const char* kLongMonths[] = {"January", "February", "March",     "April",   "May",      "June",
                              "July",    "August",   "September", "October", "November", "December"};
 
 std::string pad(int64_t v, int width, char fill = '0') {
   bool neg = v < 0;
   std::string s = std::to_string(neg ? -v : v);
-  while (static_cast<int>(s.size()) < width) s.insert(s.begin(), fill);
+  while (static_cast<int>(s.size()) < width)
+    s.insert(s.begin(), fill);
   return neg ? "-" + s : s;
 }
 
@@ -614,8 +634,9 @@ std::string goFormatTime(const CivilTime& t, std::string_view layout) {
       case kNumSecondsTz:
       case kNumShortTZ:
       case kNumColonSecondsTZ: {
-        bool iso = ch.std == kISO8601TZ || ch.std == kISO8601ColonTZ || ch.std == kISO8601SecondsTZ ||
-                   ch.std == kISO8601ShortTZ || ch.std == kISO8601ColonSecondsTZ;
+        bool iso = ch.std == kISO8601TZ || ch.std == kISO8601ColonTZ ||
+                   ch.std == kISO8601SecondsTZ || ch.std == kISO8601ShortTZ ||
+                   ch.std == kISO8601ColonSecondsTZ;
         if (iso && t.offset == 0) {
           out += "Z";
           break;
@@ -630,12 +651,12 @@ std::string goFormatTime(const CivilTime& t, std::string_view layout) {
           out += "+";
         }
         out += pad(zone / 60, 2);
-        if (ch.std == kISO8601ColonTZ || ch.std == kNumColonTZ || ch.std == kISO8601ColonSecondsTZ ||
-            ch.std == kNumColonSecondsTZ)
+        if (ch.std == kISO8601ColonTZ || ch.std == kNumColonTZ ||
+            ch.std == kISO8601ColonSecondsTZ || ch.std == kNumColonSecondsTZ)
           out += ":";
         if (ch.std != kNumShortTZ && ch.std != kISO8601ShortTZ) out += pad(zone % 60, 2);
-        if (ch.std == kISO8601SecondsTZ || ch.std == kNumSecondsTz || ch.std == kNumColonSecondsTZ ||
-            ch.std == kISO8601ColonSecondsTZ) {
+        if (ch.std == kISO8601SecondsTZ || ch.std == kNumSecondsTz ||
+            ch.std == kNumColonSecondsTZ || ch.std == kISO8601ColonSecondsTZ) {
           if (ch.std == kNumColonSecondsTZ || ch.std == kISO8601ColonSecondsTZ) out += ":";
           out += pad(absoff % 60, 2);
         }
@@ -656,7 +677,8 @@ std::string goFormatTime(const CivilTime& t, std::string_view layout) {
         std::string digits = pad(t.nanos, 9);
         std::string frac = digits.substr(0, static_cast<size_t>(ch.frac_digits));
         if (ch.std == kFracSecond9) {
-          while (!frac.empty() && frac.back() == '0') frac.pop_back();
+          while (!frac.empty() && frac.back() == '0')
+            frac.pop_back();
           if (frac.empty()) break;
         }
         out.push_back(sep);
@@ -675,7 +697,8 @@ namespace {
 bool getNum(std::string_view& v, int digits_min, int digits_max, int64_t* out) {
   size_t i = 0;
   int64_t n = 0;
-  while (i < v.size() && static_cast<int>(i) < digits_max && std::isdigit(static_cast<unsigned char>(v[i]))) {
+  while (i < v.size() && static_cast<int>(i) < digits_max &&
+         std::isdigit(static_cast<unsigned char>(v[i]))) {
     n = n * 10 + (v[i] - '0');
     ++i;
   }
@@ -691,7 +714,8 @@ int lookupName(std::string_view& v, const char* const* names, size_t n, size_t l
     if (v.size() >= name.size()) {
       bool eq = true;
       for (size_t c = 0; c < name.size(); ++c) {
-        if (std::tolower(static_cast<unsigned char>(v[c])) != std::tolower(static_cast<unsigned char>(name[c]))) {
+        if (std::tolower(static_cast<unsigned char>(v[c])) !=
+            std::tolower(static_cast<unsigned char>(name[c]))) {
           eq = false;
           break;
         }
@@ -705,12 +729,14 @@ int lookupName(std::string_view& v, const char* const* names, size_t n, size_t l
   return -1;
 }
 
-std::string quoteGo(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quoteGo(std::string_view s) {
+  return "\"" + std::string(s) + "\"";
+}
 
 }  // namespace
 
-bool goParseTime(std::string_view layout, std::string_view value, int64_t* unix_seconds, int32_t* nanos,
-                 std::string* error) {
+bool goParseTime(std::string_view layout, std::string_view value, int64_t* unix_seconds,
+                 int32_t* nanos, std::string* error) {
   const std::string_view orig_layout = layout, orig_value = value;
   int64_t year = 1;
   int64_t month = -1, day = -1, yday = -1, hour = 0, minute = 0, sec = 0, nsec = 0;
@@ -718,20 +744,23 @@ bool goParseTime(std::string_view layout, std::string_view value, int64_t* unix_
   bool have_zone = false;
   int64_t zone_offset = 0;
   auto fail = [&](std::string_view elem, std::string_view val, std::string extra = "") {
-    *error = "parsing time " + quoteGo(orig_value) + " as " + quoteGo(orig_layout) + ": cannot parse " +
-             quoteGo(val) + " as " + quoteGo(elem) + extra;
+    *error = "parsing time " + quoteGo(orig_value) + " as " + quoteGo(orig_layout) +
+             ": cannot parse " + quoteGo(val) + " as " + quoteGo(elem) + extra;
     return false;
   };
   while (true) {
     Chunk ch = nextStdChunk(layout);
-    std::string_view std_str = layout.substr(ch.prefix.size(), layout.size() - ch.prefix.size() - ch.suffix.size());
+    std::string_view std_str =
+        layout.substr(ch.prefix.size(), layout.size() - ch.prefix.size() - ch.suffix.size());
     // Match the literal prefix (spaces are matched loosely as in Go).
     std::string_view prefix = ch.prefix;
     while (!prefix.empty()) {
       if (prefix[0] == ' ') {
         if (!value.empty() && value[0] != ' ') return fail(prefix, value);
-        while (!prefix.empty() && prefix[0] == ' ') prefix.remove_prefix(1);
-        while (!value.empty() && value[0] == ' ') value.remove_prefix(1);
+        while (!prefix.empty() && prefix[0] == ' ')
+          prefix.remove_prefix(1);
+        while (!value.empty() && value[0] == ' ')
+          value.remove_prefix(1);
         continue;
       }
       if (value.empty() || value[0] != prefix[0]) return fail(prefix, value);
@@ -796,7 +825,8 @@ bool goParseTime(std::string_view layout, std::string_view value, int64_t* unix_
         break;
       case kUnderYearDay:
       case kZeroYearDay:
-        while (ch.std == kUnderYearDay && !value.empty() && value[0] == ' ') value.remove_prefix(1);
+        while (ch.std == kUnderYearDay && !value.empty() && value[0] == ' ')
+          value.remove_prefix(1);
         ok = getNum(value, ch.std == kZeroYearDay ? 3 : 1, 3, &yday);
         break;
       case kHour:
@@ -845,7 +875,8 @@ bool goParseTime(std::string_view layout, std::string_view value, int64_t* unix_
         }
         if ((value[0] == 'P' || value[0] == 'p') && (value[1] == 'M' || value[1] == 'm')) {
           pm = true;
-        } else if (!((value[0] == 'A' || value[0] == 'a') && (value[1] == 'M' || value[1] == 'm'))) {
+        } else if (!((value[0] == 'A' || value[0] == 'a') &&
+                     (value[1] == 'M' || value[1] == 'm'))) {
           ok = false;
           break;
         }
@@ -862,8 +893,9 @@ bool goParseTime(std::string_view layout, std::string_view value, int64_t* unix_
       case kNumColonTZ:
       case kNumSecondsTz:
       case kNumColonSecondsTZ: {
-        bool iso = ch.std == kISO8601TZ || ch.std == kISO8601ColonTZ || ch.std == kISO8601SecondsTZ ||
-                   ch.std == kISO8601ShortTZ || ch.std == kISO8601ColonSecondsTZ;
+        bool iso = ch.std == kISO8601TZ || ch.std == kISO8601ColonTZ ||
+                   ch.std == kISO8601SecondsTZ || ch.std == kISO8601ShortTZ ||
+                   ch.std == kISO8601ColonSecondsTZ;
         if (iso && !value.empty() && value[0] == 'Z') {
           value.remove_prefix(1);
           have_zone = true;
@@ -877,10 +909,10 @@ bool goParseTime(std::string_view layout, std::string_view value, int64_t* unix_
         int sign = value[0] == '-' ? -1 : 1;
         value.remove_prefix(1);
         int64_t hh = 0, mm = 0, ss = 0;
-        bool colon = ch.std == kISO8601ColonTZ || ch.std == kNumColonTZ || ch.std == kISO8601ColonSecondsTZ ||
-                     ch.std == kNumColonSecondsTZ;
-        bool secs = ch.std == kISO8601SecondsTZ || ch.std == kNumSecondsTz || ch.std == kISO8601ColonSecondsTZ ||
-                    ch.std == kNumColonSecondsTZ;
+        bool colon = ch.std == kISO8601ColonTZ || ch.std == kNumColonTZ ||
+                     ch.std == kISO8601ColonSecondsTZ || ch.std == kNumColonSecondsTZ;
+        bool secs = ch.std == kISO8601SecondsTZ || ch.std == kNumSecondsTz ||
+                    ch.std == kISO8601ColonSecondsTZ || ch.std == kNumColonSecondsTZ;
         bool shrt = ch.std == kNumShortTZ || ch.std == kISO8601ShortTZ;
         ok = getNum(value, 2, 2, &hh);
         if (ok && !shrt) {
@@ -915,7 +947,8 @@ bool goParseTime(std::string_view layout, std::string_view value, int64_t* unix_
           break;
         }
         size_t n = 0;
-        while (n < value.size() && std::isupper(static_cast<unsigned char>(value[n]))) ++n;
+        while (n < value.size() && std::isupper(static_cast<unsigned char>(value[n])))
+          ++n;
         if (n < 3) {
           ok = false;
           break;
@@ -939,7 +972,8 @@ bool goParseTime(std::string_view layout, std::string_view value, int64_t* unix_
             }
             ns = ns * 10 + (value[i] - '0');
           }
-          for (size_t i = ndigit - 1; i < 9; ++i) ns *= 10;
+          for (size_t i = ndigit - 1; i < 9; ++i)
+            ns *= 10;
           nsec = ns;
           value.remove_prefix(ndigit);
         } else {
@@ -1037,7 +1071,8 @@ bool goParseDuration(std::string_view s, int64_t* ns, std::string* error) {
     if (!digits) return bad();
     s.remove_prefix(i);
     size_t u = 0;
-    while (u < s.size() && !std::isdigit(static_cast<unsigned char>(s[u])) && s[u] != '.') ++u;
+    while (u < s.size() && !std::isdigit(static_cast<unsigned char>(s[u])) && s[u] != '.')
+      ++u;
     std::string_view unit = s.substr(0, u);
     s.remove_prefix(u);
     long double mult;

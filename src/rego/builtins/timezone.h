@@ -59,8 +59,8 @@ std::string goFormatTime(const CivilTime& t, std::string_view layout);
 
 /// Go's time.Parse (UTC default). On success sets seconds and nanos since the
 /// epoch; on error sets *error to Go's message.
-bool goParseTime(std::string_view layout, std::string_view value, int64_t* unix_seconds, int32_t* nanos,
-                 std::string* error);
+bool goParseTime(std::string_view layout, std::string_view value, int64_t* unix_seconds,
+                 int32_t* nanos, std::string* error);
 
 /// Go's time.ParseDuration.
 bool goParseDuration(std::string_view s, int64_t* ns, std::string* error);

@@ -24,14 +24,15 @@ bool extractNumAndUnit(const std::string& s, std::string* num, std::string* unit
       break;
     }
     if (r == 'e' || r == 'E') {
-      if (idx == s.size() - 1 || (!std::isdigit(static_cast<unsigned char>(s[idx + 1])) && s[idx + 1] != '+' &&
-                                  s[idx + 1] != '-')) {
+      if (idx == s.size() - 1 || (!std::isdigit(static_cast<unsigned char>(s[idx + 1])) &&
+                                  s[idx + 1] != '+' && s[idx + 1] != '-')) {
         first_non_num = static_cast<int>(idx);
         break;
       }
       if (idx + 1 < s.size() && (s[idx + 1] == '+' || s[idx + 1] == '-')) ++idx;
       size_t start = idx + 1, end = start;
-      while (end < s.size() && std::isdigit(static_cast<unsigned char>(s[end]))) ++end;
+      while (end < s.size() && std::isdigit(static_cast<unsigned char>(s[end])))
+        ++end;
       if (static_cast<int>(end - start) > kMaxExponentDigits) return false;
     }
   }
@@ -99,7 +100,8 @@ bool parseDecimal(const std::string& s, BigInt* mant, int64_t* exp) {
 BigInt pow10(int64_t n) {
   BigInt r(1);
   BigInt ten(10);
-  for (int64_t i = 0; i < n; ++i) r = BigInt::mul(r, ten);
+  for (int64_t i = 0; i < n; ++i)
+    r = BigInt::mul(r, ten);
   return r;
 }
 
@@ -113,7 +115,8 @@ std::string ratFloatString(BigInt num, const BigInt& den) {
   // Round half away from zero.
   if (BigInt::compare(BigInt::mul(r, BigInt(2)), den) >= 0) q = BigInt::add(q, BigInt(1));
   std::string digits = q.toString();
-  while (digits.size() < 11) digits = "0" + digits;
+  while (digits.size() < 11)
+    digits = "0" + digits;
   std::string out = digits.substr(0, digits.size() - 10) + "." + digits.substr(digits.size() - 10);
   return (neg ? "-" : "") + out;
 }
@@ -138,7 +141,8 @@ Value unitsParse(BuiltinContext& c, Args a) {
   }
   if (unit.size() > 1) {
     std::string rest = unit.substr(1);
-    for (auto& ch : rest) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (auto& ch : rest)
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     unit = unit.substr(0, 1) + rest;
   }
   // Multiplier as a ratio: milli is the float64 0.001 (OPA uses SetFloat64).
@@ -198,7 +202,8 @@ Value unitsParseBytes(BuiltinContext& c, Args a) {
   std::string_view raw;
   if (!argString(c, a, 0, &raw)) return Value();
   std::string s(raw);
-  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (auto& ch : s)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   s.erase(std::remove(s.begin(), s.end(), '"'), s.end());
   if (s.find(' ') != std::string::npos) {
     c.builtinError("spaces not allowed in resource strings");

@@ -137,7 +137,8 @@ void buildIndex(RuleSet* rs) {
     }
   }
   if (candidates.empty()) return;
-  size_t best = static_cast<size_t>(std::max_element(counts.begin(), counts.end()) - counts.begin());
+  size_t best =
+      static_cast<size_t>(std::max_element(counts.begin(), counts.end()) - counts.begin());
   if (counts[best] < 4) return;
   auto index = std::make_unique<RuleIndex>();
   index->ref = *candidates[best];
@@ -158,13 +159,15 @@ void buildIndex(RuleSet* rs) {
     }
     if (!placed) index->unindexed.push_back(r->ordinal);
   }
-  for (auto& [k, v] : buckets) index->buckets.push_back({k, std::move(v)});
+  for (auto& [k, v] : buckets)
+    index->buckets.push_back({k, std::move(v)});
   rs->index = std::move(index);
 }
 
 void finishRuleSet(RuleSet* rs) {
   uint32_t ordinal = 0;
-  for (auto& r : rs->rules) r->ordinal = ordinal++;
+  for (auto& r : rs->rules)
+    r->ordinal = ordinal++;
   if (rs->kind == RuleSetKind::Complete && !rs->rules.empty()) {
     bool all_same = true;
     const Value* first = nullptr;
@@ -203,10 +206,12 @@ Value normalizeAnnotation(const Value& raw, const char* default_scope) {
           size_t lt = s.find('<');
           if (lt != std::string_view::npos && s.back() == '>') {
             std::string_view name = s.substr(0, lt);
-            while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+            while (!name.empty() && name.back() == ' ')
+              name.remove_suffix(1);
             std::vector<ObjectEntry> es;
             if (!name.empty()) es.push_back({Value::string("name"), Value::string(name)});
-            es.push_back({Value::string("email"), Value::string(s.substr(lt + 1, s.size() - lt - 2))});
+            es.push_back(
+                {Value::string("email"), Value::string(s.substr(lt + 1, s.size() - lt - 2))});
             authors.push_back(Value::object(std::move(es)));
           } else {
             authors.push_back(Value::object({{Value::string("name"), a}}));
@@ -224,22 +229,28 @@ Value normalizeAnnotation(const Value& raw, const char* default_scope) {
       }
     }
   }
-  if (b.find(Value::string("scope")) == nullptr) b.put(Value::string("scope"), Value::string(default_scope));
+  if (b.find(Value::string("scope")) == nullptr)
+    b.put(Value::string("scope"), Value::string(default_scope));
   return b.build();
 }
 
-Value pathValue(const std::vector<Value>& path) { return Value::array(path); }
+Value pathValue(const std::vector<Value>& path) {
+  return Value::array(path);
+}
 
 }  // namespace
 
 const RuleNode* RuleNode::child(const Value& k) const {
-  auto it = std::lower_bound(children.begin(), children.end(), k,
-                             [](const auto& e, const Value& key) { return compare(e.first, key) < 0; });
+  auto it =
+      std::lower_bound(children.begin(), children.end(), k,
+                       [](const auto& e, const Value& key) { return compare(e.first, key) < 0; });
   if (it != children.end() && it->first == k) return it->second.get();
   return nullptr;
 }
 
-RuleNode* RuleNode::childMutable(const Value& k) { return const_cast<RuleNode*>(child(k)); }
+RuleNode* RuleNode::childMutable(const Value& k) {
+  return const_cast<RuleNode*>(child(k));
+}
 
 Checked<std::shared_ptr<const Plan>> compilePlan(std::vector<std::shared_ptr<const Module>> modules,
                                                  Value data, const CompileOptions& options) {
@@ -250,7 +261,8 @@ Checked<std::shared_ptr<const Plan>> compilePlan(std::vector<std::shared_ptr<con
   uint32_t counter = 1;
   plan->data = data.isDefined() ? data : Value::emptyObject();
   plan->modules = modules;
-  for (const auto& m : modules) plan->sources.push_back(m->source);
+  for (const auto& m : modules)
+    plan->sources.push_back(m->source);
 
   auto error = [&](const char* code, std::string msg, const Location& loc) {
     errors.push_back(RegoError{code, std::move(msg), loc.fileName(), loc.line, loc.col});
@@ -262,7 +274,8 @@ Checked<std::shared_ptr<const Plan>> compilePlan(std::vector<std::shared_ptr<con
     const Module& m = *modules[mi];
     ModuleScope& ms = scopes[mi];
     ms.module = &m;
-    for (size_t i = 1; i < m.package->args.size(); ++i) ms.package_path.push_back(m.package->args[i]->value);
+    for (size_t i = 1; i < m.package->args.size(); ++i)
+      ms.package_path.push_back(m.package->args[i]->value);
     for (const auto& imp : m.imports) {
       std::string root;
       std::vector<Value> path;
@@ -297,7 +310,8 @@ Checked<std::shared_ptr<const Plan>> compilePlan(std::vector<std::shared_ptr<con
   for (size_t mi = 0; mi < modules.size(); ++mi) {
     const Module& m = *modules[mi];
     RuleNode* pkg = plan->root.get();
-    for (const auto& k : scopes[mi].package_path) pkg = ensureChild(pkg, k, &counter);
+    for (const auto& k : scopes[mi].package_path)
+      pkg = ensureChild(pkg, k, &counter);
     pkg->is_package = true;
     for (const auto& r : m.rules) {
       // Head ref components: the name, then its operands.
@@ -305,7 +319,8 @@ Checked<std::shared_ptr<const Plan>> compilePlan(std::vector<std::shared_ptr<con
       if (r.head->kind == TermKind::Var) {
         comps.push_back(r.head.get());
       } else {
-        for (const auto& a : r.head->args) comps.push_back(a.get());
+        for (const auto& a : r.head->args)
+          comps.push_back(a.get());
       }
       RuleNode* node = pkg;
       size_t i = 0;
@@ -325,7 +340,8 @@ Checked<std::shared_ptr<const Plan>> compilePlan(std::vector<std::shared_ptr<con
       p.module_index = mi;
       p.rule = &r;
       p.node = node;
-      for (size_t j = i; j < comps.size(); ++j) p.suffix.push_back(comps[j]);
+      for (size_t j = i; j < comps.size(); ++j)
+        p.suffix.push_back(comps[j]);
       if (r.is_function) {
         p.kind = RuleSetKind::Function;
         if (!p.suffix.empty()) error(kCompileError, "function heads must be ground refs", r.loc);
@@ -362,10 +378,11 @@ Checked<std::shared_ptr<const Plan>> compilePlan(std::vector<std::shared_ptr<con
     const RuleNode* n = stack.back();
     stack.pop_back();
     if (n->rules && n->rules->kind != RuleSetKind::Dynamic && hasDescendantRules(n)) {
-      errors.push_back(RegoError{kTypeError, "rule " + n->path_str + " conflicts with rules below it",
-                                 "", 0, 0});
+      errors.push_back(RegoError{
+          kTypeError, "rule " + n->path_str + " conflicts with rules below it", "", 0, 0});
     }
-    for (const auto& [k, c] : n->children) stack.push_back(c.get());
+    for (const auto& [k, c] : n->children)
+      stack.push_back(c.get());
   }
   if (!errors.empty()) return errors;
 
@@ -373,7 +390,7 @@ Checked<std::shared_ptr<const Plan>> compilePlan(std::vector<std::shared_ptr<con
   // package/subpackages), for rego.metadata.rule() and chain().
   std::map<const Rule*, Value> rule_annotations;
   std::map<std::string, std::vector<Value>> document_annotations;  // by rule path
-  std::map<std::string, Value> package_annotations;                 // by package path
+  std::map<std::string, Value> package_annotations;                // by package path
   std::map<std::string, Value> subpackage_annotations;
   auto pathKey = [](const std::vector<Value>& p) { return toJson(Value::array(p)); };
   std::map<const Rule*, std::vector<Value>> rule_paths;
@@ -432,17 +449,20 @@ Checked<std::shared_ptr<const Plan>> compilePlan(std::vector<std::shared_ptr<con
     if (it != rule_annotations.end()) first.push_back({Value::string("annotations"), it->second});
     entries.push_back(Value::object(std::move(first)));
     for (const auto& d : document_annotations[pathKey(path)]) {
-      entries.push_back(Value::object({{Value::string("annotations"), d}, {Value::string("path"), pathValue(path)}}));
+      entries.push_back(Value::object(
+          {{Value::string("annotations"), d}, {Value::string("path"), pathValue(path)}}));
     }
     std::vector<Value> pkg = scopes[p.module_index].package_path;
     auto pa = package_annotations.find(pathKey(pkg));
     if (pa != package_annotations.end()) {
-      entries.push_back(Value::object({{Value::string("annotations"), pa->second}, {Value::string("path"), pathValue(pkg)}}));
+      entries.push_back(Value::object(
+          {{Value::string("annotations"), pa->second}, {Value::string("path"), pathValue(pkg)}}));
     }
     for (std::vector<Value> anc = pkg; !anc.empty(); anc.pop_back()) {
       auto sa = subpackage_annotations.find(pathKey(anc));
       if (sa != subpackage_annotations.end()) {
-        entries.push_back(Value::object({{Value::string("annotations"), sa->second}, {Value::string("path"), pathValue(anc)}}));
+        entries.push_back(Value::object(
+            {{Value::string("annotations"), sa->second}, {Value::string("path"), pathValue(anc)}}));
       }
     }
     *chain = Value::array(std::move(entries));
@@ -472,8 +492,8 @@ Checked<std::shared_ptr<const Plan>> compilePlan(std::vector<std::shared_ptr<con
         error(kTypeError, "multiple default rules " + p.node->path_str + " found", p.rule->loc);
         continue;
       }
-      if (!cr->value.isConst() && cr->value.kind != TKind::Array && cr->value.kind != TKind::Object &&
-          cr->value.kind != TKind::Set) {
+      if (!cr->value.isConst() && cr->value.kind != TKind::Array &&
+          cr->value.kind != TKind::Object && cr->value.kind != TKind::Set) {
         // OPA requires default values without variables or references.
       }
       rs->default_rule = std::move(cr);
@@ -489,7 +509,8 @@ Checked<std::shared_ptr<const Plan>> compilePlan(std::vector<std::shared_ptr<con
     RuleNode* n = const_cast<RuleNode*>(stack.back());
     stack.pop_back();
     if (n->rules) finishRuleSet(n->rules.get());
-    for (auto& [k, c] : n->children) stack.push_back(c.get());
+    for (auto& [k, c] : n->children)
+      stack.push_back(c.get());
   }
   plan->node_count = counter;
   return std::shared_ptr<const Plan>(std::move(plan));

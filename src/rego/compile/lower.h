@@ -19,8 +19,8 @@ namespace meshgate::rego {
 
 /// A module-level name: a rule of the package or an import alias.
 struct GlobalName {
-  bool input = false;        // rooted at input (else data)
-  std::vector<Value> path;   // below the root
+  bool input = false;       // rooted at input (else data)
+  std::vector<Value> path;  // below the root
 };
 
 struct ModuleScope {

@@ -131,7 +131,7 @@ struct RuleIndex {
     Value key;
     std::vector<uint32_t> rules;  // ordinals, ascending
   };
-  std::vector<Bucket> buckets;     // sorted by key
+  std::vector<Bucket> buckets;      // sorted by key
   std::vector<uint32_t> unindexed;  // ordinals of rules that do not test ref
 };
 

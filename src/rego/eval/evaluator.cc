@@ -11,12 +11,14 @@ Evaluator::~Evaluator() = default;
 Checked<QueryResult> Evaluator::query(const CompiledQuery& q, const Value& input,
                                       const EvalOptions& options) {
   QueryResult result;
-  for (const auto& [name, slot] : q.outputs) result.names.push_back(name);
+  for (const auto& [name, slot] : q.outputs)
+    result.names.push_back(name);
   m_->begin(q.plan.get(), input, &options);
   m_->runQuery(q, [&]() {
     QueryRow row;
     row.values.reserve(q.outputs.size());
-    for (const auto& [name, slot] : q.outputs) row.values.push_back(m_->slotValue(slot));
+    for (const auto& [name, slot] : q.outputs)
+      row.values.push_back(m_->slotValue(slot));
     result.rows.push_back(std::move(row));
     return true;
   });

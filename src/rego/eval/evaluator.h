@@ -82,7 +82,8 @@ class Evaluator {
   Evaluator& operator=(const Evaluator&) = delete;
 
   /// All solutions of a compiled query. `input` may be Undefined (no input).
-  Checked<QueryResult> query(const CompiledQuery& q, const Value& input, const EvalOptions& options);
+  Checked<QueryResult> query(const CompiledQuery& q, const Value& input,
+                             const EvalOptions& options);
 
   /// The value of the document at `path` below data (e.g. {"envoy","authz","allow"}),
   /// or Undefined.

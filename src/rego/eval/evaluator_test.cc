@@ -44,7 +44,8 @@ std::string runCase(const EvalCase& c, std::string* error_code) {
   std::vector<Value> rows;
   for (const auto& row : r->rows) {
     std::vector<ObjectEntry> es;
-    for (size_t i = 0; i < row.values.size(); ++i) es.push_back({Value::string(r->names[i]), row.values[i]});
+    for (size_t i = 0; i < row.values.size(); ++i)
+      es.push_back({Value::string(r->names[i]), row.values[i]});
     rows.push_back(Value::object(std::move(es)));
   }
   return toJson(Value::set(std::move(rows)));
@@ -68,45 +69,48 @@ TEST_P(EvalCases, Evaluate) {
 INSTANTIATE_TEST_SUITE_P(
     Rego, EvalCases,
     ::testing::Values(
-        EvalCase{"undefined_vs_false", "package t\np := false\nq if false\n", "x = data.t.p; not data.t.q",
-                 nullptr, R"([{"x": false}])", nullptr},
-        EvalCase{"default_rule", "package t\ndefault allow := false\nallow if input.ok\n", "x = data.t.allow",
-                 R"({"ok": false})", R"([{"x": false}])", nullptr},
-        EvalCase{"partial_set", "package t\ns contains x if some x in input\n", "x = data.t.s", "[3,1,3]",
-                 R"([{"x": [1, 3]}])", nullptr},
+        EvalCase{"undefined_vs_false", "package t\np := false\nq if false\n",
+                 "x = data.t.p; not data.t.q", nullptr, R"([{"x": false}])", nullptr},
+        EvalCase{"default_rule", "package t\ndefault allow := false\nallow if input.ok\n",
+                 "x = data.t.allow", R"({"ok": false})", R"([{"x": false}])", nullptr},
+        EvalCase{"partial_set", "package t\ns contains x if some x in input\n", "x = data.t.s",
+                 "[3,1,3]", R"([{"x": [1, 3]}])", nullptr},
         EvalCase{"partial_object", "package t\no[k] := v if some k, v in input\n", "x = data.t.o.b",
                  R"({"a":1,"b":2})", R"([{"x": 2}])", nullptr},
-        EvalCase{"else_chain", "package t\nf(x) := \"neg\" if x < 0 else := \"zero\" if x == 0 else := \"pos\"\n",
+        EvalCase{"else_chain",
+                 "package t\nf(x) := \"neg\" if x < 0 else := \"zero\" if x == 0 else := \"pos\"\n",
                  "a = data.t.f(-1); b = data.t.f(0); c = data.t.f(5)", nullptr,
                  R"([{"a": "neg", "b": "zero", "c": "pos"}])", nullptr},
-        EvalCase{"unification", "package t\np if { [a, 1] = [2, b]; a == 2; b == 1 }\n", "x = data.t.p", nullptr,
-                 R"([{"x": true}])", nullptr},
-        EvalCase{"reordered_for_safety", "package t\np := y if { y = x + 1; x = 2 }\n", "v = data.t.p", nullptr,
-                 R"([{"v": 3}])", nullptr},
+        EvalCase{"unification", "package t\np if { [a, 1] = [2, b]; a == 2; b == 1 }\n",
+                 "x = data.t.p", nullptr, R"([{"x": true}])", nullptr},
+        EvalCase{"reordered_for_safety", "package t\np := y if { y = x + 1; x = 2 }\n",
+                 "v = data.t.p", nullptr, R"([{"v": 3}])", nullptr},
         EvalCase{"every", "package t\np if every x in input { x > 0 }\n", "v = data.t.p", "[1,2]",
                  R"([{"v": true}])", nullptr},
-        EvalCase{"every_false", "package t\np if every x in input { x > 1 }\n", "v = data.t.p", "[1,2]", "[]",
-                 nullptr},
+        EvalCase{"every_false", "package t\np if every x in input { x > 1 }\n", "v = data.t.p",
+                 "[1,2]", "[]", nullptr},
         EvalCase{"with_input_and_data", "package t\np := input.a + data.t.k\nk := 1\n",
-                 "v = data.t.p with input.a as 10 with data.t.k as 5", nullptr, R"([{"v": 15}])", nullptr},
+                 "v = data.t.p with input.a as 10 with data.t.k as 5", nullptr, R"([{"v": 15}])",
+                 nullptr},
         EvalCase{"with_function_mock", "package t\np := count([1, 2, 3])\nf(_) := 42\n",
                  "v = data.t.p with count as data.t.f", nullptr, R"([{"v": 42}])", nullptr},
         EvalCase{"iteration", "package t\n", "x = [1,2,3][i]; x > 1", nullptr,
                  R"([{"i": 1, "x": 2}, {"i": 2, "x": 3}])", nullptr},
-        EvalCase{"complete_conflict", "package t\np := 1\np := 2 if true\n", "x = data.t.p", nullptr, nullptr,
-                 "eval_conflict_error"},
-        EvalCase{"object_conflict", "package t\no[k] := v if { some v in [1, 2]; k := \"a\" }\n", "x = data.t.o",
+        EvalCase{"complete_conflict", "package t\np := 1\np := 2 if true\n", "x = data.t.p",
                  nullptr, nullptr, "eval_conflict_error"},
-        EvalCase{"function_conflict", "package t\nf(x) := 1\nf(x) := 2\n", "x = data.t.f(1)", nullptr, nullptr,
-                 "eval_conflict_error"},
-        EvalCase{"strict_type_error", "package t\np := count(input)\n", "x = data.t.p", "1", nullptr,
-                 "eval_type_error"},
-        EvalCase{"strict_builtin_error", "package t\np := 1 / input\n", "x = data.t.p", "0", nullptr,
-                 "eval_builtin_error"},
-        EvalCase{"template", "package t\np := $\"n={input.n} s={[1]}\"\n", "x = data.t.p", R"({"n": 2})",
-                 R"([{"x": "n=2 s=[1]"}])", nullptr},
-        EvalCase{"ref_head_rules", "package t\na.b[c].d := 1 if some c in [\"x\", \"y\"]\n", "x = data.t.a", nullptr,
-                 R"([{"x": {"b": {"x": {"d": 1}, "y": {"d": 1}}}}])", nullptr}),
+        EvalCase{"object_conflict", "package t\no[k] := v if { some v in [1, 2]; k := \"a\" }\n",
+                 "x = data.t.o", nullptr, nullptr, "eval_conflict_error"},
+        EvalCase{"function_conflict", "package t\nf(x) := 1\nf(x) := 2\n", "x = data.t.f(1)",
+                 nullptr, nullptr, "eval_conflict_error"},
+        EvalCase{"strict_type_error", "package t\np := count(input)\n", "x = data.t.p", "1",
+                 nullptr, "eval_type_error"},
+        EvalCase{"strict_builtin_error", "package t\np := 1 / input\n", "x = data.t.p", "0",
+                 nullptr, "eval_builtin_error"},
+        EvalCase{"template", "package t\np := $\"n={input.n} s={[1]}\"\n", "x = data.t.p",
+                 R"({"n": 2})", R"([{"x": "n=2 s=[1]"}])", nullptr},
+        EvalCase{"ref_head_rules", "package t\na.b[c].d := 1 if some c in [\"x\", \"y\"]\n",
+                 "x = data.t.a", nullptr, R"([{"x": {"b": {"x": {"d": 1}, "y": {"d": 1}}}}])",
+                 nullptr}),
     [](const ::testing::TestParamInfo<EvalCase>& info) { return std::string(info.param.name); });
 
 std::shared_ptr<const Plan> compileOne(const char* module) {
@@ -139,7 +143,8 @@ TEST(Budgets, MemoryBudget) {
 
 TEST(Budgets, DeadlineStopsEvaluation) {
   auto plan = compileOne(
-      "package t\np := count([1 | some a in numbers.range(1, 2000); some b in numbers.range(1, 2000)])\n");
+      "package t\np := count([1 | some a in numbers.range(1, 2000); some b in numbers.range(1, "
+      "2000)])\n");
   Evaluator ev;
   EvalOptions o;
   o.budget.timeout = std::chrono::milliseconds(20);
@@ -153,8 +158,10 @@ TEST(Budgets, DeadlineStopsEvaluation) {
 TEST(Budgets, DeepDataRecursionIsBounded) {
   // walk() over a deeply nested input and a long chain of rules.
   std::string json;
-  for (int i = 0; i < 500; ++i) json += "[";
-  for (int i = 0; i < 500; ++i) json += "]";
+  for (int i = 0; i < 500; ++i)
+    json += "[";
+  for (int i = 0; i < 500; ++i)
+    json += "]";
   auto input = parseJson(json);
   ASSERT_TRUE(input.ok());
   auto plan = compileOne("package t\np := count([x | walk(input, x)])\n");
@@ -179,8 +186,9 @@ TEST(Api, DecisionPathFromManyThreads) {
       Evaluator ev;
       EvalOptions o;
       for (int i = 0; i < 500; ++i) {
-        Value input = Value::object({{Value::string("method"), Value::string("GET")},
-                                     {Value::string("path"), Value::string(i % 2 == 0 ? "/public/x" : "/admin")}});
+        Value input = Value::object(
+            {{Value::string("method"), Value::string("GET")},
+             {Value::string("path"), Value::string(i % 2 == 0 ? "/public/x" : "/admin")}});
         auto r = ev.evalPath(*plan, path->keys(), input, o);
         ASSERT_TRUE(r.ok());
         if (r->isTrue()) allowed.fetch_add(1);
@@ -188,7 +196,8 @@ TEST(Api, DecisionPathFromManyThreads) {
       }
     });
   }
-  for (auto& th : threads) th.join();
+  for (auto& th : threads)
+    th.join();
   EXPECT_EQ(allowed.load(), 4 * 250);
 }
 
@@ -202,7 +211,8 @@ TEST(Api, DecisionPathSyntax) {
 TEST(Api, RuleIndexSelectsMatchingRules) {
   std::string module = "package t\n";
   for (int i = 0; i < 200; ++i) {
-    module += "allow if { input.path == \"/p" + std::to_string(i) + "\"; input.method == \"GET\" }\n";
+    module +=
+        "allow if { input.path == \"/p" + std::to_string(i) + "\"; input.method == \"GET\" }\n";
   }
   auto plan = compileOne(module.c_str());
   const RuleNode* n = plan->root->child(Value::string("t"))->child(Value::string("allow"));
@@ -211,7 +221,8 @@ TEST(Api, RuleIndexSelectsMatchingRules) {
   EXPECT_EQ(n->rules->index->buckets.size(), 200u);
   Evaluator ev;
   EvalOptions o;
-  Value input = Value::object({{Value::string("path"), Value::string("/p150")}, {Value::string("method"), Value::string("GET")}});
+  Value input = Value::object({{Value::string("path"), Value::string("/p150")},
+                               {Value::string("method"), Value::string("GET")}});
   auto r = ev.evalPath(*plan, {Value::string("t"), Value::string("allow")}, input, o);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->isTrue());

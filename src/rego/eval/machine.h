@@ -46,13 +46,18 @@ class Machine final : public BuiltinContext {
   void print(std::string_view line) override;
   const HttpPolicy* http() override;
   std::unordered_map<std::string, Value>& valueCache() override { return builtin_cache_; }
-  Value runtimeInfo() override { return opts_->runtime.isDefined() ? opts_->runtime : Value::emptyObject(); }
+  Value runtimeInfo() override {
+    return opts_->runtime.isDefined() ? opts_->runtime : Value::emptyObject();
+  }
 
  private:
   // Pushes a frame of `nslots` unbound slots; pops it (and its bindings) on scope exit.
   struct FrameGuard {
     FrameGuard(Machine* m, uint32_t nslots)
-        : m_(m), saved_base_(m->base_), saved_size_(m->slots_.size()), saved_trail_(m->trail_.size()) {
+        : m_(m),
+          saved_base_(m->base_),
+          saved_size_(m->slots_.size()),
+          saved_trail_(m->trail_.size()) {
       m_->base_ = saved_size_;
       m_->slots_.resize(saved_size_ + nslots);
     }

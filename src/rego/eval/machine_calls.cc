@@ -11,7 +11,8 @@ namespace {
 constexpr const char* kConflict = "eval_conflict_error";
 
 // Sets `value` at `path` inside `root`, creating objects on the way.
-bool patchValue(const Value& root, const std::vector<Value>& path, size_t i, const Value& value, Value* out) {
+bool patchValue(const Value& root, const std::vector<Value>& path, size_t i, const Value& value,
+                Value* out) {
   if (i == path.size()) {
     *out = value;
     return true;
@@ -20,7 +21,8 @@ bool patchValue(const Value& root, const std::vector<Value>& path, size_t i, con
   Value child;
   // A value that is not an object is replaced by one (OPA's mergeTermWithValues).
   if (root.isObject()) {
-    for (const auto& e : root.entries()) b.put(e.key, e.value);
+    for (const auto& e : root.entries())
+      b.put(e.key, e.value);
     if (const Value* c = root.get(path[i])) child = *c;
   }
   Value patched;
@@ -44,7 +46,8 @@ int64_t Machine::nowNs() {
 std::mt19937_64& Machine::rng() {
   if (!rng_seeded_) {
     uint64_t seed = opts_->seed;
-    if (seed == 0) seed = std::random_device{}() ^ (static_cast<uint64_t>(std::random_device{}()) << 32);
+    if (seed == 0)
+      seed = std::random_device{}() ^ (static_cast<uint64_t>(std::random_device{}()) << 32);
     rng_.seed(seed);
     rng_seeded_ = true;
   }
@@ -55,7 +58,9 @@ void Machine::print(std::string_view line) {
   if (opts_->print) opts_->print(line);
 }
 
-const HttpPolicy* Machine::http() { return &opts_->http; }
+const HttpPolicy* Machine::http() {
+  return &opts_->http;
+}
 
 const Machine::FuncMock* Machine::findMock(const std::string& name) const {
   for (auto it = func_mocks_.rbegin(); it != func_mocks_.rend(); ++it) {
@@ -162,9 +167,9 @@ bool Machine::callBuiltin(const BuiltinDef* bi, std::vector<Value>& args, ValueC
   }
   if ((bi->flags & kDns) != 0 && !opts_->allow_dns) {
     const Location& loc = cur_expr_ != nullptr ? cur_expr_->loc : Location{};
-    builtin_errors_.push_back(RegoError{"eval_builtin_error",
-                                        bi->name + ": name resolution is disabled (allow_dns is off)",
-                                        loc.fileName(), loc.line, loc.col});
+    builtin_errors_.push_back(RegoError{
+        "eval_builtin_error", bi->name + ": name resolution is disabled (allow_dns is off)",
+        loc.fileName(), loc.line, loc.col});
     return true;
   }
   clearError();
@@ -176,14 +181,15 @@ bool Machine::callBuiltin(const BuiltinDef* bi, std::vector<Value>& args, ValueC
     if (!rawCode().empty()) {
       err = RegoError{rawCode(), message(), loc.fileName(), loc.line, loc.col};
     } else {
-      err = RegoError{isTypeError() ? "eval_type_error" : "eval_builtin_error", bi->name + ": " + message(),
-                      loc.fileName(), loc.line, loc.col};
+      err = RegoError{isTypeError() ? "eval_type_error" : "eval_builtin_error",
+                      bi->name + ": " + message(), loc.fileName(), loc.line, loc.col};
     }
     clearError();
     builtin_errors_.push_back(std::move(err));
     return true;
   }
-  if (nd && opts_->nd_cache != nullptr && result.isDefined()) opts_->nd_cache->put(bi->name, args_key, result);
+  if (nd && opts_->nd_cache != nullptr && result.isDefined())
+    opts_->nd_cache->put(bi->name, args_key, result);
   if (bi->flags & kVoid) return k(Value::boolean(true));
   if (result.isUndefined()) return true;
   chargeMemory(result);
@@ -298,7 +304,8 @@ bool Machine::evalWith(const CExpr& e, Cont k) {
     bool go(size_t i) {
       if (i == e.withs.size()) return m->applyWithsAndRun(e, values, k);
       const CWith& w = e.withs[i];
-      if (w.target == CWith::Target::Function && (w.repl_builtin != nullptr || w.repl_func != nullptr)) {
+      if (w.target == CWith::Target::Function &&
+          (w.repl_builtin != nullptr || w.repl_func != nullptr)) {
         return go(i + 1);
       }
       return m->evalTerm(w.value, [&](const Value& v) {

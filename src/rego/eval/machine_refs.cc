@@ -42,7 +42,8 @@ bool Machine::walkBase(const Value& v, const CTerm& ref, size_t pos, ValueCont k
   const CTerm& op = ref.items[pos];
   if (op.kind == TKind::Const) {
     const Value* child = v.get(op.value);
-    if (child == nullptr && op.value.isNumber() && v.isObject()) child = v.field(formatNumber(op.value));
+    if (child == nullptr && op.value.isNumber() && v.isObject())
+      child = v.field(formatNumber(op.value));
     if (child == nullptr) return true;
     return walkBase(*child, ref, pos + 1, k);
   }
@@ -86,7 +87,8 @@ bool Machine::walkKey(const Value& v, const CTerm& op, const CTerm& ref, size_t 
         return true;
       case Kind::Object:
         for (const auto& e : v.entries()) {
-          if (!bindSlot(op.slot, e.key, [&]() { return walk(e.value, ref, pos + 1, k); })) return false;
+          if (!bindSlot(op.slot, e.key, [&]() { return walk(e.value, ref, pos + 1, k); }))
+            return false;
         }
         return true;
       default:
@@ -107,7 +109,8 @@ bool Machine::walkKey(const Value& v, const CTerm& op, const CTerm& ref, size_t 
   };
   switch (v.kind()) {
     case Kind::Array:
-      for (size_t i = 0; i < v.items().size() && ok; ++i) ok = each(Value::integer(static_cast<int64_t>(i)), v.items()[i]);
+      for (size_t i = 0; i < v.items().size() && ok; ++i)
+        ok = each(Value::integer(static_cast<int64_t>(i)), v.items()[i]);
       break;
     case Kind::Set:
       for (const auto& item : v.items()) {
@@ -168,7 +171,8 @@ bool Machine::evalData(const RuleNode* node, const Value& base, const CTerm& ref
     if (child->has_rules) keys.push_back(key);
   }
   if (base.isObject()) {
-    for (const auto& e : base.entries()) keys.push_back(e.key);
+    for (const auto& e : base.entries())
+      keys.push_back(e.key);
   }
   std::sort(keys.begin(), keys.end(), [](const Value& a, const Value& b) { return a < b; });
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
@@ -204,7 +208,8 @@ bool Machine::nodeDoc(const RuleNode* node, const Value& base, Value* out) {
           Value wrapped = Value::object({{key, cv}});
           Value merged;
           if (!mergeDynamic(v, wrapped, 0, *node->rules, &merged)) {
-            return haltAt("eval_conflict_error", "object keys must be unique", node->rules->rules[0]->loc);
+            return haltAt("eval_conflict_error", "object keys must be unique",
+                          node->rules->rules[0]->loc);
           }
           v = merged;
         }
@@ -236,8 +241,10 @@ bool Machine::nodeDoc(const RuleNode* node, const Value& base, Value* out) {
       const Value* existing = b.find(e.key);
       if (existing != nullptr && existing->isObject() && e.value.isObject()) {
         ObjectBuilder m;
-        for (const auto& x : existing->entries()) m.put(x.key, x.value);
-        for (const auto& x : e.value.entries()) m.put(x.key, x.value);
+        for (const auto& x : existing->entries())
+          m.put(x.key, x.value);
+        for (const auto& x : e.value.entries())
+          m.put(x.key, x.value);
         b.put(e.key, m.build());
       } else {
         b.put(e.key, e.value);
@@ -260,7 +267,8 @@ bool Machine::evalRuleSet(const RuleNode* node, const CTerm& ref, size_t pos, Va
     case RuleSetKind::Multi: {
       if (pos < ref.items.size()) {
         const CTerm& op = ref.items[pos];
-        bool ground = op.kind == TKind::Const || (op.kind == TKind::Var && slotValue(op.slot).isDefined()) ||
+        bool ground = op.kind == TKind::Const ||
+                      (op.kind == TKind::Var && slotValue(op.slot).isDefined()) ||
                       (op.kind != TKind::Var && canEval(op) && op.kind != TKind::Ref);
         auto it = cache().find(CacheKey{node, CacheTag::Full});
         if (ground && it == cache().end()) {
@@ -280,7 +288,8 @@ bool Machine::evalRuleSet(const RuleNode* node, const CTerm& ref, size_t pos, Va
     case RuleSetKind::Dynamic: {
       if (pos < ref.items.size()) {
         const CTerm& op = ref.items[pos];
-        bool ground = op.kind == TKind::Const || (op.kind == TKind::Var && slotValue(op.slot).isDefined());
+        bool ground =
+            op.kind == TKind::Const || (op.kind == TKind::Var && slotValue(op.slot).isDefined());
         bool simple = true;
         for (const auto& r : rs.rules) {
           if (r->suffix.size() != 1) simple = false;
@@ -298,13 +307,16 @@ bool Machine::evalRuleSet(const RuleNode* node, const CTerm& ref, size_t pos, Va
           }
           // Rules below this node (p[k] := v beside p.foo := w) merge in.
           const RuleNode* child = node->child(key);
-          if (child != nullptr && child->has_rules && !(!disabled_nodes_.empty() && isDisabled(child))) {
+          if (child != nullptr && child->has_rules &&
+              !(!disabled_nodes_.empty() && isDisabled(child))) {
             Value cv;
             if (!nodeDoc(child, Value(), &cv)) return false;
-            if (cv.isDefined() && !(cv.isObject() && cv.entries().empty() && child->rules == nullptr)) {
+            if (cv.isDefined() &&
+                !(cv.isObject() && cv.entries().empty() && child->rules == nullptr)) {
               Value merged;
               if (v.isDefined() && !mergeDynamic(v, cv, 1, rs, &merged)) {
-                return haltAt("eval_conflict_error", "object keys must be unique", rs.rules[0]->loc);
+                return haltAt("eval_conflict_error", "object keys must be unique",
+                              rs.rules[0]->loc);
               }
               v = v.isDefined() ? merged : cv;
             }
@@ -329,7 +341,8 @@ bool Machine::evalRuleSet(const RuleNode* node, const CTerm& ref, size_t pos, Va
 bool Machine::mergeVirtual(const Value& a, const Value& b, Value* out) {
   if (a.isObject() && b.isObject()) {
     ObjectBuilder ob;
-    for (const auto& e : a.entries()) ob.put(e.key, e.value);
+    for (const auto& e : a.entries())
+      ob.put(e.key, e.value);
     for (const auto& e : b.entries()) {
       const Value* existing = a.get(e.key);
       if (existing == nullptr) {
@@ -359,7 +372,8 @@ bool Machine::mergeVirtual(const Value& a, const Value& b, Value* out) {
 // Merges documents of rules below a node into the node's ref-head rules'
 // document. Rule values are leaves (depth = a rule's head suffix length):
 // nothing may be merged into them, except set leaves, which combine.
-bool Machine::mergeDynamic(const Value& dyn, const Value& in, size_t depth, const RuleSet& rs, Value* out) {
+bool Machine::mergeDynamic(const Value& dyn, const Value& in, size_t depth, const RuleSet& rs,
+                           Value* out) {
   bool leaf = false;
   for (const auto& r : rs.rules) {
     if (r->suffix.size() == depth) leaf = true;
@@ -374,7 +388,8 @@ bool Machine::mergeDynamic(const Value& dyn, const Value& in, size_t depth, cons
   }
   if (!dyn.isObject() || !in.isObject()) return false;
   ObjectBuilder ob;
-  for (const auto& e : dyn.entries()) ob.put(e.key, e.value);
+  for (const auto& e : dyn.entries())
+    ob.put(e.key, e.value);
   for (const auto& e : in.entries()) {
     const Value* existing = dyn.get(e.key);
     if (existing == nullptr) {
@@ -394,7 +409,8 @@ bool Machine::mergeDynamic(const Value& dyn, const Value& in, size_t depth, cons
 void Machine::candidateRules(const RuleSet& rs, std::vector<const CRule*>* out) {
   out->clear();
   if (!rs.index) {
-    for (const auto& r : rs.rules) out->push_back(r.get());
+    for (const auto& r : rs.rules)
+      out->push_back(r.get());
     return;
   }
   const RuleIndex& idx = *rs.index;
@@ -407,12 +423,14 @@ void Machine::candidateRules(const RuleSet& rs, std::vector<const CRule*>* out) 
   (void)mark;
   const std::vector<uint32_t>* bucket = nullptr;
   if (key.isDefined()) {
-    auto it = std::lower_bound(idx.buckets.begin(), idx.buckets.end(), key,
-                               [](const RuleIndex::Bucket& b, const Value& k) { return b.key < k; });
+    auto it =
+        std::lower_bound(idx.buckets.begin(), idx.buckets.end(), key,
+                         [](const RuleIndex::Bucket& b, const Value& k) { return b.key < k; });
     if (it != idx.buckets.end() && it->key == key) bucket = &it->rules;
   }
   if (bucket == nullptr) {
-    for (uint32_t o : idx.unindexed) out->push_back(rs.rules[o].get());
+    for (uint32_t o : idx.unindexed)
+      out->push_back(rs.rules[o].get());
     return;
   }
   // Merge the two sorted ordinal lists to keep definition order.
@@ -478,8 +496,8 @@ bool Machine::completeValue(const RuleNode* node, Value* out) {
   Value prev;
   for (const CRule* r : rules) {
     bool produced = false;
-    if (!ruleChainValue(*r, &prev, "complete rules must not produce multiple outputs", rs.early_exit,
-                        &produced))
+    if (!ruleChainValue(*r, &prev, "complete rules must not produce multiple outputs",
+                        rs.early_exit, &produced))
       return false;
     if (produced && rs.early_exit) break;
   }
@@ -559,7 +577,8 @@ struct DocTree {
       if (is_set) return Value::set(set_items);
       if (leaf.isDefined()) return leaf;
       ObjectBuilder b;
-      for (const auto& [k, n] : kids) b.put(k, n->build());
+      for (const auto& [k, n] : kids)
+        b.put(k, n->build());
       return b.build();
     }
   };
@@ -644,7 +663,8 @@ bool Machine::dynamicLookup(const RuleNode* node, const Value& key, Value* out) 
             });
           }
           return evalTerm(r->value, [&](const Value& v) {
-            if (prev.isDefined() && prev != v) return haltAt(kConflict, "object keys must be unique", r->loc);
+            if (prev.isDefined() && prev != v)
+              return haltAt(kConflict, "object keys must be unique", r->loc);
             prev = v;
             got = true;
             return !rule->else_rule;
@@ -656,7 +676,8 @@ bool Machine::dynamicLookup(const RuleNode* node, const Value& key, Value* out) 
     }
   }
   if (is_set) {
-    if (prev.isDefined()) return haltAt(kConflict, "object keys must be unique", node->rules->rules[0]->loc);
+    if (prev.isDefined())
+      return haltAt(kConflict, "object keys must be unique", node->rules->rules[0]->loc);
     *out = Value::set(std::move(set_items));
     return true;
   }

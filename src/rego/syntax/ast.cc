@@ -38,7 +38,8 @@ TermPtr Term::clone() const {
   t->value = value;
   t->var = var;
   t->args.reserve(args.size());
-  for (const auto& a : args) t->args.push_back(a ? a->clone() : nullptr);
+  for (const auto& a : args)
+    t->args.push_back(a ? a->clone() : nullptr);
   if (body) t->body = body->clone();
   return t;
 }
@@ -81,16 +82,19 @@ Expr Expr::clone() const {
   e.negated = negated;
   e.begin = begin;
   e.end = end;
-  for (const auto& t : terms) e.terms.push_back(t ? t->clone() : nullptr);
+  for (const auto& t : terms)
+    e.terms.push_back(t ? t->clone() : nullptr);
   if (body) e.body = body->clone();
-  for (const auto& w : withs) e.withs.push_back(w.clone());
+  for (const auto& w : withs)
+    e.withs.push_back(w.clone());
   return e;
 }
 
 std::unique_ptr<Body> Body::clone() const {
   auto b = std::make_unique<Body>();
   b->loc = loc;
-  for (const auto& e : exprs) b->exprs.push_back(e.clone());
+  for (const auto& e : exprs)
+    b->exprs.push_back(e.clone());
   return b;
 }
 

@@ -4,9 +4,15 @@
 namespace meshgate::rego {
 namespace {
 
-bool isIdentStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool isIdentChar(char c) { return isIdentStart(c) || (c >= '0' && c <= '9'); }
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isIdentStart(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool isIdentChar(char c) {
+  return isIdentStart(c) || (c >= '0' && c <= '9');
+}
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 int hexVal(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -56,7 +62,8 @@ class Lexer {
           Comment cm{"", line_, col_};
           advance();
           size_t start = pos_;
-          while (pos_ < src_.size() && src_[pos_] != '\n') advance();
+          while (pos_ < src_.size() && src_[pos_] != '\n')
+            advance();
           cm.text = std::string(src_.substr(start, pos_ - start));
           if (!cm.text.empty() && cm.text.back() == '\r') cm.text.pop_back();
           out.comments.push_back(std::move(cm));
@@ -108,7 +115,8 @@ class Lexer {
     char c = peek();
     if (isIdentStart(c)) {
       size_t start = pos_;
-      while (pos_ < src_.size() && isIdentChar(src_[pos_])) advance();
+      while (pos_ < src_.size() && isIdentChar(src_[pos_]))
+        advance();
       t->kind = Tok::Ident;
       t->text = std::string(src_.substr(start, pos_ - start));
       return;
@@ -235,16 +243,19 @@ class Lexer {
         break;
     }
     advance();
-    while (pos_ < src_.size() && (static_cast<unsigned char>(src_[pos_]) & 0xC0) == 0x80) advance();
+    while (pos_ < src_.size() && (static_cast<unsigned char>(src_[pos_]) & 0xC0) == 0x80)
+      advance();
     error(t, "illegal token");
   }
 
   void scanNumber(Token* t) {
     size_t start = pos_;
-    while (isDigit(peek())) advance();
+    while (isDigit(peek()))
+      advance();
     if (peek() == '.' && isDigit(peek(1))) {
       advance();
-      while (isDigit(peek())) advance();
+      while (isDigit(peek()))
+        advance();
     }
     if (peek() == 'e' || peek() == 'E') {
       size_t save_pos = pos_;
@@ -256,7 +267,8 @@ class Lexer {
         line_ = save_line;
         col_ = save_col;
       } else {
-        while (isDigit(peek())) advance();
+        while (isDigit(peek()))
+          advance();
       }
     }
     if (isIdentStart(peek())) {
@@ -355,7 +367,8 @@ class Lexer {
       }
       if (c == '`') {
         advance();
-        while (pos_ < src_.size() && peek() != '`') advance();
+        while (pos_ < src_.size() && peek() != '`')
+          advance();
         if (pos_ >= src_.size()) return false;
         advance();
         continue;

@@ -15,9 +15,9 @@ enum class Tok : uint8_t {
   Eof,
   Ident,
   Number,
-  String,      // text holds the decoded value
-  RawString,   // text holds the raw value
-  Template,    // text holds the raw body between the quotes of $"..." or $`...`
+  String,     // text holds the decoded value
+  RawString,  // text holds the raw value
+  Template,   // text holds the raw body between the quotes of $"..." or $`...`
   RawTemplate,
   Dot,
   Comma,

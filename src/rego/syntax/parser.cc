@@ -21,7 +21,8 @@ struct ParseAbort {};
 
 class Parser {
  public:
-  Parser(std::shared_ptr<SourceFile> src, const ParseOptions& opts) : src_(std::move(src)), opts_(opts) {
+  Parser(std::shared_ptr<SourceFile> src, const ParseOptions& opts)
+      : src_(std::move(src)), opts_(opts) {
     if (opts_.version == RegoVersion::V1) {
       kw_in_ = kw_every_ = kw_if_ = kw_contains_ = true;
     }
@@ -40,7 +41,8 @@ class Parser {
       m.loc = loc(cur());
       next();
       m.package = packagePath();
-      while (isIdent("import")) m.imports.push_back(importDecl());
+      while (isIdent("import"))
+        m.imports.push_back(importDecl());
       while (cur().kind != Tok::Eof) {
         size_t before = m.rules.size();
         ruleDecl(&m.rules);
@@ -117,7 +119,8 @@ class Parser {
           w.loc = p.loc(p.cur());
           p.next();
           w.target = p.termRelation();
-          if (!p.isIdent("as")) p.fail(p.cur(), "unexpected " + p.describe(p.cur()) + ": expected as");
+          if (!p.isIdent("as"))
+            p.fail(p.cur(), "unexpected " + p.describe(p.cur()) + ": expected as");
           p.next();
           w.value = p.termIn();
           e.withs.push_back(std::move(w));
@@ -133,7 +136,8 @@ class Parser {
       if (p.cur().kind != Tok::Eof) p.fail(p.cur(), "unexpected " + p.describe(p.cur()));
       return t;
     } catch (const ParseAbort&) {
-      for (auto& e : p.errors_) errs->push_back(std::move(e));
+      for (auto& e : p.errors_)
+        errs->push_back(std::move(e));
       return nullptr;
     }
   }
@@ -272,7 +276,8 @@ class Parser {
       throw ParseAbort{};
     }
     if (head == "future") {
-      if (parts.empty() || parts[0] != "keywords") fail(toks_[pos_ - 1], "invalid import, must be future.keywords");
+      if (parts.empty() || parts[0] != "keywords")
+        fail(toks_[pos_ - 1], "invalid import, must be future.keywords");
       if (parts.size() == 1) {
         kw_in_ = kw_every_ = kw_if_ = kw_contains_ = true;
       } else if (parts.size() == 2) {
@@ -290,7 +295,8 @@ class Parser {
         }
       }
     } else if (head == "rego") {
-      if (parts.size() != 1 || parts[0] != "v1") fail(toks_[pos_ - 1], "invalid import, must be rego.v1");
+      if (parts.size() != 1 || parts[0] != "v1")
+        fail(toks_[pos_ - 1], "invalid import, must be rego.v1");
       kw_in_ = kw_every_ = kw_if_ = kw_contains_ = true;
     }
     if (isIdent("as")) {
@@ -375,7 +381,8 @@ class Parser {
       e->loc = el;
       e->head = r.head->clone();
       e->is_function = r.is_function;
-      for (const auto& a : r.args) e->args.push_back(a->clone());
+      for (const auto& a : r.args)
+        e->args.push_back(a->clone());
       if (cur().kind == Tok::Assign || cur().kind == Tok::Unify) {
         e->assign = cur().kind == Tok::Assign;
         next();
@@ -395,7 +402,8 @@ class Parser {
       copy.loc = loc(cur());
       copy.head = r.head->clone();
       copy.is_function = r.is_function;
-      for (const auto& a : r.args) copy.args.push_back(a->clone());
+      for (const auto& a : r.args)
+        copy.args.push_back(a->clone());
       if (r.key) copy.key = r.key->clone();
       if (r.value) copy.value = r.value->clone();
       copy.assign = r.assign;
@@ -403,7 +411,8 @@ class Parser {
       extra.push_back(std::move(copy));
     }
     out->push_back(std::move(r));
-    for (auto& e : extra) out->push_back(std::move(e));
+    for (auto& e : extra)
+      out->push_back(std::move(e));
   }
 
   // Returns true when a body was present.
@@ -442,7 +451,8 @@ class Parser {
       return true;
     }
     if (cur().kind == Tok::LBrace && !cur().newline_before) {
-      if (opts_.version == RegoVersion::V1) fail(cur(), "`if` keyword is required before rule body");
+      if (opts_.version == RegoVersion::V1)
+        fail(cur(), "`if` keyword is required before rule body");
       braceBody(body);
       return true;
     }
@@ -476,13 +486,15 @@ class Parser {
     std::string name = cur().text;
     next();
     TermPtr head = Term::makeVar(name, l);
-    if (!((cur().kind == Tok::Dot || cur().kind == Tok::LBrack) && !cur().space_before)) return head;
+    if (!((cur().kind == Tok::Dot || cur().kind == Tok::LBrack) && !cur().space_before))
+      return head;
     auto ref = Term::make(TermKind::Ref, l);
     ref->args.push_back(std::move(head));
     while ((cur().kind == Tok::Dot || cur().kind == Tok::LBrack) && !cur().space_before) {
       if (cur().kind == Tok::Dot) {
         next();
-        if (cur().kind != Tok::Ident) fail(cur(), "unexpected " + describe(cur()) + ": expected ident");
+        if (cur().kind != Tok::Ident)
+          fail(cur(), "unexpected " + describe(cur()) + ": expected ident");
         ref->args.push_back(Term::scalar(Value::string(cur().text), loc(cur())));
         next();
       } else {
@@ -607,7 +619,8 @@ class Parser {
     TermPtr second;
     if (cur().kind == Tok::Comma) {
       next();
-      if (cur().kind != Tok::Ident) fail(cur(), "unexpected " + describe(cur()) + ": expected ident");
+      if (cur().kind != Tok::Ident)
+        fail(cur(), "unexpected " + describe(cur()) + ": expected ident");
       second = Term::makeVar(cur().text, loc(cur()));
       next();
     }
@@ -657,7 +670,8 @@ class Parser {
       if (kwIn()) {
         next();
         TermPtr coll = termRelation();
-        TermPtr t = call3("internal.member_3", std::move(lhs), std::move(second), std::move(coll), l);
+        TermPtr t =
+            call3("internal.member_3", std::move(lhs), std::move(second), std::move(coll), l);
         return termInRest(std::move(t), l);
       }
       pos_ = save;
@@ -862,7 +876,8 @@ class Parser {
       if (t.space_before && t.newline_before) return term;
       if (t.kind == Tok::Dot && !t.space_before) {
         next();
-        if (cur().kind != Tok::Ident) fail(cur(), "unexpected " + describe(cur()) + ": expected ident");
+        if (cur().kind != Tok::Ident)
+          fail(cur(), "unexpected " + describe(cur()) + ": expected ident");
         auto key = Term::scalar(Value::string(cur().text), loc(cur()));
         next();
         term = appendRef(std::move(term), std::move(key));
@@ -1054,7 +1069,8 @@ class Parser {
         TermPtr expr = subTerm(src_, opts_, std::string_view(body).substr(start, end - start),
                                t.line, t.col + 2 + static_cast<uint32_t>(start), &errs, *this);
         if (!expr) {
-          for (auto& e : errs) errors_.push_back(std::move(e));
+          for (auto& e : errs)
+            errors_.push_back(std::move(e));
           throw ParseAbort{};
         }
         out->args.push_back(std::move(expr));
@@ -1083,7 +1099,8 @@ class Parser {
       }
       if (c == '`') {
         ++i;
-        while (i < s.size() && s[i] != '`') ++i;
+        while (i < s.size() && s[i] != '`')
+          ++i;
         ++i;
         continue;
       }
@@ -1121,13 +1138,16 @@ class Parser {
     // annotating the package or rule that starts on the next line.
     for (size_t i = 0; i < comments_.size(); ++i) {
       std::string_view text = comments_[i].text;
-      while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+      while (!text.empty() && text.front() == ' ')
+        text.remove_prefix(1);
       if (text != "METADATA") continue;
       Annotation a;
       a.loc = Location{src_.get(), comments_[i].line, comments_[i].col};
       uint32_t last_line = comments_[i].line;
       size_t j = i + 1;
-      for (; j < comments_.size() && comments_[j].line == last_line + 1 && comments_[j].col == comments_[i].col; ++j) {
+      for (; j < comments_.size() && comments_[j].line == last_line + 1 &&
+             comments_[j].col == comments_[i].col;
+           ++j) {
         std::string line = comments_[j].text;
         if (!line.empty() && line[0] == ' ') line.erase(0, 1);
         a.yaml += line;

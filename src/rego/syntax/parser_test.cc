@@ -26,7 +26,8 @@ TEST_P(ParseCases, Parse) {
     EXPECT_TRUE(m.ok()) << describeErrors(m.errors());
   } else {
     ASSERT_FALSE(m.ok()) << c.name;
-    EXPECT_NE(m.errors()[0].describe().find(c.error), std::string::npos) << m.errors()[0].describe();
+    EXPECT_NE(m.errors()[0].describe().find(c.error), std::string::npos)
+        << m.errors()[0].describe();
   }
 }
 
@@ -43,14 +44,16 @@ INSTANTIATE_TEST_SUITE_P(
         ParseCase{"ref head", "package a\na.b[c].d := 1 if c := \"k\"\n", V1, nullptr},
         ParseCase{"function and else", "package a\nf(x) := 1 if x > 0 else := 2\n", V1, nullptr},
         ParseCase{"every", "package a\np if { every k, v in input { k == v } }\n", V1, nullptr},
-        ParseCase{"comprehensions", "package a\np := {k: v | some k, v in [1]}\nq := {x | x := 1}\n", V1,
-                  nullptr},
-        ParseCase{"with", "package a\np if { q with input as {\"a\": 1} with data.b as 2 }\nq := 1\n", V1,
+        ParseCase{"comprehensions",
+                  "package a\np := {k: v | some k, v in [1]}\nq := {x | x := 1}\n", V1, nullptr},
+        ParseCase{"with",
+                  "package a\np if { q with input as {\"a\": 1} with data.b as 2 }\nq := 1\n", V1,
                   nullptr},
         ParseCase{"template", "package a\np := $\"x {1 + 2} y\"\n", V1, nullptr},
         ParseCase{"keyword ref", "package a\nas.foo := 1\np if as.foo == 1\n", V1, nullptr},
         ParseCase{"v0 partial set", "package a\np[x] { x := 1 }\nq { true }\n", V0, nullptr},
-        ParseCase{"v0 future keywords", "package a\nimport future.keywords.in\np { 1 in [1] }\n", V0, nullptr},
+        ParseCase{"v0 future keywords", "package a\nimport future.keywords.in\np { 1 in [1] }\n",
+                  V0, nullptr},
         ParseCase{"v1 needs if", "package a\np { true }\n", V1, "`if` keyword is required"},
         ParseCase{"missing package", "p := 1\n", V1, "expected package"},
         ParseCase{"unterminated string", "package a\np := \"x\n", V1, "non-terminated string"},

@@ -16,7 +16,8 @@ BigInt::BigInt(int64_t v) {
 }
 
 void BigInt::trim() {
-  while (!mag_.empty() && mag_.back() == 0) mag_.pop_back();
+  while (!mag_.empty() && mag_.back() == 0)
+    mag_.pop_back();
   if (mag_.empty()) neg_ = false;
 }
 
@@ -76,14 +77,16 @@ std::string BigInt::toString() const {
       m[i] = static_cast<uint32_t>(cur / 1000000000u);
       rem = cur % 1000000000u;
     }
-    while (!m.empty() && m.back() == 0) m.pop_back();
+    while (!m.empty() && m.back() == 0)
+      m.pop_back();
     for (int k = 0; k < 9; ++k) {
       digits.push_back(static_cast<char>('0' + rem % 10));
       rem /= 10;
       if (m.empty() && rem == 0) break;
     }
   }
-  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  while (digits.size() > 1 && digits.back() == '0')
+    digits.pop_back();
   if (neg_) digits.push_back('-');
   std::reverse(digits.begin(), digits.end());
   return digits;
@@ -91,7 +94,8 @@ std::string BigInt::toString() const {
 
 long double BigInt::toLongDouble() const {
   long double out = 0;
-  for (size_t i = mag_.size(); i-- > 0;) out = out * 4294967296.0L + mag_[i];
+  for (size_t i = mag_.size(); i-- > 0;)
+    out = out * 4294967296.0L + mag_[i];
   return neg_ ? -out : out;
 }
 
@@ -174,7 +178,9 @@ BigInt BigInt::negated() const {
   return out;
 }
 
-BigInt BigInt::sub(const BigInt& a, const BigInt& b) { return add(a, b.negated()); }
+BigInt BigInt::sub(const BigInt& a, const BigInt& b) {
+  return add(a, b.negated());
+}
 
 BigInt BigInt::mul(const BigInt& a, const BigInt& b) {
   BigInt out;

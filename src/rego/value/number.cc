@@ -37,7 +37,8 @@ void shortestDigits(long double f, std::string* digits, int* exp10) {
   for (char c : mant) {
     if (c >= '0' && c <= '9') digits->push_back(c);
   }
-  while (digits->size() > 1 && digits->back() == '0') digits->pop_back();
+  while (digits->size() > 1 && digits->back() == '0')
+    digits->pop_back();
 }
 
 }  // namespace
@@ -74,7 +75,8 @@ std::string formatFloat(long double f) {
   }
   if (exp10 < 0) {
     out.append("0.");
-    for (int i = -1; i > exp10; --i) out.push_back('0');
+    for (int i = -1; i > exp10; --i)
+      out.push_back('0');
     out.append(digits);
     return out;
   }
@@ -198,9 +200,15 @@ ArithResult exactOrFloat(const Value& a, const Value& b, Op op) {
 
 }  // namespace
 
-ArithResult numberAdd(const Value& a, const Value& b) { return exactOrFloat(a, b, Op::Add); }
-ArithResult numberSub(const Value& a, const Value& b) { return exactOrFloat(a, b, Op::Sub); }
-ArithResult numberMul(const Value& a, const Value& b) { return exactOrFloat(a, b, Op::Mul); }
+ArithResult numberAdd(const Value& a, const Value& b) {
+  return exactOrFloat(a, b, Op::Add);
+}
+ArithResult numberSub(const Value& a, const Value& b) {
+  return exactOrFloat(a, b, Op::Sub);
+}
+ArithResult numberMul(const Value& a, const Value& b) {
+  return exactOrFloat(a, b, Op::Mul);
+}
 
 ArithResult numberDiv(const Value& a, const Value& b) {
   int64_t x, y;

@@ -41,7 +41,9 @@ const std::string kEmptyString;
 const std::vector<Value> kEmptyItems;
 const std::vector<ObjectEntry> kEmptyEntries;
 
-bool entryLess(const ObjectEntry& a, const ObjectEntry& b) { return compare(a.key, b.key) < 0; }
+bool entryLess(const ObjectEntry& a, const ObjectEntry& b) {
+  return compare(a.key, b.key) < 0;
+}
 
 Value makeImmortalValue(Value v) {
   v.makeImmortal();
@@ -220,9 +222,13 @@ Value Value::emptyObject() {
   return kEmpty;
 }
 
-const BigInt& Value::asBig() const { return static_cast<const BigNode*>(node())->big; }
+const BigInt& Value::asBig() const {
+  return static_cast<const BigNode*>(node())->big;
+}
 
-long double Value::asFloat() const { return static_cast<const FloatNode*>(node())->f; }
+long double Value::asFloat() const {
+  return static_cast<const FloatNode*>(node())->f;
+}
 
 const std::string& Value::floatText() const {
   if (kind() != Kind::Number || numRep() != NumRep::Float) return kEmptyString;
@@ -329,9 +335,9 @@ const Value* Value::get(const Value& key) const {
     case Kind::Object: {
       if (key.isString()) return field(key.asString());
       const auto& es = entries();
-      auto it = std::lower_bound(es.begin(), es.end(), key, [](const ObjectEntry& e, const Value& k) {
-        return compare(e.key, k) < 0;
-      });
+      auto it = std::lower_bound(
+          es.begin(), es.end(), key,
+          [](const ObjectEntry& e, const Value& k) { return compare(e.key, k) < 0; });
       if (it != es.end() && compare(it->key, key) == 0) return &it->value;
       return nullptr;
     }
@@ -418,7 +424,9 @@ int compare(const Value& a, const Value& b) {
 }
 
 size_t Value::hash() const {
-  auto mix = [](size_t h, size_t v) { return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)); };
+  auto mix = [](size_t h, size_t v) {
+    return h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+  };
   switch (kind()) {
     case Kind::Undefined:
       return 0;
@@ -436,12 +444,14 @@ size_t Value::hash() const {
     case Kind::Array:
     case Kind::Set: {
       size_t h = static_cast<size_t>(kind());
-      for (const auto& v : items()) h = mix(h, v.hash());
+      for (const auto& v : items())
+        h = mix(h, v.hash());
       return h;
     }
     case Kind::Object: {
       size_t h = 7;
-      for (const auto& e : entries()) h = mix(mix(h, e.key.hash()), e.value.hash());
+      for (const auto& e : entries())
+        h = mix(mix(h, e.key.hash()), e.value.hash());
       return h;
     }
   }
@@ -454,7 +464,8 @@ void Value::makeImmortal() const {
   if (n->refs.load(std::memory_order_relaxed) == detail::kImmortal) return;
   n->refs.store(detail::kImmortal, std::memory_order_relaxed);
   if (kind() == Kind::Array || kind() == Kind::Set) {
-    for (const auto& v : items()) v.makeImmortal();
+    for (const auto& v : items())
+      v.makeImmortal();
   } else if (kind() == Kind::Object) {
     for (const auto& e : entries()) {
       e.key.makeImmortal();
@@ -502,7 +513,9 @@ struct ObjectBuilder::Index {
 };
 
 ObjectBuilder::ObjectBuilder() = default;
-ObjectBuilder::~ObjectBuilder() { delete index_; }
+ObjectBuilder::~ObjectBuilder() {
+  delete index_;
+}
 ObjectBuilder::ObjectBuilder(ObjectBuilder&& o) noexcept
     : entries_(std::move(o.entries_)), index_(o.index_) {
   o.index_ = nullptr;
@@ -537,7 +550,8 @@ void ObjectBuilder::append(Value key, Value value) {
     index_->pos.emplace(key, entries_.size());
   } else if (entries_.size() + 1 > kIndexThreshold) {
     index_ = new Index;
-    for (size_t i = 0; i < entries_.size(); ++i) index_->pos.emplace(entries_[i].key, i);
+    for (size_t i = 0; i < entries_.size(); ++i)
+      index_->pos.emplace(entries_[i].key, i);
     index_->pos.emplace(key, entries_.size());
   }
   entries_.push_back({std::move(key), std::move(value)});

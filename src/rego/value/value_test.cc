@@ -9,13 +9,16 @@
 namespace meshgate::rego {
 namespace {
 
-Value num(const char* text) { return Value::numberFromText(text); }
+Value num(const char* text) {
+  return Value::numberFromText(text);
+}
 
 TEST(Value, SortOrderFollowsOpa) {
   // null < boolean < number < string < array < object < set
-  std::vector<Value> ordered = {Value::null(),      Value::boolean(false), Value::boolean(true),
-                                Value::integer(-1), num("2.5"),            Value::string("a"),
-                                Value::array({}),   Value::emptyObject(),  Value::emptySet()};
+  std::vector<Value> ordered = {
+      Value::null(),    Value::boolean(false), Value::boolean(true), Value::integer(-1),
+      num("2.5"),       Value::string("a"),    Value::array({}),     Value::emptyObject(),
+      Value::emptySet()};
   for (size_t i = 0; i + 1 < ordered.size(); ++i) {
     EXPECT_LT(compare(ordered[i], ordered[i + 1]), 0) << i;
     EXPECT_GT(compare(ordered[i + 1], ordered[i]), 0) << i;
@@ -56,7 +59,8 @@ TEST(Value, ObjectsAreSortedAndLookupsWork) {
 
 TEST(Value, ObjectBuilderDetectsConflicts) {
   ObjectBuilder b;
-  for (int i = 0; i < 100; ++i) EXPECT_TRUE(b.insert(Value::integer(i), Value::integer(i * 2)));
+  for (int i = 0; i < 100; ++i)
+    EXPECT_TRUE(b.insert(Value::integer(i), Value::integer(i * 2)));
   EXPECT_TRUE(b.insert(Value::integer(5), Value::integer(10)));
   EXPECT_FALSE(b.insert(Value::integer(5), Value::integer(11)));
   Value o = b.build();
@@ -66,8 +70,10 @@ TEST(Value, ObjectBuilderDetectsConflicts) {
 
 TEST(Number, ArithmeticIsExactForIntegers) {
   EXPECT_EQ(formatNumber(numberAdd(num("49649733057"), num("1")).value), "49649733058");
-  EXPECT_EQ(formatNumber(numberMul(num("9223372036854775807"), num("2")).value), "18446744073709551614");
-  EXPECT_EQ(formatNumber(numberSub(num("-9223372036854775808"), num("1")).value), "-9223372036854775809");
+  EXPECT_EQ(formatNumber(numberMul(num("9223372036854775807"), num("2")).value),
+            "18446744073709551614");
+  EXPECT_EQ(formatNumber(numberSub(num("-9223372036854775808"), num("1")).value),
+            "-9223372036854775809");
   EXPECT_EQ(formatNumber(numberRem(num("28857836529306024611913"), num("10")).value), "3");
   EXPECT_STREQ(numberDiv(num("1"), num("0")).error, "divide by zero");
   EXPECT_STREQ(numberRem(num("7"), num("0")).error, "modulo by zero");
@@ -109,7 +115,8 @@ TEST(Json, GoEscapingAndHtml) {
 TEST(Json, RegoSyntaxRendering) {
   EXPECT_EQ(toRegoString(Value::emptySet()), "set()");
   EXPECT_EQ(toRegoString(Value::set({Value::string("a")})), "{\"a\"}");
-  EXPECT_EQ(toRegoString(Value::object({{Value::string("a"), Value::array({Value::null()})}})), "{\"a\": [null]}");
+  EXPECT_EQ(toRegoString(Value::object({{Value::string("a"), Value::array({Value::null()})}})),
+            "{\"a\": [null]}");
 }
 
 TEST(Yaml, CoreSchemaAndQuotedStrings) {
