@@ -148,8 +148,10 @@ TEST(Retries, BudgetCapsAmplificationWhenEveryUpstreamFails) {
 
 TEST(CircuitBreaker, OpensUnderLoadAndRecovers) {
   // The upstream holds every request it gets until the other clients have been
-  // turned away (or 10 s pass), so the outcome does not depend on how quickly a
-  // loaded machine starts the client threads.
+  // turned away (or 10 s pass). Two requests first fill both connections, one
+  // at a time: a request waiting for a connection to be established is pending
+  // (Envoy's semantics), so a burst against an empty pool would overflow on
+  // the first connect and the outcome would depend on the machine's speed.
   std::atomic<int> ok{0}, overflow{0};
   TestUpstream slow([&](const testing::ReceivedRequest&) {
     waitUntil([&] { return overflow.load() >= 7; }, std::chrono::seconds(10));
@@ -181,13 +183,21 @@ spec:
   MeshgateProcess mg(MG_BINARY, yaml, {.concurrency = 1});
   const uint16_t port = mg.listenerPort("default/main");
   std::vector<std::thread> clients;
-  for (int i = 0; i < 10; ++i) {
-    clients.emplace_back([&] {
-      auto r = httpGet(port, "/cb");
-      if (r && r->status == 200) ok++;
-      if (r && r->status == 503) overflow++;
-    });
+  auto client = [&] {
+    auto r = httpGet(port, "/cb");
+    if (r && r->status == 200) ok++;
+    if (r && r->status == 503) overflow++;
+  };
+  for (size_t held = 1; held <= 2; ++held) {
+    clients.emplace_back(client);
+    if (!waitUntil([&] { return slow.requestCount() >= held; })) {
+      ADD_FAILURE() << "connection " << held << " never carried its request";
+      break;  // the threads are still joined below
+    }
   }
+  // Both connections busy: one more request waits, the other seven overflow.
+  for (int i = 0; i < 8; ++i)
+    clients.emplace_back(client);
   for (auto& t : clients)
     t.join();
   EXPECT_GE(overflow, 5) << "the breaker never opened";
