@@ -187,7 +187,17 @@ void Connection::write(std::string_view data) {
 void Connection::flush() {
   if (out_.size() >= high_watermark_) above_high_ = true;
   if (state_ == State::Connecting || write_blocked_ || state_ == State::Closed) return;
-  doWrite();
+  // Writes made while one batch of events is handled (a response head, then its
+  // body, then a chunk terminator) leave in one send at the end of the batch,
+  // as Envoy's write-event activation and h2o's deferred flush do: one system
+  // call per response instead of one per piece.
+  if (flush_scheduled_) return;
+  flush_scheduled_ = true;
+  loop_.defer([this] {
+    flush_scheduled_ = false;
+    if (state_ == State::Connecting || write_blocked_ || state_ == State::Closed) return;
+    doWrite();
+  });
 }
 
 void Connection::doWrite() {

@@ -65,9 +65,11 @@ class Connection final : public event::FdHandler {
 
   base::Buffer& input() { return in_; }
   base::Buffer& output() { return out_; }
-  /// Appends and flushes as much as the socket takes.
+  /// Appends and flushes (see flush()).
   void write(std::string_view data);
-  /// Flushes the output buffer (after appending to output() directly).
+  /// Sends the output buffer (after appending to output() directly) at the end
+  /// of the current batch of events, so that pieces written in one batch leave
+  /// in one system call.
   void flush();
   size_t bufferedOutput() const { return out_.size(); }
   bool aboveHighWatermark() const { return out_.size() >= high_watermark_; }
@@ -115,6 +117,7 @@ class Connection final : public event::FdHandler {
   bool write_blocked_ = false;
   bool readable_pending_ = false;  // an edge arrived while reads were disabled
   bool read_scheduled_ = false;
+  bool flush_scheduled_ = false;  // a deferred doWrite() is queued
   bool deliver_pending_ = false;  // buffered input to hand over on resume
   bool peer_eof_ = false;
   bool peer_closing_ = false;  // epoll reported RDHUP/HUP/ERR: read to the EOF
