@@ -67,6 +67,43 @@ spec:
   EXPECT_NE(r.err.find(dir.path() + ": invalid: 2 errors"), std::string::npos) << r.err;
 }
 
+TEST(ValidateCli, CompilesEveryPolicyProviderBundle) {
+  testing::TempDir dir;
+  const std::string cfg = dir.write("mesh.yaml", std::string(kGood) + R"y(---
+apiVersion: meshgate.io/v1
+kind: PolicyProvider
+metadata: {name: opa}
+spec: {bundlePath: policy, decisionPath: envoy/authz/allow}
+)y");
+  std::filesystem::create_directory(dir.path() + "/policy");
+  dir.write("policy/authz.rego", R"r(package envoy.authz
+
+default allow := false
+
+allow if input.attributes.request.http.method == "GET"
+)r");
+  auto good = runCommand({MG_BINARY, "validate", cfg});
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_EQ(good.err, "");
+
+  // A rule that refers to an undefined function is a compile error, not a parse error:
+  // only compiling the bundle finds it.
+  const std::string rego = dir.write("policy/authz.rego", R"r(package envoy.authz
+
+default allow := false
+
+allow if no_such_function(input.attributes.request.http.method)
+)r");
+  auto bad = runCommand({MG_BINARY, "validate", cfg});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.out, "");
+  EXPECT_NE(bad.err.find(rego + ":5:"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("no_such_function"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find(cfg + ":24:"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("PolicyProvider default/opa: bundle "), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find(cfg + ": invalid: 1 error"), std::string::npos) << bad.err;
+}
+
 TEST(ValidateCli, UsageAndDump) {
   EXPECT_EQ(runCommand({MG_BINARY, "validate"}).exit_code, 2);
   EXPECT_EQ(runCommand({MG_BINARY, "validate", "--bogus", "x"}).exit_code, 2);
