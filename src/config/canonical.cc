@@ -824,7 +824,12 @@ V policyProvider(const PolicyProvider& p) {
                                                : logTarget(p.decision_log.target))
                               .add("includeInput", b(p.decision_log.include_input))
                               .add("redact", strSet(p.decision_log.redact)))
-      .add("v0Compatible", b(p.v0_compatible));
+      .add("v0Compatible", b(p.v0_compatible))
+      .add("limits", V::object()
+                         .add("maxSteps", n(static_cast<int64_t>(p.limits.max_steps)))
+                         .add("maxDepth", n(p.limits.max_depth))
+                         .add("maxMemoryBytes", n(static_cast<int64_t>(p.limits.max_memory_bytes)))
+                         .add("timeout", dur(p.limits.timeout)));
   return o;
 }
 

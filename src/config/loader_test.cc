@@ -854,6 +854,7 @@ spec:
   failOpen: true
   decisionLog: {path: stdout, includeInput: false, redact: [attributes.request.http.headers.authorization]}
   v0Compatible: true
+  limits: {maxSteps: 5000, maxDepth: 64, maxMemoryBytes: 1048576, timeout: 20ms}
 ---
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
@@ -868,11 +869,24 @@ spec: {action: CUSTOM, provider: {name: opa}, rules: [{}]}
   EXPECT_EQ(p.decision_log.target, AccessLog::Target::Stdout);
   EXPECT_EQ(p.decision_log.redact.size(), 1u);
   EXPECT_TRUE(p.v0_compatible);
+  EXPECT_EQ(p.limits.max_steps, 5000u);
+  EXPECT_EQ(p.limits.max_depth, 64u);
+  EXPECT_EQ(p.limits.max_memory_bytes, 1048576u);
+  EXPECT_EQ(p.limits.timeout, std::chrono::milliseconds(20));
   EXPECT_EQ(c->authorization_policies[0].rules.size(), 1u);
   EXPECT_DIAG(
       "apiVersion: meshgate.io/v1\nkind: PolicyProvider\nmetadata: {name: p}\nspec: {bundlePath: "
       "b, decisionPath: \"envoy//allow\"}\n",
       "t.yaml:4:23: decisionPath: \"envoy//allow\" is not a rule path such as envoy/authz/allow");
+  const std::string head =
+      "apiVersion: meshgate.io/v1\nkind: PolicyProvider\nmetadata: {name: p}\nspec:\n"
+      "  bundlePath: b\n  decisionPath: envoy/authz/allow\n";
+  EXPECT_DIAG(head + "  limits: {maxSteps: 0}\n",
+              "t.yaml:7:22: maxSteps: 0 is out of range [1, 1099511627776]");
+  EXPECT_DIAG(head + "  limits: {timeout: 0s}\n",
+              "t.yaml:7:21: timeout: duration \"0s\" must be at least 1ms");
+  EXPECT_DIAG(head + "  limits: {steps: 10}\n",
+              "t.yaml:7:12: unknown field \"steps\" in EvaluationLimits");
 }
 
 TEST(Workload, FieldsAndReferences) {

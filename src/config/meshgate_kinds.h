@@ -213,6 +213,15 @@ struct PolicyProvider {
   };
   DecisionLog decision_log;
   bool v0_compatible = false;
+  /// Budgets of one evaluation; a decision that exceeds one is an error
+  /// (denied unless failOpen).
+  struct Limits {
+    uint64_t max_steps = 1'000'000;
+    uint32_t max_depth = 256;
+    uint64_t max_memory_bytes = 64ull << 20;
+    Duration timeout = std::chrono::milliseconds(100);
+  };
+  Limits limits;
 };
 
 // -------------------------------------------------------------------- Workload

@@ -393,6 +393,16 @@ void parsePolicyProvider(MapReader& spec, const ParseEnv& env, PolicyProvider& o
     }
   }
   if (auto v = spec.boolean("v0Compatible")) out.v0_compatible = *v;
+  if (auto n = spec.get("limits")) {
+    MapReader m(ctx, *n, "EvaluationLimits");
+    if (auto v = m.integer("maxSteps", 1, int64_t{1} << 40))
+      out.limits.max_steps = static_cast<uint64_t>(*v);
+    if (auto v = m.integer("maxDepth", 8, 100'000))
+      out.limits.max_depth = static_cast<uint32_t>(*v);
+    if (auto v = m.integer("maxMemoryBytes", 64 * 1024, int64_t{1} << 40))
+      out.limits.max_memory_bytes = static_cast<uint64_t>(*v);
+    if (auto v = m.duration("timeout", std::chrono::milliseconds(1))) out.limits.timeout = *v;
+  }
 }
 
 // ---------------------------------------------------------------------- Workload

@@ -321,8 +321,7 @@ base::Result<std::shared_ptr<const CompiledBundle>> loadBundleCached(
 }
 
 base::Result<std::shared_ptr<const filters::authz::CustomAuthorizer>> makeRegoAuthorizer(
-    const config::PolicyProvider& provider, filter_api::BuildServices& services,
-    const EvalLimits& limits) {
+    const config::PolicyProvider& provider, filter_api::BuildServices& services) {
   const std::string name = qualifiedName(provider);
   auto bundle = loadBundleCached(provider, services);
   if (!bundle.ok()) return std::move(bundle).error();
@@ -344,6 +343,7 @@ base::Result<std::shared_ptr<const filters::authz::CustomAuthorizer>> makeRegoAu
                                    {{"provider", name}}, evalBuckets());
   }
 
+  const config::PolicyProvider::Limits& limits = provider.limits;
   rego::EvalOptions options;
   options.budget.max_steps = limits.max_steps;
   options.budget.max_depth = limits.max_depth;

@@ -20,15 +20,6 @@
 
 namespace meshgate::policy {
 
-/// Budgets of one evaluation. A policy that exceeds one gets an error decision
-/// (denied unless failOpen).
-struct EvalLimits {
-  uint64_t max_steps = 1'000'000;
-  uint32_t max_depth = 256;
-  uint64_t max_memory_bytes = 64ull << 20;
-  std::chrono::nanoseconds timeout = std::chrono::milliseconds(100);
-};
-
 /// A compiled bundle and what identifies it. Immutable, shared by every
 /// generation whose PolicyProviders name the same unchanged bundle.
 struct CompiledBundle {
@@ -47,10 +38,10 @@ base::Result<std::shared_ptr<const CompiledBundle>> loadBundleCached(
     const config::PolicyProvider& provider, filter_api::BuildServices& services);
 
 /// Builds the authorizer of `provider` for a generation (the factory that
-/// registerRegoAuthorizer() registers).
+/// registerRegoAuthorizer() registers). Each evaluation runs under the
+/// provider's `limits`; one that exceeds them is an error decision.
 base::Result<std::shared_ptr<const filters::authz::CustomAuthorizer>> makeRegoAuthorizer(
-    const config::PolicyProvider& provider, filter_api::BuildServices& services,
-    const EvalLimits& limits = {});
+    const config::PolicyProvider& provider, filter_api::BuildServices& services);
 
 /// Registers the Rego authorizer for every PolicyProvider (kAnyProvider). Call
 /// once at start-up, beside filters::registerBuiltinFilters().

@@ -114,9 +114,8 @@ allow if {
 	count([x | some x in numbers.range(1, 100000)]) > 0
 }
 )");
-  EvalLimits limits;
-  limits.max_steps = 1000;
-  auto a = makeRegoAuthorizer(provider_, services_, limits);
+  provider_.limits.max_steps = 1000;
+  auto a = makeRegoAuthorizer(provider_, services_);
   ASSERT_TRUE(a.ok()) << a.error().message;
   const CustomDecision d = check(**a, "/");
   EXPECT_EQ(d.result, CustomDecision::Result::Error);
