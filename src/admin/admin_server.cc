@@ -44,6 +44,11 @@ void AdminServer::handle(const HttpRequest& request, HttpServer::Respond respond
   } else if (path == "/clusters") {
     respond(HttpResponse{
         200, "application/json", providers_.clusters ? providers_.clusters() + "\n" : "[]\n", {}});
+  } else if (path == "/workloads") {
+    respond(HttpResponse{200,
+                         "application/json",
+                         providers_.workloads ? providers_.workloads() + "\n" : "[]\n",
+                         {}});
   } else if (path == "/") {
     respond(
         HttpResponse{200,
@@ -53,7 +58,8 @@ void AdminServer::handle(const HttpRequest& request, HttpServer::Respond respond
                      "  /metrics      Prometheus metrics (also /stats/prometheus)\n"
                      "  /config_dump  the effective configuration as JSON, with its version hash\n"
                      "  /listeners    listeners and their bound addresses\n"
-                     "  /clusters     clusters, endpoints, health and circuit breakers\n",
+                     "  /clusters     clusters, endpoints, health and circuit breakers\n"
+                     "  /workloads    supervised workloads: phase, pid, readiness, restarts\n",
                      {}});
   } else {
     respond(HttpResponse{404, "text/plain", "not found\n", {}});

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The admin listener: /ready, /metrics (Prometheus), /config_dump, /listeners,
-// /clusters and an index. What it reports comes from providers the server
+// /clusters, /workloads and an index. What it reports comes from providers the server
 // installs, so admin/ does not depend on the data plane. Main loop only.
 // Depends on admin/http_server, metrics.
 #pragma once
@@ -22,6 +22,8 @@ struct AdminProviders {
   std::function<std::string()> listeners;
   /// JSON: clusters, endpoints, health and circuit-breaker state.
   std::function<std::string()> clusters;
+  /// JSON: supervised workloads, their phase, pid, readiness and restarts.
+  std::function<std::string()> workloads;
 };
 
 class AdminServer {

@@ -245,6 +245,7 @@ base::Status Server::applyAuxiliary(const config::ConfigSet& cfg) {
     };
     p.listeners = [this] { return listenersJson(); };
     p.clusters = [this] { return clustersJson(); };
+    p.workloads = [this] { return workloadsJson(); };
     auto fresh = std::make_unique<admin::AdminServer>(loop_, registry_, std::move(p));
     MG_RETURN_IF_ERROR(fresh->listen(want));
     if (admin_) admin_->close();
@@ -382,7 +383,8 @@ void Server::printBanner() const {
   }
   if (admin_) {
     const std::string a = admin_->address().toString();
-    out += "  admin  http://" + a + "/  (/ready /metrics /config_dump /listeners /clusters)\n";
+    out += "  admin  http://" + a +
+           "/  (/ready /metrics /config_dump /listeners /clusters /workloads)\n";
   }
   if (!current_->listeners.empty()) {
     std::string first;
@@ -651,6 +653,25 @@ std::string Server::clustersJson() const {
       }
       w.endArray().endObject();
     }
+  }
+  w.endArray();
+  return out;
+}
+
+std::string Server::workloadsJson() const {
+  std::string out;
+  base::JsonWriter w(out);
+  w.beginArray();
+  for (const workload::WorkloadStatus& s : supervisor_->status()) {
+    w.beginObject()
+        .field("name", s.name)
+        .field("phase", s.phase)
+        .field("ready", s.ready)
+        .field("pid", s.pid)
+        .field("starts", s.starts)
+        .field("restarts", s.restarts)
+        .field("last_exit", s.last_exit)
+        .endObject();
   }
   w.endArray();
   return out;

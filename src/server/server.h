@@ -91,6 +91,7 @@ class Server {
   void printBanner() const;
   std::string listenersJson() const;
   std::string clustersJson() const;
+  std::string workloadsJson() const;
   std::shared_ptr<proxy::AccessLogSink> accessLogFor(const config::AccessLog& log);
 
   ServerOptions options_;

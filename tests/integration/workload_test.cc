@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -329,6 +330,31 @@ TEST(Workload, CrashesAreRestartedWithBackoffAndViolationsLogged) {
   EXPECT_TRUE(mg.process().waitForOutput(
       "workload default/confined: {\"time\":"));  // the sandbox's JSON event
   EXPECT_NE(mg.process().stderrText().find("\"event\":\"seccomp_violation\""), std::string::npos);
+  // The admin listener's view of the same workloads.
+  auto workloads = mg.admin("/workloads");
+  ASSERT_TRUE(workloads.has_value());
+  EXPECT_EQ(workloads->status, 200);
+  EXPECT_NE(
+      workloads->body.find("{\"name\":\"default/once\",\"phase\":\"stopped\",\"ready\":false,"
+                           "\"pid\":0,\"starts\":1,\"restarts\":0,\"last_exit\":\"exited with "
+                           "status 0\"}"),
+      std::string::npos)
+      << workloads->body;
+  EXPECT_NE(
+      workloads->body.find("{\"name\":\"default/confined\",\"phase\":\"stopped\",\"ready\":"
+                           "false,\"pid\":0,\"starts\":1,\"restarts\":0,\"last_exit\":\"killed: "
+                           "seccomp violation"),
+      std::string::npos)
+      << workloads->body;
+  std::smatch crash;
+  ASSERT_TRUE(std::regex_search(
+      workloads->body, crash,
+      std::regex("\\{\"name\":\"default/crash\",\"phase\":\"(running|backoff)\","
+                 "\"ready\":(true|false),\"pid\":[0-9]+,\"starts\":([0-9]+),"
+                 "\"restarts\":([0-9]+),\"last_exit\":\"exited with status 3\"\\}")))
+      << workloads->body;
+  EXPECT_GE(std::stoi(crash[4]), 4);
+  EXPECT_EQ(std::stoi(crash[3]), std::stoi(crash[4]) + 1);
   mg.process().signal(SIGTERM);
   EXPECT_EQ(mg.process().wait(std::chrono::seconds(20)), 0) << mg.process().stderrText();
 }
