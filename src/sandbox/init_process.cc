@@ -159,6 +159,7 @@ void runInit(const Plan& plan, int channel) {
         Message exited;
         exited.kind = MessageKind::Exited;
         exited.value = status;
+        exited.nanos = monotonicNanos();
         (void)sendMessage(channel, exited);
         // Leaving pid 1 kills whatever the command left behind.
         ::syscall(SYS_exit_group, 0);

@@ -181,6 +181,8 @@ const char* stepName(Step step) {
       return "clone3";
     case Step::IdMaps:
       return "id-maps";
+    case Step::CommandExited:
+      return "command-exited";
   }
   return "?";
 }

@@ -40,6 +40,7 @@ enum class Step : int32_t {
   Cgroups,         // create the sandbox's cgroups, write the limits
   Clone,           // clone3 returned in the supervisor
   IdMaps,          // cgroup attach, uid/gid maps, the go-ahead sent
+  CommandExited,   // pid 1 saw the command exit (trace only; not a setup step)
 };
 
 const char* stepName(Step step);
