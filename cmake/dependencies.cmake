@@ -18,6 +18,13 @@ option(MG_STATIC_DEPS "Link Debian's static archives of third-party libraries" $
 find_package(Threads REQUIRED)
 if(MG_STATIC_DEPS)
   set(OPENSSL_USE_STATIC_LIBS TRUE)
+  # A build directory configured before the static default keeps the shared
+  # libraries in its cache, and FindOpenSSL trusts the cache: look again.
+  foreach(var OPENSSL_CRYPTO_LIBRARY OPENSSL_SSL_LIBRARY)
+    if(${var} AND NOT ${var} MATCHES "\\.a$")
+      unset(${var} CACHE)
+    endif()
+  endforeach()
 endif()
 find_package(OpenSSL 3 REQUIRED)
 find_package(yaml-cpp REQUIRED)

@@ -4,15 +4,20 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/file.h"
@@ -504,9 +509,55 @@ std::string learnedProfile(const sb::Profile& base, const sb::Child& child,
   return sb::writeProfileYaml(p, comment);
 }
 
+// MG_SANDBOX_TRACE=1: when each phase of `sandbox run` ended, in microseconds
+// since the command started, printed once the sandbox has ended (printing
+// while it starts would be measured too). For start-up work; the process's
+// own loading, before main, is not in it (compare with `meshgate version`).
+class Trace {
+ public:
+  Trace() {
+    const char* env = std::getenv("MG_SANDBOX_TRACE");
+    enabled_ = env != nullptr && *env != '\0' && std::string_view(env) != "0";
+    start_ = std::chrono::steady_clock::now();
+  }
+  bool enabled() const { return enabled_; }
+  void mark(std::string what, base::MonoTime at = std::chrono::steady_clock::now()) {
+    if (enabled_) marks_.emplace_back(at, std::move(what));
+  }
+  void print() const {
+    if (!enabled_) return;
+    base::MonoTime last = start_;
+    for (const auto& [at, what] : marks_) {
+      char line[160];
+      std::snprintf(line, sizeof line, "trace %7lld us (+%6lld) %s",
+                    static_cast<long long>((at - start_) / std::chrono::microseconds(1)),
+                    static_cast<long long>((at - last) / std::chrono::microseconds(1)),
+                    what.c_str());
+      verboseLine(line);
+      last = at;
+    }
+    auto cpuMicros = [](int who) {
+      rusage ru{};
+      ::getrusage(who, &ru);
+      return static_cast<long long>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+             ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+    };
+    char line[160];
+    std::snprintf(line, sizeof line, "trace cpu: meshgate %lld us, the sandbox %lld us",
+                  cpuMicros(RUSAGE_SELF), cpuMicros(RUSAGE_CHILDREN));
+    verboseLine(line);
+  }
+
+ private:
+  bool enabled_ = false;
+  base::MonoTime start_;
+  std::vector<std::pair<base::MonoTime, std::string>> marks_;
+};
+
 }  // namespace
 
 int sandboxCommand(Args args) {
+  Trace trace;
   Options o;
   if (auto err = parseArgs(args, o)) {
     if (err->empty()) {
@@ -521,6 +572,7 @@ int sandboxCommand(Args args) {
     return kExitSandboxError;
   }
   sb::Profile profile = std::move(loaded).value();
+  trace.mark("profile loaded");
 
   if (o.subcommand == "show") {
     auto compiled = sb::compilePolicy(profile.seccomp, sb::FilterMode::Report);
@@ -547,13 +599,16 @@ int sandboxCommand(Args args) {
   EventSink sink(events_fd);
   sb::SpawnOptions so;
   so.cgroup_parent = o.cgroup_parent;
-  so.trace_steps = o.verbose;
+  so.trace_steps = o.verbose || trace.enabled();
   so.legacy_mount_api = o.legacy_mounts;
   so.learn = o.subcommand == "learn";
   so.on_event = [&](const sb::Event& e) {
     if (e.kind == sb::EventKind::Step) {
-      verboseLine("step " + std::string(sb::stepName(e.step)) + " done (+" +
-                  std::to_string(e.elapsed.count() / 1000) + " us)");
+      trace.mark(std::string("step ") + sb::stepName(e.step), e.at);
+      if (o.verbose) {
+        verboseLine("step " + std::string(sb::stepName(e.step)) + " done (+" +
+                    std::to_string(e.elapsed.count() / 1000) + " us)");
+      }
     } else {
       sink.write(e);
     }
@@ -566,8 +621,11 @@ int sandboxCommand(Args args) {
     return kExitSandboxError;
   }
   sb::Child& child = *spawned.value();
+  trace.mark("spawned");
   if (o.verbose) printReport(profile, child.report());
   if (!child.ended()) supervise(child, o.verbose);
+  trace.mark("ended");
+  trace.print();
   const sb::Outcome& out = child.outcome();
   if (out.kind == sb::Outcome::Kind::ExecFailed) {
     std::fprintf(stderr, "meshgate sandbox: %s: %s\n", o.command[0].c_str(),

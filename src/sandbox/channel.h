@@ -25,7 +25,7 @@ struct Message {
   int32_t detail = -1;
   int32_t value = 0;
   int32_t padding = 0;
-  int64_t nanos = 0;  // Progress: CLOCK_MONOTONIC when the step finished
+  int64_t nanos = 0;  // Progress, Exited: CLOCK_MONOTONIC when it happened
 };
 
 /// Sends `m`, and `fd` as SCM_RIGHTS when fd >= 0. Returns 0 or -errno.

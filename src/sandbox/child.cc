@@ -222,7 +222,17 @@ void Child::handleChannel() {
       st.channel = -1;
       return;
     }
-    if (m.kind == MessageKind::Exited) st.command_status = m.value;
+    if (m.kind != MessageKind::Exited) continue;
+    st.command_status = m.value;
+    if (st.options.trace_steps) {
+      Event e;
+      e.kind = EventKind::Step;
+      e.time = std::chrono::system_clock::now();
+      e.step = Step::CommandExited;
+      e.at = base::MonoTime(
+          std::chrono::duration_cast<base::MonoTime::duration>(std::chrono::nanoseconds(m.nanos)));
+      emit(e);
+    }
   }
 }
 

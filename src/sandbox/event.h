@@ -39,7 +39,8 @@ struct Event {
   std::string detail;
   // Step
   Step step = Step::None;
-  std::chrono::nanoseconds elapsed{0};
+  std::chrono::nanoseconds elapsed{0};  // since the previous step
+  base::MonoTime at;                    // when the step finished (CLOCK_MONOTONIC)
 
   /// One line of JSON without the trailing newline, e.g.
   /// {"time":"...","event":"seccomp_violation","syscall":"ptrace","nr":101,...}

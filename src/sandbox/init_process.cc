@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,7 +25,25 @@ struct TargetContext {
   volatile int step;
   volatile int err;
   volatile int listener;
+  // plan.trace_steps: CLOCK_MONOTONIC when the process started and when its
+  // filters were in place.
+  volatile int64_t started_nanos;
+  volatile int64_t filtered_nanos;
 };
+
+int64_t monotonicNanos() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+}
+
+void sendProgress(int channel, Step step, int64_t nanos) {
+  Message m;
+  m.kind = MessageKind::Progress;
+  m.step = step;
+  m.nanos = nanos;
+  (void)sendMessage(channel, m);
+}
 
 // The process that becomes the command. Runs on its own stack in pid 1's
 // memory: no allocation, no locks, only syscalls and plain stores. After the
@@ -37,6 +56,7 @@ struct TargetContext {
 __attribute__((no_sanitize("address", "undefined"))) int targetMain(void* arg) {
   auto* ctx = static_cast<TargetContext*>(arg);
   const Plan& plan = *ctx->plan;
+  if (plan.trace_steps) ctx->started_nanos = monotonicNanos();
   sigset_t none;
   sigemptyset(&none);
   if (::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, _NSIG / 8) != 0) {
@@ -58,6 +78,7 @@ __attribute__((no_sanitize("address", "undefined"))) int targetMain(void* arg) {
     __builtin_trap();
   }
   if (listen) ctx->listener = rc;
+  if (plan.trace_steps) ctx->filtered_nanos = monotonicNanos();
   int err = execCommand(plan.command);
   ctx->step = static_cast<int>(Step::Exec);
   ctx->err = err;
@@ -88,7 +109,7 @@ void runInit(const Plan& plan, int channel) {
   void* stack = ::mmap(nullptr, kTargetStackSize, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED) failAndExit(channel, Step::Init, errno, 1);
-  TargetContext ctx{&plan, 0, 0, -1};
+  TargetContext ctx{&plan, 0, 0, -1, 0, 0};
   char* top = static_cast<char*>(stack) + kTargetStackSize;
   pid_t target = ::clone(targetMain, top, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &ctx);
   if (target < 0) failAndExit(channel, Step::Init, errno, 2);
@@ -99,6 +120,10 @@ void runInit(const Plan& plan, int channel) {
     ::wait4(target, &status, __WALL, nullptr);
     if (ctx.listener >= 0) ::close(ctx.listener);
     failAndExit(channel, static_cast<Step>(ctx.step), ctx.err);
+  }
+  if (plan.trace_steps) {
+    sendProgress(channel, Step::Init, ctx.started_nanos);
+    sendProgress(channel, Step::SeccompPolicy, ctx.filtered_nanos);
   }
   Message started;
   started.kind = MessageKind::Started;
@@ -134,6 +159,7 @@ void runInit(const Plan& plan, int channel) {
         Message exited;
         exited.kind = MessageKind::Exited;
         exited.value = status;
+        exited.nanos = monotonicNanos();
         (void)sendMessage(channel, exited);
         // Leaving pid 1 kills whatever the command left behind.
         ::syscall(SYS_exit_group, 0);

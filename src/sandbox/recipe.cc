@@ -171,6 +171,18 @@ const char* stepName(Step step) {
       return "seccomp-policy";
     case Step::Exec:
       return "exec";
+    case Step::Plan:
+      return "plan";
+    case Step::SeccompCompile:
+      return "seccomp-compile";
+    case Step::Cgroups:
+      return "cgroups";
+    case Step::Clone:
+      return "clone3";
+    case Step::IdMaps:
+      return "id-maps";
+    case Step::CommandExited:
+      return "command-exited";
   }
   return "?";
 }

@@ -85,6 +85,34 @@ std::string idMapText(const Plan& plan) {
          (plan.user.drop_groups ? ", no supplementary groups" : "");
 }
 
+// SpawnOptions::trace_steps: one Step event per finished step, supervisor and
+// child alike, all timed on CLOCK_MONOTONIC (steady_clock).
+class StepTracer {
+ public:
+  StepTracer(const SpawnOptions& options, base::MonoTime start) : options_(options), last_(start) {}
+
+  void done(Step step, base::MonoTime at = std::chrono::steady_clock::now()) {
+    if (!options_.trace_steps || !options_.on_event) return;
+    Event e;
+    e.kind = EventKind::Step;
+    e.time = std::chrono::system_clock::now();
+    e.step = step;
+    e.elapsed = at - last_;
+    e.at = at;
+    last_ = at;
+    options_.on_event(e);
+  }
+
+ private:
+  const SpawnOptions& options_;
+  base::MonoTime last_;
+};
+
+base::MonoTime monoFromNanos(int64_t nanos) {
+  return base::MonoTime(
+      std::chrono::duration_cast<base::MonoTime::duration>(std::chrono::nanoseconds(nanos)));
+}
+
 }  // namespace
 
 class Spawner {
@@ -100,6 +128,7 @@ Result<std::unique_ptr<Child>> Spawner::spawn(const Profile& profile, const Comm
   Child::State& st = *child->state_;
   st.options = options;
   st.start = std::chrono::steady_clock::now();
+  StepTracer tracer(options, st.start);
   Plan& plan = st.plan;
 
   // ---- plan (everything the child reads, allocated here) ----
@@ -138,6 +167,8 @@ Result<std::unique_ptr<Child>> Spawner::spawn(const Profile& profile, const Comm
   plan.trace_steps = options.trace_steps;
   plan.die_with_parent = options.die_with_parent;
 
+  tracer.done(Step::Plan);
+
   const SeccompSupport& support = seccompSupport();
   const SeccompActionKind default_kind = profile.seccomp.default_action.kind;
   if (options.learn) {
@@ -167,6 +198,7 @@ Result<std::unique_ptr<Child>> Spawner::spawn(const Profile& profile, const Comm
   plan.baseline_filter =
       compileBaseline(profile.effectiveSocketFamilies(), profile.seccomp.architectures);
   plan.init_filter = compileInitFilter();
+  tracer.done(Step::SeccompCompile);
 
   plan.clone_flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
   if (needsNetworkNamespace(plan.network)) plan.clone_flags |= CLONE_NEWNET;
@@ -207,6 +239,7 @@ Result<std::unique_ptr<Child>> Spawner::spawn(const Profile& profile, const Comm
   }
   if (profile.limits.wall_time) st.wall_deadline = st.start + *profile.limits.wall_time;
   st.default_action = profile.seccomp.default_action;
+  tracer.done(Step::Cgroups);
 
   // ---- the channel and clone3 ----
   int sv[2];
@@ -253,6 +286,7 @@ Result<std::unique_ptr<Child>> Spawner::spawn(const Profile& profile, const Comm
   }
   st.pid = static_cast<pid_t>(pid);
   st.pidfd = pidfd;
+  tracer.done(Step::Clone);
 
   // From here on the Child's destructor kills and reaps on error.
   auto fail = [&](Error e) -> Result<std::unique_ptr<Child>> {
@@ -270,15 +304,10 @@ Result<std::unique_ptr<Child>> Spawner::spawn(const Profile& profile, const Comm
   if (int rc = sendMessage(st.channel, go); rc < 0) {
     return fail(base::errnoError("sandbox: sending the go-ahead", -rc));
   }
+  tracer.done(Step::IdMaps);
 
   // ---- handshake: Progress*, then Started | Failure | EOF ----
   const auto deadline = st.start + options.setup_timeout;
-  int64_t last_nanos = 0;
-  {
-    timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    last_nanos = ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
-  }
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -303,15 +332,7 @@ Result<std::unique_ptr<Child>> Spawner::spawn(const Profile& profile, const Comm
                    0, base::ErrorSource::Local};
     }
     if (m.kind == MessageKind::Progress) {
-      if (options.on_event) {
-        Event e;
-        e.kind = EventKind::Step;
-        e.time = std::chrono::system_clock::now();
-        e.step = m.step;
-        e.elapsed = std::chrono::nanoseconds(m.nanos - last_nanos);
-        options.on_event(e);
-      }
-      last_nanos = m.nanos;
+      tracer.done(m.step, monoFromNanos(m.nanos));
       continue;
     }
     if (m.kind == MessageKind::Failure) {
@@ -332,16 +353,7 @@ Result<std::unique_ptr<Child>> Spawner::spawn(const Profile& profile, const Comm
     if (m.kind == MessageKind::Started) {
       st.listener = fd;
       st.command_pid_inside = m.value;
-      if (options.on_event && options.trace_steps) {
-        Event e;
-        e.kind = EventKind::Step;
-        e.time = std::chrono::system_clock::now();
-        e.step = Step::Exec;
-        timespec ts{};
-        ::clock_gettime(CLOCK_MONOTONIC, &ts);
-        e.elapsed = std::chrono::nanoseconds(ts.tv_sec * 1'000'000'000LL + ts.tv_nsec - last_nanos);
-        options.on_event(e);
-      }
+      tracer.done(Step::Exec);
       break;
     }
     if (fd >= 0) ::close(fd);

@@ -34,6 +34,13 @@ enum class Step : int32_t {
   SeccompBaseline,   // meshgate's own filter
   SeccompPolicy,     // the profile's filter
   Exec,              // execve
+  // Supervisor-side steps, reported by trace_steps only.
+  Plan,            // profile -> Plan (mounts, Landlock, command)
+  SeccompCompile,  // the policy and baseline filters to BPF
+  Cgroups,         // create the sandbox's cgroups, write the limits
+  Clone,           // clone3 returned in the supervisor
+  IdMaps,          // cgroup attach, uid/gid maps, the go-ahead sent
+  CommandExited,   // pid 1 saw the command exit (trace only; not a setup step)
 };
 
 const char* stepName(Step step);
