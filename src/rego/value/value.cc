@@ -174,18 +174,43 @@ Value Value::setSorted(std::vector<Value> items) {
 
 Value Value::object(std::vector<ObjectEntry> entries) {
   if (entries.empty()) return emptyObject();
-  std::stable_sort(entries.begin(), entries.end(), entryLess);
-  // Keep the last of equal keys.
-  std::vector<ObjectEntry> out;
-  out.reserve(entries.size());
-  for (auto& e : entries) {
-    if (!out.empty() && out.back().key == e.key) {
-      out.back().value = std::move(e.value);
-    } else {
-      out.push_back(std::move(e));
+  // Objects are mostly small and often built in key order: check first, and
+  // sort small ones by insertion (stable, no buffer) instead of stable_sort,
+  // which allocates a temporary buffer on every call.
+  bool sorted_unique = true;
+  for (size_t i = 1; i < entries.size(); ++i) {
+    if (compare(entries[i - 1].key, entries[i].key) >= 0) {
+      sorted_unique = false;
+      break;
     }
   }
-  return objectSorted(std::move(out));
+  if (sorted_unique) return objectSorted(std::move(entries));
+  constexpr size_t kInsertionSortMax = 32;
+  if (entries.size() <= kInsertionSortMax) {
+    for (size_t i = 1; i < entries.size(); ++i) {
+      size_t j = i;
+      while (j > 0 && entryLess(entries[i], entries[j - 1]))
+        --j;
+      if (j != i)
+        std::rotate(entries.begin() + static_cast<std::ptrdiff_t>(j),
+                    entries.begin() + static_cast<std::ptrdiff_t>(i),
+                    entries.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    }
+  } else {
+    std::stable_sort(entries.begin(), entries.end(), entryLess);
+  }
+  // Keep the last of equal keys (the sort is stable), compacting in place.
+  size_t out = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (out > 0 && entries[out - 1].key == entries[i].key) {
+      entries[out - 1].value = std::move(entries[i].value);
+    } else {
+      if (out != i) entries[out] = std::move(entries[i]);
+      ++out;
+    }
+  }
+  entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(out), entries.end());
+  return objectSorted(std::move(entries));
 }
 
 Value Value::objectSorted(std::vector<ObjectEntry> entries) {
