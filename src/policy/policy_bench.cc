@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,8 +71,12 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// `prepare`, when set, adjusts the request before each decision (untimed).
+using Prepare = std::function<void(testing::FakeFilterContext&, size_t iteration)>;
+
 void run(benchmark::State& state, const std::string& rego, const std::string& data_json,
-         const std::string& decision_path, const std::vector<Request>& requests) {
+         const std::string& decision_path, const std::vector<Request>& requests,
+         const Prepare& prepare = {}) {
   testing::TempDir dir;
   dir.write("bundle/policy.rego", rego);
   if (!data_json.empty()) dir.write("bundle/data.json", data_json);
@@ -104,7 +109,9 @@ void run(benchmark::State& state, const std::string& rego, const std::string& da
   cpu.reserve(1 << 20);
   size_t i = 0;
   for (auto _ : state) {
-    testing::FakeFilterContext& ctx = *contexts[i++ % contexts.size()];
+    testing::FakeFilterContext& ctx = *contexts[i % contexts.size()];
+    if (prepare) prepare(ctx, i);
+    ++i;
     filters::authz::CustomCheck check{ctx, provider, {}, false, {}, false};
     int64_t cpu_start = threadCpuNs();
     auto start = std::chrono::steady_clock::now();
@@ -181,18 +188,34 @@ deny_reason := "expired" if expired
 deny_reason := "no permission" if { claims; not allow }
 )";
 
-void BM_E2E_RbacJwt(benchmark::State& state) {
-  std::string token =
-      rego::base64Encode(R"({"alg":"RS256","typ":"JWT"})", rego::B64::RawUrl) + "." +
-      rego::base64Encode(
-          R"({"sub":"alice","iss":"https://issuer","roles":["viewer"],"exp":4102444800})",
-          rego::B64::RawUrl) +
-      ".c2lnbmF0dXJl";
+// `jti` set makes each token distinct.
+std::string makeToken(const std::string& jti = "") {
+  std::string claims =
+      R"({"sub":"alice","iss":"https://issuer","roles":["viewer"],"exp":4102444800)";
+  if (!jti.empty()) claims += R"(,"jti":")" + jti + "\"";
+  claims += "}";
+  return rego::base64Encode(R"({"alg":"RS256","typ":"JWT"})", rego::B64::RawUrl) + "." +
+         rego::base64Encode(claims, rego::B64::RawUrl) + ".c2lnbmF0dXJl";
+}
+
+void runRbac(benchmark::State& state, const std::vector<std::string>& tokens) {
   std::vector<Request> requests;
   for (const char* m : {"GET", "POST"}) {
     Request r{m, "/api/v1/orders/42", browserHeaders()};
-    r.headers.emplace_back("authorization", "Bearer " + token);
+    r.headers.emplace_back("authorization", "Bearer " + tokens[0]);
     requests.push_back(r);
+  }
+  // Two requests (GET and POST) whose token changes between decisions, rather
+  // than one request per token: a fresh context per token would also measure
+  // the first-use setup of its metrics.
+  std::vector<std::string> bearers;
+  for (const auto& t : tokens)
+    bearers.push_back("Bearer " + t);
+  Prepare prepare;
+  if (bearers.size() > 1) {
+    prepare = [&bearers](testing::FakeFilterContext& ctx, size_t i) {
+      ctx.head().headers().set("authorization", bearers[i % bearers.size()]);
+    };
   }
   run(state, kRbac, R"({"rbac": {
     "bindings": {"alice": ["editor"], "bob": ["admin"]},
@@ -201,9 +224,25 @@ void BM_E2E_RbacJwt(benchmark::State& state) {
       "editor": [{"action": "write", "resource": "orders"}, {"action": "delete", "resource": "orders"}],
       "admin": []
     }}})",
-      "rbac/authz/allow", requests);
+      "rbac/authz/allow", requests, prepare);
+}
+
+// One bearer token on every request (io.jwt.decode answered by the
+// evaluator's memo after the first decision).
+void BM_E2E_RbacJwt(benchmark::State& state) {
+  runRbac(state, {makeToken()});
 }
 BENCHMARK(BM_E2E_RbacJwt);
+
+// A different token on every request (1,024 in turn, far more than the memo
+// holds): io.jwt.decode decodes each time.
+void BM_E2E_RbacJwtFreshToken(benchmark::State& state) {
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 1024; ++i)
+    tokens.push_back(makeToken("token-" + std::to_string(i)));
+  runRbac(state, tokens);
+}
+BENCHMARK(BM_E2E_RbacJwtFreshToken);
 
 // 2. The OPA-Envoy tutorial's allowlist over method and path.
 constexpr const char* kEnvoy = R"(package envoy.authz

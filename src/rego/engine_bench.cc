@@ -167,14 +167,18 @@ deny_reason := "no token" if not claims
 deny_reason := "no permission" if { claims; not allow }
 )";
 
-std::string makeToken() {
+// A token with the bench's claims; `jti` set makes each one distinct.
+std::string makeToken(const std::string& jti = "") {
   std::string header = base64Encode(R"({"alg":"RS256","typ":"JWT"})", B64::RawUrl);
-  std::string payload = base64Encode(
-      R"({"sub":"alice","iss":"https://issuer","roles":["viewer"],"exp":4102444800})", B64::RawUrl);
+  std::string claims =
+      R"({"sub":"alice","iss":"https://issuer","roles":["viewer"],"exp":4102444800)";
+  if (!jti.empty()) claims += R"(,"jti":")" + jti + "\"";
+  claims += "}";
+  std::string payload = base64Encode(claims, B64::RawUrl);
   return header + "." + payload + ".c2lnbmF0dXJl";
 }
 
-void BM_RbacJwt(benchmark::State& state) {
+void runRbac(benchmark::State& state, const std::vector<std::string>& bearers) {
   auto data = parseJson(R"({"rbac": {
     "bindings": {"alice": ["editor"], "bob": ["admin"]},
     "grants": {
@@ -183,10 +187,10 @@ void BM_RbacJwt(benchmark::State& state) {
       "admin": []
     }}})");
   auto plan = compileOrDie(kRbac, *data);
-  std::string bearer = "Bearer " + makeToken();
   runDecision(
       state, *plan, "rbac/authz/allow",
       [&](uint64_t i) {
+        const std::string& bearer = bearers[i % bearers.size()];
         return obj(
             {{str("attributes"),
               obj({{str("request"),
@@ -198,7 +202,23 @@ void BM_RbacJwt(benchmark::State& state) {
       },
       true);
 }
+
+// The same bearer token on every request: after the first decision,
+// io.jwt.decode is answered by the evaluator's memo.
+void BM_RbacJwt(benchmark::State& state) {
+  runRbac(state, {"Bearer " + makeToken()});
+}
 BENCHMARK(BM_RbacJwt);
+
+// A different token on every decision (1,024 distinct tokens in turn, far more
+// than the evaluator's memo holds): io.jwt.decode decodes each time.
+void BM_RbacJwtFreshToken(benchmark::State& state) {
+  std::vector<std::string> bearers;
+  for (int i = 0; i < 1024; ++i)
+    bearers.push_back("Bearer " + makeToken("token-" + std::to_string(i)));
+  runRbac(state, bearers);
+}
+BENCHMARK(BM_RbacJwtFreshToken);
 
 // 2. OPA-Envoy style allowlist over method and path (parsed_path segments).
 constexpr const char* kEnvoy = R"(package envoy.authz

@@ -31,6 +31,7 @@ void Machine::begin(const Plan* plan, const Value& input, const EvalOptions* opt
   input_ = input;
   data_ = plan->data;
   data_mocks_.clear();
+  data_withs_ = 0;
   disabled_nodes_.clear();
   func_mocks_.clear();
   caches_.resize(1);

@@ -49,6 +49,7 @@ class Machine final : public BuiltinContext {
   Value runtimeInfo() override {
     return opts_->runtime.isDefined() ? opts_->runtime : Value::emptyObject();
   }
+  BuiltinMemo* memo() override { return &memo_; }
 
  private:
   // Pushes a frame of `nslots` unbound slots; pops it (and its bindings) on scope exit.
@@ -168,10 +169,14 @@ class Machine final : public BuiltinContext {
   Value input_;
   Value data_;
   std::vector<DataMock> data_mocks_;
+  // `with data...` modifiers in effect (data_ differs from the plan's data).
+  uint32_t data_withs_ = 0;
   std::vector<const RuleNode*> disabled_nodes_;
   std::vector<FuncMock> func_mocks_;
   std::vector<Cache> caches_;
   std::unordered_map<std::string, Value> builtin_cache_;
+  // Kept across evaluations (pure builtins only; see BuiltinMemo).
+  BuiltinMemo memo_;
   std::optional<RegoError> error_;
   std::vector<RegoError> builtin_errors_;
   const CExpr* cur_expr_ = nullptr;

@@ -18,6 +18,10 @@ bool Machine::evalRef(const CTerm& ref, ValueCont k) {
   const CTerm& head = ref.items[0];
   switch (head.kind) {
     case TKind::Data:
+      // The compiler resolved the constant prefix against the plan's own data
+      // and rules; that holds unless a `with` replaced part of data.
+      if (ref.ref_pos != 0 && data_withs_ == 0 && disabled_nodes_.empty())
+        return evalData(ref.ref_node, ref.ref_base, ref, ref.ref_pos, k);
       return evalData(plan_->root.get(), data_, ref, 1, k);
     case TKind::Input:
       if (input_.isUndefined()) return true;
