@@ -8,8 +8,6 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,6 +15,7 @@
 
 #include "policy/rego_authorizer.h"
 #include "rego/builtins/encoding_util.h"
+#include "testing/bench_latency.h"
 #include "testing/fake_filter_context.h"
 #include "testing/temp_dir.h"
 
@@ -24,46 +23,6 @@ namespace meshgate::policy {
 namespace {
 
 using filters::authz::CustomDecision;
-
-int64_t threadCpuNs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-// The median cost of reading both clocks (an empty interval), subtracted from
-// every sample: the thread CPU clock is a system call on a virtual machine.
-std::pair<int64_t, int64_t> timerOverhead() {
-  std::vector<int64_t> wall, cpu;
-  for (int i = 0; i < 20001; ++i) {
-    int64_t c0 = threadCpuNs();
-    auto w0 = std::chrono::steady_clock::now();
-    auto w1 = std::chrono::steady_clock::now();
-    int64_t c1 = threadCpuNs();
-    wall.push_back((w1 - w0).count());
-    cpu.push_back(c1 - c0);
-  }
-  std::nth_element(wall.begin(), wall.begin() + 10000, wall.end());
-  std::nth_element(cpu.begin(), cpu.begin() + 10000, cpu.end());
-  return {wall[10000], cpu[10000]};
-}
-
-// Wall-clock percentiles include preemption on a busy host; thread CPU time
-// percentiles show the decision's own cost.
-void report(benchmark::State& state, std::vector<int64_t>& ns, int64_t overhead,
-            const std::string& prefix) {
-  if (ns.empty()) return;
-  std::sort(ns.begin(), ns.end());
-  auto at = [&](double q) {
-    int64_t v =
-        ns[std::min(ns.size() - 1, static_cast<size_t>(q * static_cast<double>(ns.size())))] -
-        overhead;
-    return static_cast<double>(std::max<int64_t>(v, 0));
-  };
-  state.counters[prefix + "p50_ns"] = at(0.50);
-  state.counters[prefix + "p99_ns"] = at(0.99);
-  state.counters[prefix + "p999_ns"] = at(0.999);
-}
 
 struct Request {
   std::string method;
@@ -104,32 +63,22 @@ void run(benchmark::State& state, const std::string& rego, const std::string& da
     return;
   }
 
-  std::vector<int64_t> wall, cpu;
-  wall.reserve(1 << 20);
-  cpu.reserve(1 << 20);
+  testing::LatencySamples samples;
   size_t i = 0;
   for (auto _ : state) {
     testing::FakeFilterContext& ctx = *contexts[i % contexts.size()];
     if (prepare) prepare(ctx, i);
     ++i;
     filters::authz::CustomCheck check{ctx, provider, {}, false, {}, false};
-    int64_t cpu_start = threadCpuNs();
-    auto start = std::chrono::steady_clock::now();
+    samples.start();
     CustomDecision d = (*authorizer)->check(check);
-    auto end = std::chrono::steady_clock::now();
-    int64_t cpu_end = threadCpuNs();
+    samples.stop();
     if (d.result != CustomDecision::Result::Allow) {
       state.SkipWithError(("unexpected decision: " + d.message).c_str());
       break;
     }
-    if (wall.size() < wall.capacity()) {
-      wall.push_back((end - start).count());
-      cpu.push_back(cpu_end - cpu_start);
-    }
   }
-  auto [wall_overhead, cpu_overhead] = timerOverhead();
-  report(state, wall, wall_overhead, "");
-  report(state, cpu, cpu_overhead, "cpu_");
+  samples.report(state);
 }
 
 std::vector<std::pair<std::string, std::string>> browserHeaders() {

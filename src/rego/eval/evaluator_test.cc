@@ -268,6 +268,25 @@ TEST(Api, JwtDecodeMemoKeepsAnswersExact) {
   }
 }
 
+// Lookups of input.a.b are remembered within an evaluation; `with input` must
+// still see the replaced document, before, inside and after the modifier.
+TEST(Api, GroundInputRefsHonourWith) {
+  auto plan = compileOne(
+      "package t\n"
+      "v := input.a.b\n"
+      "r := [input.a.b, x, input.a.b] if {\n"
+      "  x := v with input.a.b as 7\n"
+      "  not v with input as {\"a\": {\"c\": 1}}\n"
+      "  input.a.b == 3\n"
+      "}\n");
+  Evaluator ev;
+  EvalOptions o;
+  auto r = ev.evalPath(*plan, {Value::string("t"), Value::string("r")},
+                       *parseJson(R"({"a": {"b": 3}})"), o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(toJson(*r), "[3,7,3]");
+}
+
 // Data refs are resolved against the plan when it is compiled; `with data`
 // must still see the replaced documents and rules.
 TEST(Api, ResolvedDataRefsHonourWith) {

@@ -375,6 +375,7 @@ bool Machine::applyWithsAndRun(const CExpr& e, const std::vector<Value>& values,
   }
   auto push = [&]() {
     input_ = new_input;
+    input_ref_count_ = 0;
     data_ = new_data;
     data_withs_ += data_withs;
     disabled_nodes_.insert(disabled_nodes_.end(), new_disabled.begin(), new_disabled.end());
@@ -383,6 +384,7 @@ bool Machine::applyWithsAndRun(const CExpr& e, const std::vector<Value>& values,
   };
   auto pop = [&]() {
     input_ = saved_input;
+    input_ref_count_ = 0;
     data_ = saved_data;
     data_withs_ -= data_withs;
     disabled_nodes_.resize(saved_disabled);
