@@ -125,14 +125,19 @@ std::string protojsonTimestamp(base::SystemTime t) {
 
 base::Result<Value> parsePath(std::string_view path_and_query) {
   std::string_view path = path_and_query.substr(0, path_and_query.find('?'));
+  // Most paths have no escapes: split the path itself rather than a copy.
   std::string decoded;
-  if (!goUnescape(path, false, decoded)) {
-    return base::Error{"parse \"" + std::string(path_and_query) + "\": invalid URL escape"};
+  std::string_view rest = path;
+  if (path.find('%') != std::string_view::npos) {
+    if (!goUnescape(path, false, decoded)) {
+      return base::Error{"parse \"" + std::string(path_and_query) + "\": invalid URL escape"};
+    }
+    rest = decoded;
   }
-  std::string_view rest = decoded;
   while (!rest.empty() && rest.front() == '/')
     rest.remove_prefix(1);
   std::vector<Value> segments;
+  segments.reserve(1 + static_cast<size_t>(std::count(rest.begin(), rest.end(), '/')));
   for (;;) {
     size_t slash = rest.find('/');
     segments.push_back(str(rest.substr(0, slash)));
