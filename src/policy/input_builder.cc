@@ -62,17 +62,38 @@ Value immortal(Value v) {
   return v;
 }
 
-Value socketAddress(const net::Address* a) {
-  if (a == nullptr || !a->valid()) return Value::emptyObject();
+Value buildSocketAddress(const net::Address& a) {
   std::vector<ObjectEntry> sock;
   sock.reserve(2);
-  std::string ip = a->ip();
+  std::string ip = a.ip();
   if (!ip.empty()) sock.push_back(entry("address", str(ip)));
-  if (a->port() != 0) sock.push_back(entry("portValue", Value::integer(a->port())));
+  if (a.port() != 0) sock.push_back(entry("portValue", Value::integer(a.port())));
   // Keys in sorted order: address < portValue.
   return Value::objectSorted(
       {entry("address",
              Value::objectSorted({entry("socketAddress", Value::objectSorted(std::move(sock)))}))});
+}
+
+Value socketAddress(const net::Address* a) {
+  if (a == nullptr || !a->valid()) return Value::emptyObject();
+  // A worker sees the same listener address on every request, and the same
+  // peer for every request of a connection: the last few built are reused
+  // (values are immutable, so sharing them is safe).
+  struct Memo {
+    net::Address address;
+    Value value;
+  };
+  constexpr size_t kMemo = 4;
+  thread_local Memo memo[kMemo];
+  thread_local size_t next = 0;
+  for (const Memo& m : memo) {
+    if (m.value.isDefined() && m.address == *a) return m.value;
+  }
+  Memo& slot = memo[next];
+  next = (next + 1) % kMemo;
+  slot.address = *a;
+  slot.value = buildSocketAddress(*a);
+  return slot.value;
 }
 
 // Appends `v` as exactly `digits` decimal digits.
