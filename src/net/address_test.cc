@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace meshgate::net {
 namespace {
 
@@ -17,6 +19,15 @@ TEST(Address, ParsesV4AndV6) {
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(b->toString(), "[::1]:443");
   EXPECT_TRUE(b->isLoopback());
+}
+
+TEST(Address, FormatsEveryV4OctetWidth) {
+  for (const char* ip :
+       {"0.0.0.0", "255.255.255.255", "10.0.100.9", "192.168.1.10", "1.20.250.99"}) {
+    auto a = Address::parse(std::string(ip) + ":80");
+    ASSERT_TRUE(a.ok()) << ip;
+    EXPECT_EQ(a->ip(), ip);
+  }
 }
 
 TEST(Address, RejectsMalformed) {

@@ -55,14 +55,55 @@ ObjectEntry entry(std::string_view key, Value v) {
   return ObjectEntry{str(key), std::move(v)};
 }
 
+// Keys longer than a Value's inline string, built once (immortal: never freed,
+// no reference counting).
+Value immortal(Value v) {
+  v.makeImmortal();
+  return v;
+}
+
+Value buildSocketAddress(const net::Address& a) {
+  std::vector<ObjectEntry> sock;
+  sock.reserve(2);
+  std::string ip = a.ip();
+  if (!ip.empty()) sock.push_back(entry("address", str(ip)));
+  if (a.port() != 0) sock.push_back(entry("portValue", Value::integer(a.port())));
+  // Keys in sorted order: address < portValue.
+  return Value::objectSorted(
+      {entry("address",
+             Value::objectSorted({entry("socketAddress", Value::objectSorted(std::move(sock)))}))});
+}
+
 Value socketAddress(const net::Address* a) {
   if (a == nullptr || !a->valid()) return Value::emptyObject();
-  std::vector<ObjectEntry> sock;
-  std::string ip = a->ip();
-  if (!ip.empty()) sock.push_back(entry("address", str(ip)));
-  if (a->port() != 0) sock.push_back(entry("portValue", Value::integer(a->port())));
-  return Value::object(
-      {entry("address", Value::object({entry("socketAddress", Value::object(std::move(sock)))}))});
+  // A worker sees the same listener address on every request, and the same
+  // peer for every request of a connection: the last few built are reused
+  // (values are immutable, so sharing them is safe).
+  struct Memo {
+    net::Address address;
+    Value value;
+  };
+  constexpr size_t kMemo = 4;
+  thread_local Memo memo[kMemo];
+  thread_local size_t next = 0;
+  for (const Memo& m : memo) {
+    if (m.value.isDefined() && m.address == *a) return m.value;
+  }
+  Memo& slot = memo[next];
+  next = (next + 1) % kMemo;
+  slot.address = *a;
+  slot.value = buildSocketAddress(*a);
+  return slot.value;
+}
+
+// Appends `v` as exactly `digits` decimal digits.
+void appendDigits(std::string& out, int64_t v, int digits) {
+  char buf[20];
+  for (int i = digits - 1; i >= 0; --i) {
+    buf[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  out.append(buf, static_cast<size_t>(digits));
 }
 
 }  // namespace
@@ -86,36 +127,38 @@ std::string protojsonTimestamp(base::SystemTime t) {
     cached_len = std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
     cached_secs = secs;
   }
-  char buf[64];
-  std::memcpy(buf, cached, cached_len);
-  size_t len = cached_len;
+  std::string out;
+  out.reserve(cached_len + 11);
+  out.append(cached, cached_len);
   if (frac != 0) {
+    out += '.';
     if (frac % 1000000 == 0) {
-      len += static_cast<size_t>(std::snprintf(buf + len, sizeof buf - len, ".%03lld",
-                                               static_cast<long long>(frac / 1000000)));
+      appendDigits(out, frac / 1000000, 3);
     } else if (frac % 1000 == 0) {
-      len += static_cast<size_t>(std::snprintf(buf + len, sizeof buf - len, ".%06lld",
-                                               static_cast<long long>(frac / 1000)));
+      appendDigits(out, frac / 1000, 6);
     } else {
-      len += static_cast<size_t>(
-          std::snprintf(buf + len, sizeof buf - len, ".%09lld", static_cast<long long>(frac)));
+      appendDigits(out, frac, 9);
     }
   }
-  std::string out(buf, len);
   out += 'Z';
   return out;
 }
 
 base::Result<Value> parsePath(std::string_view path_and_query) {
   std::string_view path = path_and_query.substr(0, path_and_query.find('?'));
+  // Most paths have no escapes: split the path itself rather than a copy.
   std::string decoded;
-  if (!goUnescape(path, false, decoded)) {
-    return base::Error{"parse \"" + std::string(path_and_query) + "\": invalid URL escape"};
+  std::string_view rest = path;
+  if (path.find('%') != std::string_view::npos) {
+    if (!goUnescape(path, false, decoded)) {
+      return base::Error{"parse \"" + std::string(path_and_query) + "\": invalid URL escape"};
+    }
+    rest = decoded;
   }
-  std::string_view rest = decoded;
   while (!rest.empty() && rest.front() == '/')
     rest.remove_prefix(1);
   std::vector<Value> segments;
+  segments.reserve(1 + static_cast<size_t>(std::count(rest.begin(), rest.end(), '/')));
   for (;;) {
     size_t slash = rest.find('/');
     segments.push_back(str(rest.substr(0, slash)));
@@ -176,8 +219,20 @@ base::Result<Value> buildInput(filter_api::FilterContext& ctx, const BodyCapture
   fields.emplace_back(":path", path);
   fields.emplace_back(":scheme", kScheme);
   if (has_body) fields.emplace_back(kPartialBody, body.truncated ? "true" : "false");
-  std::stable_sort(fields.begin(), fields.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  // A stable sort by name (repeated fields keep their order). Requests carry a
+  // handful of headers: an insertion sort needs no buffer, unlike stable_sort.
+  auto by_name = [](const auto& a, const auto& b) { return a.first < b.first; };
+  if (fields.size() <= 64) {
+    for (size_t i = 1; i < fields.size(); ++i) {
+      auto f = fields[i];
+      size_t j = i;
+      for (; j > 0 && by_name(f, fields[j - 1]); --j)
+        fields[j] = fields[j - 1];
+      fields[j] = f;
+    }
+  } else {
+    std::stable_sort(fields.begin(), fields.end(), by_name);
+  }
 
   std::vector<ObjectEntry> header_entries;
   header_entries.reserve(fields.size());
@@ -223,11 +278,13 @@ base::Result<Value> buildInput(filter_api::FilterContext& ctx, const BodyCapture
   http.push_back(entry("scheme", str(kScheme)));
   if (has_body) http.push_back(entry("size", str(std::to_string(body.bytes.size()))));
 
-  Value request = Value::object(
-      {entry("http", Value::object(std::move(http))), entry("time", str(protojsonTimestamp(now)))});
-  Value attributes = Value::object({
+  // Every object below is built with its keys in sorted order.
+  static const Value kMetadataContext = immortal(str("metadataContext"));
+  Value request = Value::objectSorted({entry("http", Value::objectSorted(std::move(http))),
+                                       entry("time", str(protojsonTimestamp(now)))});
+  Value attributes = Value::objectSorted({
       entry("destination", socketAddress(info.downstream_local)),
-      entry("metadataContext", Value::emptyObject()),
+      ObjectEntry{kMetadataContext, Value::emptyObject()},
       entry("request", std::move(request)),
       entry("source", socketAddress(info.downstream_remote)),
   });
@@ -258,14 +315,15 @@ base::Result<Value> buildInput(filter_api::FilterContext& ctx, const BodyCapture
     }
   }
 
-  return Value::object({
+  static const Value kVersion = immortal(
+      Value::objectSorted({entry("encoding", str("protojson")), entry("ext_authz", str("v3"))}));
+  return Value::objectSorted({
       entry("attributes", std::move(attributes)),
       entry("parsed_body", std::move(parsed_body)),
       entry("parsed_path", std::move(*parsed_path)),
       entry("parsed_query", parseQuery(head.hasQuery() ? head.query() : std::string_view())),
       entry("truncated_body", Value::boolean(truncated_body)),
-      entry("version",
-            Value::object({entry("encoding", str("protojson")), entry("ext_authz", str("v3"))})),
+      entry("version", kVersion),
   });
 }
 

@@ -133,6 +133,25 @@ TEST(InputBuilder, PackAsBytesGivesRawBody) {
   EXPECT_TRUE(input->field("parsed_body")->isNull()) << "OPA-Envoy parses only `body` as JSON";
 }
 
+TEST(InputBuilder, PeerAddressesAreExactAcrossManyClients) {
+  // More distinct peers than the per-thread memo of socket addresses holds,
+  // twice round: each input must carry its own request's peer.
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 10; ++i) {
+      testing::FakeFilterContext ctx;
+      std::string ip = "10.0." + std::to_string(i) + "." + std::to_string(200 + i);
+      ctx.setClientAddress(ip, static_cast<uint16_t>(40000 + i % 3));
+      auto input = buildInput(ctx, {}, at(kNow));
+      ASSERT_TRUE(input.ok());
+      const Value* sock =
+          input->field("attributes")->field("source")->field("address")->field("socketAddress");
+      ASSERT_NE(sock, nullptr);
+      EXPECT_EQ(sock->field("address")->asString(), ip);
+      EXPECT_EQ(sock->field("portValue")->asInt(), 40000 + i % 3);
+    }
+  }
+}
+
 TEST(InputBuilder, ParsedPathAsGoUrlParse) {
   EXPECT_EQ(*parsePath("/"), json(R"([""])"));
   EXPECT_EQ(*parsePath("/a/b/"), json(R"(["a", "b", ""])"));

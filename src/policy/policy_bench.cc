@@ -8,14 +8,14 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "policy/rego_authorizer.h"
 #include "rego/builtins/encoding_util.h"
+#include "testing/bench_latency.h"
 #include "testing/fake_filter_context.h"
 #include "testing/temp_dir.h"
 
@@ -24,54 +24,18 @@ namespace {
 
 using filters::authz::CustomDecision;
 
-int64_t threadCpuNs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-// The median cost of reading both clocks (an empty interval), subtracted from
-// every sample: the thread CPU clock is a system call on a virtual machine.
-std::pair<int64_t, int64_t> timerOverhead() {
-  std::vector<int64_t> wall, cpu;
-  for (int i = 0; i < 20001; ++i) {
-    int64_t c0 = threadCpuNs();
-    auto w0 = std::chrono::steady_clock::now();
-    auto w1 = std::chrono::steady_clock::now();
-    int64_t c1 = threadCpuNs();
-    wall.push_back((w1 - w0).count());
-    cpu.push_back(c1 - c0);
-  }
-  std::nth_element(wall.begin(), wall.begin() + 10000, wall.end());
-  std::nth_element(cpu.begin(), cpu.begin() + 10000, cpu.end());
-  return {wall[10000], cpu[10000]};
-}
-
-// Wall-clock percentiles include preemption on a busy host; thread CPU time
-// percentiles show the decision's own cost.
-void report(benchmark::State& state, std::vector<int64_t>& ns, int64_t overhead,
-            const std::string& prefix) {
-  if (ns.empty()) return;
-  std::sort(ns.begin(), ns.end());
-  auto at = [&](double q) {
-    int64_t v =
-        ns[std::min(ns.size() - 1, static_cast<size_t>(q * static_cast<double>(ns.size())))] -
-        overhead;
-    return static_cast<double>(std::max<int64_t>(v, 0));
-  };
-  state.counters[prefix + "p50_ns"] = at(0.50);
-  state.counters[prefix + "p99_ns"] = at(0.99);
-  state.counters[prefix + "p999_ns"] = at(0.999);
-}
-
 struct Request {
   std::string method;
   std::string target;
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// `prepare`, when set, adjusts the request before each decision (untimed).
+using Prepare = std::function<void(testing::FakeFilterContext&, size_t iteration)>;
+
 void run(benchmark::State& state, const std::string& rego, const std::string& data_json,
-         const std::string& decision_path, const std::vector<Request>& requests) {
+         const std::string& decision_path, const std::vector<Request>& requests,
+         const Prepare& prepare = {}) {
   testing::TempDir dir;
   dir.write("bundle/policy.rego", rego);
   if (!data_json.empty()) dir.write("bundle/data.json", data_json);
@@ -99,30 +63,22 @@ void run(benchmark::State& state, const std::string& rego, const std::string& da
     return;
   }
 
-  std::vector<int64_t> wall, cpu;
-  wall.reserve(1 << 20);
-  cpu.reserve(1 << 20);
+  testing::LatencySamples samples;
   size_t i = 0;
   for (auto _ : state) {
-    testing::FakeFilterContext& ctx = *contexts[i++ % contexts.size()];
+    testing::FakeFilterContext& ctx = *contexts[i % contexts.size()];
+    if (prepare) prepare(ctx, i);
+    ++i;
     filters::authz::CustomCheck check{ctx, provider, {}, false, {}, false};
-    int64_t cpu_start = threadCpuNs();
-    auto start = std::chrono::steady_clock::now();
+    samples.start();
     CustomDecision d = (*authorizer)->check(check);
-    auto end = std::chrono::steady_clock::now();
-    int64_t cpu_end = threadCpuNs();
+    samples.stop();
     if (d.result != CustomDecision::Result::Allow) {
       state.SkipWithError(("unexpected decision: " + d.message).c_str());
       break;
     }
-    if (wall.size() < wall.capacity()) {
-      wall.push_back((end - start).count());
-      cpu.push_back(cpu_end - cpu_start);
-    }
   }
-  auto [wall_overhead, cpu_overhead] = timerOverhead();
-  report(state, wall, wall_overhead, "");
-  report(state, cpu, cpu_overhead, "cpu_");
+  samples.report(state);
 }
 
 std::vector<std::pair<std::string, std::string>> browserHeaders() {
@@ -181,18 +137,34 @@ deny_reason := "expired" if expired
 deny_reason := "no permission" if { claims; not allow }
 )";
 
-void BM_E2E_RbacJwt(benchmark::State& state) {
-  std::string token =
-      rego::base64Encode(R"({"alg":"RS256","typ":"JWT"})", rego::B64::RawUrl) + "." +
-      rego::base64Encode(
-          R"({"sub":"alice","iss":"https://issuer","roles":["viewer"],"exp":4102444800})",
-          rego::B64::RawUrl) +
-      ".c2lnbmF0dXJl";
+// `jti` set makes each token distinct.
+std::string makeToken(const std::string& jti = "") {
+  std::string claims =
+      R"({"sub":"alice","iss":"https://issuer","roles":["viewer"],"exp":4102444800)";
+  if (!jti.empty()) claims += R"(,"jti":")" + jti + "\"";
+  claims += "}";
+  return rego::base64Encode(R"({"alg":"RS256","typ":"JWT"})", rego::B64::RawUrl) + "." +
+         rego::base64Encode(claims, rego::B64::RawUrl) + ".c2lnbmF0dXJl";
+}
+
+void runRbac(benchmark::State& state, const std::vector<std::string>& tokens) {
   std::vector<Request> requests;
   for (const char* m : {"GET", "POST"}) {
     Request r{m, "/api/v1/orders/42", browserHeaders()};
-    r.headers.emplace_back("authorization", "Bearer " + token);
+    r.headers.emplace_back("authorization", "Bearer " + tokens[0]);
     requests.push_back(r);
+  }
+  // Two requests (GET and POST) whose token changes between decisions, rather
+  // than one request per token: a fresh context per token would also measure
+  // the first-use setup of its metrics.
+  std::vector<std::string> bearers;
+  for (const auto& t : tokens)
+    bearers.push_back("Bearer " + t);
+  Prepare prepare;
+  if (bearers.size() > 1) {
+    prepare = [&bearers](testing::FakeFilterContext& ctx, size_t i) {
+      ctx.head().headers().set("authorization", bearers[i % bearers.size()]);
+    };
   }
   run(state, kRbac, R"({"rbac": {
     "bindings": {"alice": ["editor"], "bob": ["admin"]},
@@ -201,9 +173,25 @@ void BM_E2E_RbacJwt(benchmark::State& state) {
       "editor": [{"action": "write", "resource": "orders"}, {"action": "delete", "resource": "orders"}],
       "admin": []
     }}})",
-      "rbac/authz/allow", requests);
+      "rbac/authz/allow", requests, prepare);
+}
+
+// One bearer token on every request (io.jwt.decode answered by the
+// evaluator's memo after the first decision).
+void BM_E2E_RbacJwt(benchmark::State& state) {
+  runRbac(state, {makeToken()});
 }
 BENCHMARK(BM_E2E_RbacJwt);
+
+// A different token on every request (1,024 in turn, far more than the memo
+// holds): io.jwt.decode decodes each time.
+void BM_E2E_RbacJwtFreshToken(benchmark::State& state) {
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 1024; ++i)
+    tokens.push_back(makeToken("token-" + std::to_string(i)));
+  runRbac(state, tokens);
+}
+BENCHMARK(BM_E2E_RbacJwtFreshToken);
 
 // 2. The OPA-Envoy tutorial's allowlist over method and path.
 constexpr const char* kEnvoy = R"(package envoy.authz

@@ -6,16 +6,14 @@
 // p50/p99 per evaluation are reported as counters (nanoseconds).
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdlib>
-#include <ctime>
 #include <string>
 #include <vector>
 
 #include "rego/builtins/encoding_util.h"
 #include "rego/engine.h"
 #include "rego/value/json.h"
+#include "testing/bench_latency.h"
 
 namespace meshgate::rego {
 namespace {
@@ -39,87 +37,25 @@ std::shared_ptr<const Plan> compileOrDie(const std::string& module, Value data) 
   return plan.value();
 }
 
-int64_t threadCpuNs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-// The median cost of the timer pair itself (an empty interval), subtracted
-// from every sample: reading the thread CPU clock is a system call, which on a
-// virtual machine costs about as much as a small decision.
-struct TimerOverhead {
-  int64_t wall = 0;
-  int64_t cpu = 0;
-};
-
-TimerOverhead measureTimerOverhead() {
-  std::vector<int64_t> wall, cpu;
-  for (int i = 0; i < 20001; ++i) {
-    int64_t c0 = threadCpuNs();
-    auto w0 = std::chrono::steady_clock::now();
-    auto w1 = std::chrono::steady_clock::now();
-    int64_t c1 = threadCpuNs();
-    wall.push_back((w1 - w0).count());
-    cpu.push_back(c1 - c0);
-  }
-  std::nth_element(wall.begin(), wall.begin() + 10000, wall.end());
-  std::nth_element(cpu.begin(), cpu.begin() + 10000, cpu.end());
-  return {wall[10000], cpu[10000]};
-}
-
-// Wall-clock percentiles include preemption on a busy host; thread CPU time
-// percentiles show the evaluation cost itself.
-void reportPercentiles(benchmark::State& state, std::vector<int64_t>& ns, int64_t overhead,
-                       const char* prefix) {
-  if (ns.empty()) return;
-  std::sort(ns.begin(), ns.end());
-  auto at = [&](double q) {
-    int64_t v =
-        ns[std::min(ns.size() - 1, static_cast<size_t>(q * static_cast<double>(ns.size())))] -
-        overhead;
-    return static_cast<double>(std::max<int64_t>(v, 0));
-  };
-  std::string p(prefix);
-  state.counters[p + "p50_ns"] = at(0.50);
-  state.counters[p + "p99_ns"] = at(0.99);
-  state.counters[p + "p999_ns"] = at(0.999);
-}
-
 template <typename MakeInput>
 void runDecision(benchmark::State& state, const Plan& plan, const char* path, MakeInput makeInput,
                  bool expect) {
   auto dp = DecisionPath::parse(path);
   Evaluator ev;
   EvalOptions opts;
-  std::vector<int64_t> wall, cpu;
-  wall.reserve(1 << 20);
-  cpu.reserve(1 << 20);
+  testing::LatencySamples samples;
   uint64_t i = 0;
-  // The thread CPU clock is a system call: on a virtual machine its own cost
-  // and jitter rival a decision. MG_BENCH_WALL_ONLY=1 reads only the (vDSO)
-  // wall clock, for tails without that noise.
-  const bool cpu_clock = std::getenv("MG_BENCH_WALL_ONLY") == nullptr;
   for (auto _ : state) {
-    int64_t cpu_start = cpu_clock ? threadCpuNs() : 0;
-    auto start = std::chrono::steady_clock::now();
+    samples.start();
     Value input = makeInput(i++);
     auto r = ev.evalPath(plan, dp->keys(), input, opts);
-    auto end = std::chrono::steady_clock::now();
-    int64_t cpu_end = cpu_clock ? threadCpuNs() : 0;
+    samples.stop();
     if (!r.ok() || r->isTrue() != expect) {
       state.SkipWithError("unexpected decision");
       break;
     }
-    if (wall.size() < wall.capacity()) {
-      wall.push_back((end - start).count());
-      cpu.push_back(cpu_end - cpu_start);
-    }
   }
-  TimerOverhead overhead = measureTimerOverhead();
-  reportPercentiles(state, wall, overhead.wall, "");
-  reportPercentiles(state, cpu, overhead.cpu, "cpu_");
-  state.counters["timer_overhead_ns"] = static_cast<double>(overhead.cpu);
+  samples.report(state);
 }
 
 // 1. RBAC: the bearer token's claims decide the roles; roles grant actions.
@@ -167,14 +103,18 @@ deny_reason := "no token" if not claims
 deny_reason := "no permission" if { claims; not allow }
 )";
 
-std::string makeToken() {
+// A token with the bench's claims; `jti` set makes each one distinct.
+std::string makeToken(const std::string& jti = "") {
   std::string header = base64Encode(R"({"alg":"RS256","typ":"JWT"})", B64::RawUrl);
-  std::string payload = base64Encode(
-      R"({"sub":"alice","iss":"https://issuer","roles":["viewer"],"exp":4102444800})", B64::RawUrl);
+  std::string claims =
+      R"({"sub":"alice","iss":"https://issuer","roles":["viewer"],"exp":4102444800)";
+  if (!jti.empty()) claims += R"(,"jti":")" + jti + "\"";
+  claims += "}";
+  std::string payload = base64Encode(claims, B64::RawUrl);
   return header + "." + payload + ".c2lnbmF0dXJl";
 }
 
-void BM_RbacJwt(benchmark::State& state) {
+void runRbac(benchmark::State& state, const std::vector<std::string>& bearers) {
   auto data = parseJson(R"({"rbac": {
     "bindings": {"alice": ["editor"], "bob": ["admin"]},
     "grants": {
@@ -183,10 +123,10 @@ void BM_RbacJwt(benchmark::State& state) {
       "admin": []
     }}})");
   auto plan = compileOrDie(kRbac, *data);
-  std::string bearer = "Bearer " + makeToken();
   runDecision(
       state, *plan, "rbac/authz/allow",
       [&](uint64_t i) {
+        const std::string& bearer = bearers[i % bearers.size()];
         return obj(
             {{str("attributes"),
               obj({{str("request"),
@@ -198,7 +138,23 @@ void BM_RbacJwt(benchmark::State& state) {
       },
       true);
 }
+
+// The same bearer token on every request: after the first decision,
+// io.jwt.decode is answered by the evaluator's memo.
+void BM_RbacJwt(benchmark::State& state) {
+  runRbac(state, {"Bearer " + makeToken()});
+}
 BENCHMARK(BM_RbacJwt);
+
+// A different token on every decision (1,024 distinct tokens in turn, far more
+// than the evaluator's memo holds): io.jwt.decode decodes each time.
+void BM_RbacJwtFreshToken(benchmark::State& state) {
+  std::vector<std::string> bearers;
+  for (int i = 0; i < 1024; ++i)
+    bearers.push_back("Bearer " + makeToken("token-" + std::to_string(i)));
+  runRbac(state, bearers);
+}
+BENCHMARK(BM_RbacJwtFreshToken);
 
 // 2. OPA-Envoy style allowlist over method and path (parsed_path segments).
 constexpr const char* kEnvoy = R"(package envoy.authz

@@ -25,6 +25,38 @@ struct HttpPolicy {
   size_t max_body_bytes = 1 << 20;
 };
 
+/// Results of pure builtins kept across the evaluations of one evaluator (one
+/// thread): a few entries keyed by builtin name and argument, the oldest
+/// replaced first. Only for builtins whose result depends on the argument
+/// alone; results are immutable values, so a hit shares the stored one.
+class BuiltinMemo {
+ public:
+  static constexpr size_t kEntries = 8;
+  /// `builtin` must outlive the memo (a string literal).
+  const Value* find(std::string_view builtin, const Value& arg) const {
+    for (const Entry& e : entries_) {
+      if (e.builtin == builtin && e.arg == arg) return &e.result;
+    }
+    return nullptr;
+  }
+  void put(std::string_view builtin, Value arg, Value result) {
+    Entry& e = entries_[next_];
+    next_ = (next_ + 1) % kEntries;
+    e.builtin = builtin;
+    e.arg = std::move(arg);
+    e.result = std::move(result);
+  }
+
+ private:
+  struct Entry {
+    std::string_view builtin;
+    Value arg;
+    Value result;
+  };
+  Entry entries_[kEntries];
+  size_t next_ = 0;
+};
+
 class BuiltinContext {
  public:
   virtual ~BuiltinContext() = default;
@@ -73,6 +105,8 @@ class BuiltinContext {
   virtual std::unordered_map<std::string, Value>& valueCache() = 0;
   /// What opa.runtime() returns (the host decides; empty object by default).
   virtual Value runtimeInfo() = 0;
+  /// The memo of pure builtin results that outlives one evaluation, or null.
+  virtual BuiltinMemo* memo() { return nullptr; }
   /// The name of the builtin being called.
   std::string_view name;
   /// Evaluates a Rego function value by path (for builtins that take a

@@ -60,6 +60,7 @@ bool base64Decode(std::string_view src, B64 alphabet, std::string* out, std::str
   const int8_t* table = (alphabet == B64::Url || alphabet == B64::RawUrl) ? kUrl.v : kStd.v;
   const bool pad = padded(alphabet);
   out->clear();
+  out->reserve(src.size() / 4 * 3 + 3);
   size_t si = 0;
   auto fail = [&](size_t at) {
     *error = "illegal base64 data at input byte " + std::to_string(at);

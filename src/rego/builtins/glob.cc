@@ -129,11 +129,18 @@ bool translate(const std::u32string& p, size_t& i, const std::u32string& seps, s
   return !in_terms;
 }
 
-std::shared_ptr<RE2> compileGlob(std::string_view pattern, const std::u32string& seps) {
+// The compiled glob, cached per thread. The pointer is valid until the next
+// call (which may clear the cache).
+const RE2* compileGlob(std::string_view pattern, const std::u32string& seps) {
   thread_local std::unordered_map<std::string, std::shared_ptr<RE2>> cache;
-  std::string key = std::string(pattern) + '\x01' + utf8Encode(seps);
+  // The key is built in a reused buffer: policies match a few patterns over
+  // and over, and a fresh string per call cost more than the match itself.
+  thread_local std::string key;
+  key.assign(pattern);
+  key += '\x01';
+  key += utf8Encode(seps);
   auto it = cache.find(key);
-  if (it != cache.end()) return it->second;
+  if (it != cache.end()) return it->second.get();
   std::u32string p = utf8Decode(pattern);
   size_t i = 0;
   std::string rx = "(?s)^";
@@ -145,7 +152,7 @@ std::shared_ptr<RE2> compileGlob(std::string_view pattern, const std::u32string&
   if (!re->ok()) return nullptr;
   if (cache.size() > 256) cache.clear();
   cache.emplace(key, re);
-  return re;
+  return re.get();
 }
 
 Value globMatch(BuiltinContext& c, Args a) {
@@ -161,7 +168,12 @@ Value globMatch(BuiltinContext& c, Args a) {
                     std::string(typeName(d)));
         return Value();
       }
-      std::u32string r = utf8Decode(d.asString());
+      std::string_view ds = d.asString();
+      if (ds.size() == 1 && static_cast<unsigned char>(ds[0]) < 0x80) {
+        seps.push_back(static_cast<char32_t>(ds[0]));  // ASCII: the byte is the rune
+        continue;
+      }
+      std::u32string r = utf8Decode(ds);
       if (r.size() != 1) {
         c.typeError("operand 2 must be array of runes but got array containing string");
         return Value();
@@ -173,7 +185,7 @@ Value globMatch(BuiltinContext& c, Args a) {
     return typeErr(c, 1, a[1], {"array", "null"});
   }
   if (!argString(c, a, 2, &match)) return Value();
-  auto re = compileGlob(pattern, seps);
+  const RE2* re = compileGlob(pattern, seps);
   if (!re) {
     c.builtinError("invalid glob pattern: " + std::string(pattern));
     return Value();

@@ -12,25 +12,39 @@
 namespace meshgate::rego {
 namespace {
 
+// The three sections of a compact JWS, viewing the string Value being
+// decoded (which outlives the Token).
 struct Token {
-  std::string header, payload, signature;
+  std::string_view header, payload, signature;
   Value decoded_header;
 };
 
-bool b64urlDecode(BuiltinContext& c, const std::string& in, std::string* out, const char* what) {
-  std::string s = in;
+std::string signingInput(const Token& t) {
+  std::string data;
+  data.reserve(t.header.size() + 1 + t.payload.size());
+  data.append(t.header);
+  data += '.';
+  data.append(t.payload);
+  return data;
+}
+
+bool b64urlDecode(BuiltinContext& c, std::string_view in, std::string* out, const char* what) {
+  // Unpadded sections are padded as Go's base64.URLEncoding expects them.
+  std::string_view s = in;
+  std::string padded;
   if (s.empty() || s.back() != '=') {
     switch (s.size() % 4) {
       case 0:
         break;
       case 2:
-        s += "==";
-        break;
       case 3:
-        s += "=";
+        padded.reserve(s.size() + 2);
+        padded.append(s);
+        padded.append(4 - s.size() % 4, '=');
+        s = padded;
         break;
       default:
-        c.builtinError(std::string(what) + "illegal base64url string: " + in);
+        c.builtinError(std::string(what) + "illegal base64url string: " + std::string(in));
         return false;
     }
   }
@@ -48,26 +62,22 @@ bool splitToken(BuiltinContext& c, const Value& v, Token* t) {
     return false;
   }
   std::string_view s = v.asString();
-  if (s.find('.') == std::string_view::npos) {
+  size_t first = s.find('.');
+  if (first == std::string_view::npos) {
     c.builtinError("encoded JWT had no period separators");
     return false;
   }
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (true) {
-    size_t dot = s.find('.', start);
-    parts.emplace_back(
-        s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  if (parts.size() != 3) {
-    c.builtinError("encoded JWT must have 3 sections, found " + std::to_string(parts.size()));
+  size_t second = s.find('.', first + 1);
+  if (second == std::string_view::npos || s.find('.', second + 1) != std::string_view::npos) {
+    size_t sections = 1;
+    for (char ch : s)
+      sections += ch == '.' ? 1 : 0;
+    c.builtinError("encoded JWT must have 3 sections, found " + std::to_string(sections));
     return false;
   }
-  t->header = parts[0];
-  t->payload = parts[1];
-  t->signature = parts[2];
+  t->header = s.substr(0, first);
+  t->payload = s.substr(first + 1, second - first - 1);
+  t->signature = s.substr(second + 1);
   return true;
 }
 
@@ -120,8 +130,18 @@ Value decodeImpl(BuiltinContext& c, const Value& jwt, int depth) {
   return Value::array({t.decoded_header, payload, strValue(hexEncode(sig))});
 }
 
+// io.jwt.decode depends on its argument alone, so a worker that sees the same
+// bearer token on many requests decodes it once: the evaluator's memo keeps
+// the last few results (immutable values, shared by every hit).
 Value decode(BuiltinContext& c, Args a) {
-  return decodeImpl(c, a[0], 0);
+  constexpr std::string_view kName = "io.jwt.decode";
+  BuiltinMemo* memo = a[0].isString() ? c.memo() : nullptr;
+  if (memo != nullptr) {
+    if (const Value* hit = memo->find(kName, a[0])) return *hit;
+  }
+  Value v = decodeImpl(c, a[0], 0);
+  if (memo != nullptr && v.isDefined() && !c.failed()) memo->put(kName, a[0], v);
+  return v;
 }
 
 Value verifyWithKeys(BuiltinContext& c, Args a, const char* alg) {
@@ -145,7 +165,7 @@ Value verifyWithKeys(BuiltinContext& c, Args a, const char* alg) {
   }
   std::string sig;
   if (!b64urlDecode(c, t.signature, &sig, "")) return Value();
-  std::string data = t.header + "." + t.payload;
+  std::string data = signingInput(t);
   if (alg_s.substr(0, 2) == "HS") return boolValue(jwsVerify(keys[0], alg_s, data, sig));
   if (!decodeHeader(c, &t)) return Value();
   std::string kid, header_alg;
@@ -298,7 +318,7 @@ Value decodeVerify(BuiltinContext& c, Args a) {
     if (!alg.empty() && alg != header_alg) return unverified();
     std::string sig;
     if (!b64urlDecode(c, t.signature, &sig, "")) return Value();
-    std::string data = t.header + "." + t.payload;
+    std::string data = signingInput(t);
     bool verified = false;
     if (has_keys) {
       bool done = false;

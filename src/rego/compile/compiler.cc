@@ -6,6 +6,7 @@
 
 #include "rego/compile/lower.h"
 #include "rego/value/json.h"
+#include "rego/value/number.h"
 
 namespace meshgate::rego {
 namespace {
@@ -236,6 +237,65 @@ Value normalizeAnnotation(const Value& raw, const char* default_scope) {
 
 Value pathValue(const std::vector<Value>& path) {
   return Value::array(path);
+}
+
+// Follows the constant operands of a data ref down the rule tree and the base
+// documents, as Machine::evalData does at each step, and records where that
+// walk ends, so evaluation does not repeat it for every reference.
+void resolveDataRef(const Plan& plan, CTerm* ref) {
+  const RuleNode* node = plan.root.get();
+  Value base = plan.data;
+  size_t pos = 1;
+  while (pos < ref->items.size() && ref->items[pos].kind == TKind::Const && node != nullptr &&
+         node->has_rules && !node->rules) {
+    const Value& key = ref->items[pos].value;
+    const RuleNode* child = node->child(key);
+    const Value* b = base.get(key);
+    if (b == nullptr && key.isNumber() && base.isObject()) b = base.field(formatNumber(key));
+    if (child == nullptr && b == nullptr) break;  // undefined: let evaluation say so
+    node = child;
+    base = b != nullptr ? *b : Value();
+    ++pos;
+  }
+  ref->ref_pos = static_cast<uint32_t>(pos);
+  ref->ref_node = node;
+  ref->ref_base = std::move(base);
+}
+
+void resolveBody(const Plan& plan, CBody* body);
+
+void resolveTerm(const Plan& plan, CTerm* t) {
+  if (t->kind == TKind::Ref && !t->items.empty() && t->items[0].kind == TKind::Data &&
+      t->ref_pos == 0) {
+    resolveDataRef(plan, t);
+  }
+  for (CTerm& i : t->items)
+    resolveTerm(plan, &i);
+  if (t->body) resolveBody(plan, t->body.get());
+  if (t->dispatch) resolveTerm(plan, t->dispatch.get());
+}
+
+void resolveBody(const Plan& plan, CBody* body) {
+  for (CExpr& e : body->exprs) {
+    resolveTerm(plan, &e.a);
+    resolveTerm(plan, &e.b);
+    resolveTerm(plan, &e.c);
+    if (e.body) resolveBody(plan, e.body.get());
+    for (CWith& w : e.withs)
+      resolveTerm(plan, &w.value);
+  }
+}
+
+void resolveRule(const Plan& plan, CRule* r) {
+  for (; r != nullptr; r = r->else_rule.get()) {
+    for (CTerm& t : r->suffix)
+      resolveTerm(plan, &t);
+    resolveTerm(plan, &r->key);
+    resolveTerm(plan, &r->value);
+    for (CTerm& t : r->args)
+      resolveTerm(plan, &t);
+    resolveBody(plan, &r->body);
+  }
 }
 
 }  // namespace
@@ -512,6 +572,21 @@ Checked<std::shared_ptr<const Plan>> compilePlan(std::vector<std::shared_ptr<con
     for (auto& [k, c] : n->children)
       stack.push_back(c.get());
   }
+
+  // 5. Resolve the constant prefixes of data refs against the finished tree.
+  stack.push_back(plan->root.get());
+  while (!stack.empty()) {
+    RuleNode* n = const_cast<RuleNode*>(stack.back());
+    stack.pop_back();
+    if (RuleSet* rs = n->rules.get()) {
+      for (auto& r : rs->rules)
+        resolveRule(*plan, r.get());
+      if (rs->default_rule) resolveRule(*plan, rs->default_rule.get());
+      if (rs->index) resolveTerm(*plan, &rs->index->ref);
+    }
+    for (auto& [k, c] : n->children)
+      stack.push_back(c.get());
+  }
   plan->node_count = counter;
   return std::shared_ptr<const Plan>(std::move(plan));
 }
@@ -540,6 +615,7 @@ Checked<std::shared_ptr<const CompiledQuery>> compileQuery(std::shared_ptr<const
       cq->expressions.push_back(std::move(qe));
     }
   }
+  resolveBody(*plan, &cq->body);
   cq->plan = std::move(plan);
   return std::shared_ptr<const CompiledQuery>(std::move(cq));
 }

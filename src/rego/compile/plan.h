@@ -51,6 +51,13 @@ struct CTerm {
   /// Dynamic dispatch: the operator ref (data.x[y]).
   std::shared_ptr<CTerm> dispatch;
   Location loc;
+  /// Refs rooted at data, resolved once when the plan is compiled: the rule
+  /// node and base document that the leading constant operands lead to, and
+  /// the operand to continue from (0: not resolved). Valid only while `data`
+  /// is the plan's own (no `with data...` in effect); see resolveDataRefs.
+  uint32_t ref_pos = 0;
+  const RuleNode* ref_node = nullptr;
+  Value ref_base;
 
   bool isConst() const { return kind == TKind::Const; }
 };

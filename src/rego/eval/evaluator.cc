@@ -28,20 +28,24 @@ Checked<QueryResult> Evaluator::query(const CompiledQuery& q, const Value& input
 
 Checked<Value> Evaluator::evalPath(const Plan& plan, const std::vector<Value>& path,
                                    const Value& input, const EvalOptions& options) {
-  CTerm ref;
-  ref.kind = TKind::Ref;
-  CTerm head;
-  head.kind = TKind::Data;
-  ref.items.push_back(std::move(head));
-  for (const auto& k : path) {
-    CTerm c;
-    c.kind = TKind::Const;
-    c.value = k;
-    ref.items.push_back(std::move(c));
+  if (path_ref_.items.empty() || path != path_keys_) {
+    CTerm ref;
+    ref.kind = TKind::Ref;
+    CTerm head;
+    head.kind = TKind::Data;
+    ref.items.push_back(std::move(head));
+    for (const auto& k : path) {
+      CTerm c;
+      c.kind = TKind::Const;
+      c.value = k;
+      ref.items.push_back(std::move(c));
+    }
+    path_ref_ = std::move(ref);
+    path_keys_ = path;
   }
   m_->begin(&plan, input, &options);
   Value out;
-  m_->evalRefTerm(ref, [&](const Value& v) {
+  m_->evalRefTerm(path_ref_, [&](const Value& v) {
     out = v;
     return false;
   });

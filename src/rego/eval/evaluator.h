@@ -92,6 +92,10 @@ class Evaluator {
 
  private:
   std::unique_ptr<Machine> m_;
+  // The ref evalPath evaluates, rebuilt only when the path changes (callers
+  // evaluate one decision path over and over).
+  std::vector<Value> path_keys_;
+  CTerm path_ref_;
 };
 
 }  // namespace meshgate::rego

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <thread>
 
+#include "rego/builtins/encoding_util.h"
 #include "rego/engine.h"
 #include "rego/value/json.h"
 
@@ -226,6 +227,92 @@ TEST(Api, RuleIndexSelectsMatchingRules) {
   auto r = ev.evalPath(*plan, {Value::string("t"), Value::string("allow")}, input, o);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->isTrue());
+}
+
+// io.jwt.decode results are memoised per evaluator: repeated, evicted and
+// invalid tokens must decode exactly as a fresh evaluation would.
+TEST(Api, JwtDecodeMemoKeepsAnswersExact) {
+  auto plan = compileOne(
+      "package t\n"
+      "sub := payload.sub if [_, payload, _] := io.jwt.decode(input.token)\n");
+  auto token = [](int n) {
+    std::string payload = "{\"sub\":\"user" + std::to_string(n) + "\"}";
+    return base64Encode(R"({"alg":"none"})", B64::RawUrl) + "." +
+           base64Encode(payload, B64::RawUrl) + ".c2ln";
+  };
+  Evaluator ev;
+  EvalOptions o;
+  auto subOf = [&](const std::string& t) {
+    auto r = ev.evalPath(*plan, {Value::string("t"), Value::string("sub")},
+                         Value::object({{Value::string("token"), Value::string(t)}}), o);
+    EXPECT_TRUE(r.ok());
+    return r.ok() && r->isString() ? std::string(r->asString()) : std::string("<undefined>");
+  };
+  // More distinct tokens than the memo holds, twice round, interleaved with bad ones.
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 20; ++i) {
+      EXPECT_EQ(subOf(token(i)), "user" + std::to_string(i));
+      EXPECT_EQ(subOf(token(i)), "user" + std::to_string(i));
+      EXPECT_EQ(subOf("not.a.jwt"), "<undefined>");
+      EXPECT_EQ(subOf("nodots"), "<undefined>");
+    }
+  }
+  // Strict mode still reports the error of an invalid token every time.
+  EvalOptions strict;
+  strict.strict_builtin_errors = true;
+  for (int i = 0; i < 2; ++i) {
+    auto r = ev.evalPath(*plan, {Value::string("t"), Value::string("sub")},
+                         Value::object({{Value::string("token"), Value::string("a.b")}}), strict);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.errors()[0].code, "eval_builtin_error");
+  }
+}
+
+// Lookups of input.a.b are remembered within an evaluation; `with input` must
+// still see the replaced document, before, inside and after the modifier.
+TEST(Api, GroundInputRefsHonourWith) {
+  auto plan = compileOne(
+      "package t\n"
+      "v := input.a.b\n"
+      "r := [input.a.b, x, input.a.b] if {\n"
+      "  x := v with input.a.b as 7\n"
+      "  not v with input as {\"a\": {\"c\": 1}}\n"
+      "  input.a.b == 3\n"
+      "}\n");
+  Evaluator ev;
+  EvalOptions o;
+  auto r = ev.evalPath(*plan, {Value::string("t"), Value::string("r")},
+                       *parseJson(R"({"a": {"b": 3}})"), o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(toJson(*r), "[3,7,3]");
+}
+
+// Data refs are resolved against the plan when it is compiled; `with data`
+// must still see the replaced documents and rules.
+TEST(Api, ResolvedDataRefsHonourWith) {
+  PolicySet set;
+  ASSERT_TRUE(set.addModule("t.rego",
+                            "package t\n"
+                            "p := data.cfg.limits.max\n"
+                            "q := r\n"
+                            "r := 1\n"
+                            "s := [p, q] if true\n"
+                            "w := x if x := s with data.cfg.limits.max as 9 with data.t.r as 2\n")
+                  .ok());
+  ASSERT_TRUE(set.addData({"cfg"}, *parseJson(R"({"limits": {"max": 5}})")).ok());
+  auto plan = set.compile();
+  ASSERT_TRUE(plan.ok());
+  Evaluator ev;
+  EvalOptions o;
+  auto get = [&](const char* rule) {
+    auto r = ev.evalPath(**plan, {Value::string("t"), Value::string(rule)}, Value(), o);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? toJson(*r) : std::string();
+  };
+  EXPECT_EQ(get("s"), "[5,1]");
+  EXPECT_EQ(get("w"), "[9,2]");
+  EXPECT_EQ(get("p"), "5");
+  EXPECT_EQ(get("q"), "1");
 }
 
 }  // namespace

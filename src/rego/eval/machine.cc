@@ -29,8 +29,10 @@ void Machine::begin(const Plan* plan, const Value& input, const EvalOptions* opt
   base_ = 0;
   trail_.clear();
   input_ = input;
+  input_ref_count_ = 0;
   data_ = plan->data;
   data_mocks_.clear();
+  data_withs_ = 0;
   disabled_nodes_.clear();
   func_mocks_.clear();
   caches_.resize(1);
@@ -57,6 +59,7 @@ std::optional<RegoError> Machine::finish() {
   slots_.clear();
   trail_.clear();
   input_ = Value();
+  input_ref_count_ = 0;
   data_ = Value();
   caches_.resize(1);
   caches_[0].clear();

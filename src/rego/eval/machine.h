@@ -49,6 +49,7 @@ class Machine final : public BuiltinContext {
   Value runtimeInfo() override {
     return opts_->runtime.isDefined() ? opts_->runtime : Value::emptyObject();
   }
+  BuiltinMemo* memo() override { return &memo_; }
 
  private:
   // Pushes a frame of `nslots` unbound slots; pops it (and its bindings) on scope exit.
@@ -84,16 +85,46 @@ class Machine final : public BuiltinContext {
   // Cache keys: a node and what was computed for it.
   enum class CacheTag : uint8_t { Complete, Full, Doc };
   struct CacheKey {
-    const void* node;
+    const RuleNode* node;
     CacheTag tag;
-    bool operator==(const CacheKey& o) const { return node == o.node && tag == o.tag; }
   };
-  struct CacheKeyHash {
-    size_t operator()(const CacheKey& k) const {
-      return std::hash<const void*>()(k.node) * 31 + static_cast<size_t>(k.tag);
+  // Rule values computed in one evaluation (one per `with` scope), indexed by
+  // node id and tag: a flat array rather than a hash map, cleared by
+  // resetting only the entries that were set. Entries may hold Undefined.
+  class Cache {
+   public:
+    const Value* find(const CacheKey& k) const {
+      size_t i = index(k);
+      return i < present_.size() && present_[i] ? &values_[i] : nullptr;
     }
+    void put(const CacheKey& k, const Value& v) {
+      size_t i = index(k);
+      if (i >= present_.size()) {
+        present_.resize(i + 1 + 3 * 16);
+        values_.resize(present_.size());
+      }
+      if (!present_[i]) {
+        present_[i] = 1;
+        touched_.push_back(static_cast<uint32_t>(i));
+      }
+      values_[i] = v;
+    }
+    void clear() {
+      for (uint32_t i : touched_) {
+        present_[i] = 0;
+        values_[i] = Value();
+      }
+      touched_.clear();
+    }
+
+   private:
+    static size_t index(const CacheKey& k) {
+      return static_cast<size_t>(k.node->id) * 3 + static_cast<size_t>(k.tag);
+    }
+    std::vector<Value> values_;
+    std::vector<uint8_t> present_;
+    std::vector<uint32_t> touched_;
   };
-  using Cache = std::unordered_map<CacheKey, Value, CacheKeyHash>;
 
   // Bodies and expressions.
   bool evalBody(const CBody& body, size_t i, Cont k);
@@ -168,10 +199,26 @@ class Machine final : public BuiltinContext {
   Value input_;
   Value data_;
   std::vector<DataMock> data_mocks_;
+  // `with data...` modifiers in effect (data_ differs from the plan's data).
+  uint32_t data_withs_ = 0;
+  // Refs of input with constant operands (input.a.b.c) already walked in this
+  // evaluation, and where they led (null: undefined). Pointers into input_,
+  // so forgotten whenever input_ changes. Policies test the same few inside
+  // loops (every route of an allowlist reads the method and the path).
+  struct InputRef {
+    const CTerm* ref;
+    const Value* value;
+  };
+  static constexpr uint32_t kInputRefs = 16;
+  InputRef input_refs_[kInputRefs];
+  uint32_t input_ref_count_ = 0;
+  bool evalGroundInputRef(const CTerm& ref, ValueCont k);
   std::vector<const RuleNode*> disabled_nodes_;
   std::vector<FuncMock> func_mocks_;
   std::vector<Cache> caches_;
   std::unordered_map<std::string, Value> builtin_cache_;
+  // Kept across evaluations (pure builtins only; see BuiltinMemo).
+  BuiltinMemo memo_;
   std::optional<RegoError> error_;
   std::vector<RegoError> builtin_errors_;
   const CExpr* cur_expr_ = nullptr;

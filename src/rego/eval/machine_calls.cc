@@ -327,6 +327,7 @@ bool Machine::applyWithsAndRun(const CExpr& e, const std::vector<Value>& values,
   Value new_data = data_;
   std::vector<const RuleNode*> new_disabled;
   std::vector<FuncMock> new_mocks;
+  uint32_t data_withs = 0;
   for (size_t i = 0; i < e.withs.size(); ++i) {
     const CWith& w = e.withs[i];
     switch (w.target) {
@@ -344,6 +345,7 @@ bool Machine::applyWithsAndRun(const CExpr& e, const std::vector<Value>& values,
           return haltAt(kConflict, "conflicting data document paths in with modifiers", w.loc);
         }
         new_data = patched;
+        ++data_withs;
         const RuleNode* n = plan_->root.get();
         for (const Value& key : w.path) {
           const RuleNode* c = n->child(key);
@@ -373,14 +375,18 @@ bool Machine::applyWithsAndRun(const CExpr& e, const std::vector<Value>& values,
   }
   auto push = [&]() {
     input_ = new_input;
+    input_ref_count_ = 0;
     data_ = new_data;
+    data_withs_ += data_withs;
     disabled_nodes_.insert(disabled_nodes_.end(), new_disabled.begin(), new_disabled.end());
     func_mocks_.insert(func_mocks_.end(), new_mocks.begin(), new_mocks.end());
     caches_.emplace_back();
   };
   auto pop = [&]() {
     input_ = saved_input;
+    input_ref_count_ = 0;
     data_ = saved_data;
+    data_withs_ -= data_withs;
     disabled_nodes_.resize(saved_disabled);
     func_mocks_.resize(saved_mocks);
     caches_.pop_back();

@@ -18,9 +18,14 @@ bool Machine::evalRef(const CTerm& ref, ValueCont k) {
   const CTerm& head = ref.items[0];
   switch (head.kind) {
     case TKind::Data:
+      // The compiler resolved the constant prefix against the plan's own data
+      // and rules; that holds unless a `with` replaced part of data.
+      if (ref.ref_pos != 0 && data_withs_ == 0 && disabled_nodes_.empty())
+        return evalData(ref.ref_node, ref.ref_base, ref, ref.ref_pos, k);
       return evalData(plan_->root.get(), data_, ref, 1, k);
     case TKind::Input:
       if (input_.isUndefined()) return true;
+      if (ref.items.size() > 2) return evalGroundInputRef(ref, k);
       return walk(input_, ref, 1, k);
     case TKind::Var: {
       const Value& v = slotValue(head.slot);
@@ -34,6 +39,24 @@ bool Machine::evalRef(const CTerm& ref, ValueCont k) {
         return walk(hold, ref, 1, k);
       });
   }
+}
+
+bool Machine::evalGroundInputRef(const CTerm& ref, ValueCont k) {
+  for (uint32_t i = 0; i < input_ref_count_; ++i) {
+    if (input_refs_[i].ref == &ref) {
+      const Value* v = input_refs_[i].value;
+      return v == nullptr ? true : k(*v);
+    }
+  }
+  for (size_t pos = 1; pos < ref.items.size(); ++pos) {
+    if (ref.items[pos].kind != TKind::Const) return walk(input_, ref, 1, k);
+  }
+  // What walk() does for constant operands.
+  const Value* v = &input_;
+  for (size_t pos = 1; pos < ref.items.size() && v != nullptr; ++pos)
+    v = v->get(ref.items[pos].value);
+  if (input_ref_count_ < kInputRefs) input_refs_[input_ref_count_++] = {&ref, v};
+  return v == nullptr ? true : k(*v);
 }
 
 // Base documents are stored with string keys; data.a[2] reads "2".
@@ -193,9 +216,8 @@ bool Machine::nodeDoc(const RuleNode* node, const Value& base, Value* out) {
         return multiValue(node, out);
       case RuleSetKind::Dynamic: {
         CacheKey ck{node, CacheTag::Doc};
-        auto it = cache().find(ck);
-        if (it != cache().end()) {
-          *out = it->second;
+        if (const Value* hit = cache().find(ck)) {
+          *out = *hit;
           return true;
         }
         Value v;
@@ -213,7 +235,7 @@ bool Machine::nodeDoc(const RuleNode* node, const Value& base, Value* out) {
           }
           v = merged;
         }
-        cache()[ck] = v;
+        cache().put(ck, v);
         *out = v;
         return true;
       }
@@ -270,8 +292,7 @@ bool Machine::evalRuleSet(const RuleNode* node, const CTerm& ref, size_t pos, Va
         bool ground = op.kind == TKind::Const ||
                       (op.kind == TKind::Var && slotValue(op.slot).isDefined()) ||
                       (op.kind != TKind::Var && canEval(op) && op.kind != TKind::Ref);
-        auto it = cache().find(CacheKey{node, CacheTag::Full});
-        if (ground && it == cache().end()) {
+        if (ground && cache().find(CacheKey{node, CacheTag::Full}) == nullptr) {
           return evalTerm(op, [&](const Value& key) {
             Value hold = key;
             bool found = false;
@@ -294,8 +315,7 @@ bool Machine::evalRuleSet(const RuleNode* node, const CTerm& ref, size_t pos, Va
         for (const auto& r : rs.rules) {
           if (r->suffix.size() != 1) simple = false;
         }
-        auto it = cache().find(CacheKey{node, CacheTag::Doc});
-        if (ground && it == cache().end()) {
+        if (ground && cache().find(CacheKey{node, CacheTag::Doc}) == nullptr) {
           Value key = op.kind == TKind::Const ? op.value : slotValue(op.slot);
           Value v;
           if (simple) {
@@ -485,9 +505,8 @@ bool Machine::ruleChainValue(const CRule& rule, Value* prev, const char* conflic
 
 bool Machine::completeValue(const RuleNode* node, Value* out) {
   CacheKey ck{node, CacheTag::Complete};
-  auto it = cache().find(ck);
-  if (it != cache().end()) {
-    *out = it->second;
+  if (const Value* hit = cache().find(ck)) {
+    *out = *hit;
     return true;
   }
   const RuleSet& rs = *node->rules;
@@ -508,16 +527,15 @@ bool Machine::completeValue(const RuleNode* node, Value* out) {
       return false;
   }
   prev = patchMocksBelow(node, prev);
-  cache()[ck] = prev;
+  cache().put(ck, prev);
   *out = prev;
   return true;
 }
 
 bool Machine::multiValue(const RuleNode* node, Value* out) {
   CacheKey ck{node, CacheTag::Full};
-  auto it = cache().find(ck);
-  if (it != cache().end()) {
-    *out = it->second;
+  if (const Value* hit = cache().find(ck)) {
+    *out = *hit;
     return true;
   }
   std::vector<const CRule*> rules;
@@ -535,7 +553,7 @@ bool Machine::multiValue(const RuleNode* node, Value* out) {
   Value v = Value::set(std::move(items));
   chargeMemory(v);
   if (error_) return false;
-  cache()[ck] = v;
+  cache().put(ck, v);
   *out = v;
   return true;
 }
@@ -589,9 +607,8 @@ struct DocTree {
 
 bool Machine::dynamicValue(const RuleNode* node, Value* out) {
   CacheKey ck{node, CacheTag::Full};
-  auto it = cache().find(ck);
-  if (it != cache().end()) {
-    *out = it->second;
+  if (const Value* hit = cache().find(ck)) {
+    *out = *hit;
     return true;
   }
   const RuleSet& rs = *node->rules;
@@ -638,7 +655,7 @@ bool Machine::dynamicValue(const RuleNode* node, Value* out) {
   }
   Value v = any ? tree.root.build() : Value::emptyObject();
   v = patchMocksBelow(node, v);
-  cache()[ck] = v;
+  cache().put(ck, v);
   *out = v;
   return true;
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <functional>
+#include <new>
 #include <unordered_map>
 
 #include "base/assert.h"
@@ -12,9 +13,23 @@
 namespace meshgate::rego {
 namespace {
 
+// A string's bytes follow its node in one allocation (a std::string member
+// would allocate again for anything longer than its 15-byte buffer).
 struct StringNode : detail::HeapNode {
-  explicit StringNode(std::string_view s) : HeapNode(Kind::String, 0), str(s) {}
-  std::string str;
+  explicit StringNode(size_t n) : HeapNode(Kind::String, 0), size(n) {}
+  static StringNode* make(std::string_view s) {
+    void* mem = ::operator new(sizeof(StringNode) + s.size());
+    auto* node = new (mem) StringNode(s.size());
+    if (!s.empty()) std::memcpy(node->bytes(), s.data(), s.size());
+    return node;
+  }
+  static void free(StringNode* n) {
+    n->~StringNode();
+    ::operator delete(n);
+  }
+  char* bytes() { return reinterpret_cast<char*>(this + 1); }
+  const char* bytes() const { return reinterpret_cast<const char*>(this + 1); }
+  size_t size;
 };
 struct BigNode : detail::HeapNode {
   explicit BigNode(BigInt b)
@@ -41,6 +56,23 @@ const std::string kEmptyString;
 const std::vector<Value> kEmptyItems;
 const std::vector<ObjectEntry> kEmptyEntries;
 
+// string_view::compare for the short keys of objects: a byte loop that
+// usually stops at the first byte beats a call to memcmp.
+int compareBytes(std::string_view a, std::string_view b) {
+  size_t n = std::min(a.size(), b.size());
+  if (n > 16) {
+    int c = std::memcmp(a.data(), b.data(), n);
+    if (c != 0) return c < 0 ? -1 : 1;
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      auto x = static_cast<unsigned char>(a[i]);
+      auto y = static_cast<unsigned char>(b[i]);
+      if (x != y) return x < y ? -1 : 1;
+    }
+  }
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
 bool entryLess(const ObjectEntry& a, const ObjectEntry& b) {
   return compare(a.key, b.key) < 0;
 }
@@ -55,7 +87,7 @@ Value makeImmortalValue(Value v) {
 void Value::destroy(detail::HeapNode* n) {
   switch (n->kind) {
     case Kind::String:
-      delete static_cast<StringNode*>(n);
+      StringNode::free(static_cast<StringNode*>(n));
       return;
     case Kind::Number:
       if (n->sub == static_cast<uint8_t>(NumRep::Big)) {
@@ -147,7 +179,7 @@ Value Value::string(std::string_view s) {
     if (!s.empty()) std::memcpy(v.raw_ + 2, s.data(), s.size());
     return v;
   }
-  v.setNode(Kind::String, kHeapString, new StringNode(s));
+  v.setNode(Kind::String, kHeapString, StringNode::make(s));
   return v;
 }
 
@@ -174,18 +206,43 @@ Value Value::setSorted(std::vector<Value> items) {
 
 Value Value::object(std::vector<ObjectEntry> entries) {
   if (entries.empty()) return emptyObject();
-  std::stable_sort(entries.begin(), entries.end(), entryLess);
-  // Keep the last of equal keys.
-  std::vector<ObjectEntry> out;
-  out.reserve(entries.size());
-  for (auto& e : entries) {
-    if (!out.empty() && out.back().key == e.key) {
-      out.back().value = std::move(e.value);
-    } else {
-      out.push_back(std::move(e));
+  // Objects are mostly small and often built in key order: check first, and
+  // sort small ones by insertion (stable, no buffer) instead of stable_sort,
+  // which allocates a temporary buffer on every call.
+  bool sorted_unique = true;
+  for (size_t i = 1; i < entries.size(); ++i) {
+    if (compare(entries[i - 1].key, entries[i].key) >= 0) {
+      sorted_unique = false;
+      break;
     }
   }
-  return objectSorted(std::move(out));
+  if (sorted_unique) return objectSorted(std::move(entries));
+  constexpr size_t kInsertionSortMax = 32;
+  if (entries.size() <= kInsertionSortMax) {
+    for (size_t i = 1; i < entries.size(); ++i) {
+      size_t j = i;
+      while (j > 0 && entryLess(entries[i], entries[j - 1]))
+        --j;
+      if (j != i)
+        std::rotate(entries.begin() + static_cast<std::ptrdiff_t>(j),
+                    entries.begin() + static_cast<std::ptrdiff_t>(i),
+                    entries.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    }
+  } else {
+    std::stable_sort(entries.begin(), entries.end(), entryLess);
+  }
+  // Keep the last of equal keys (the sort is stable), compacting in place.
+  size_t out = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (out > 0 && entries[out - 1].key == entries[i].key) {
+      entries[out - 1].value = std::move(entries[i].value);
+    } else {
+      if (out != i) entries[out] = std::move(entries[i]);
+      ++out;
+    }
+  }
+  entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(out), entries.end());
+  return objectSorted(std::move(entries));
 }
 
 Value Value::objectSorted(std::vector<ObjectEntry> entries) {
@@ -273,9 +330,9 @@ bool Value::toInt64(int64_t* out) const {
   return false;
 }
 
-std::string_view Value::asString() const {
-  if (raw_[1] == kHeapString) return static_cast<const StringNode*>(node())->str;
-  return std::string_view(reinterpret_cast<const char*>(raw_ + 2), raw_[1]);
+std::string_view Value::heapString() const {
+  const auto* n = static_cast<const StringNode*>(node());
+  return std::string_view(n->bytes(), n->size);
 }
 
 const std::vector<Value>& Value::items() const {
@@ -318,7 +375,7 @@ const Value* Value::field(std::string_view key) const {
     } else if (k.kind() > Kind::String) {
       c = 1;
     } else {
-      c = k.asString().compare(key);
+      c = compareBytes(k.asString(), key);
     }
     if (c == 0) return &es[mid].value;
     if (c < 0) {
@@ -390,10 +447,8 @@ int compare(const Value& a, const Value& b) {
       return static_cast<int>(a.asBool()) - static_cast<int>(b.asBool());
     case Kind::Number:
       return compareNumbers(a, b);
-    case Kind::String: {
-      int c = a.asString().compare(b.asString());
-      return c < 0 ? -1 : (c > 0 ? 1 : 0);
-    }
+    case Kind::String:
+      return compareBytes(a.asString(), b.asString());
     case Kind::Array:
     case Kind::Set: {
       if (a.node() == b.node()) return 0;

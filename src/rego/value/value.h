@@ -128,7 +128,10 @@ class Value {
   /// The integer value when it is integral and fits an int64.
   bool toInt64(int64_t* out) const;
 
-  std::string_view asString() const;
+  std::string_view asString() const {
+    if (raw_[1] == kHeapString) return heapString();
+    return std::string_view(reinterpret_cast<const char*>(raw_ + 2), raw_[1]);
+  }
 
   /// Arrays and sets.
   const std::vector<Value>& items() const;
@@ -189,6 +192,7 @@ class Value {
     if (n->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy(n);
   }
   static void destroy(detail::HeapNode* n);
+  std::string_view heapString() const;
 
   static constexpr uint8_t kHeapString = 0xFF;
   static constexpr size_t kInlineString = 14;
