@@ -2,6 +2,7 @@
 #include "sandbox/channel.h"
 
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -61,6 +62,20 @@ int receiveMessage(int sock, Message* m, int* fd) {
   }
   if (n != static_cast<ssize_t>(sizeof *m) || (msg.msg_flags & MSG_TRUNC) != 0) return -EPROTO;
   return 1;
+}
+
+int64_t monotonicNanos() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+}
+
+void sendProgress(int sock, Step step, int64_t nanos) {
+  Message m;
+  m.kind = MessageKind::Progress;
+  m.step = step;
+  m.nanos = nanos;
+  (void)sendMessage(sock, m);
 }
 
 }  // namespace meshgate::sandbox

@@ -34,4 +34,9 @@ int sendMessage(int sock, const Message& m, int fd = -1);
 /// message, 0 on EOF, -errno on failure. EINTR is retried.
 int receiveMessage(int sock, Message* m, int* fd);
 
+/// CLOCK_MONOTONIC in nanoseconds (the clock of Message::nanos).
+int64_t monotonicNanos();
+/// Sends a Progress message: `step` finished at `nanos` (best effort).
+void sendProgress(int sock, Step step, int64_t nanos = monotonicNanos());
+
 }  // namespace meshgate::sandbox

@@ -229,8 +229,7 @@ void Child::handleChannel() {
       e.kind = EventKind::Step;
       e.time = std::chrono::system_clock::now();
       e.step = Step::CommandExited;
-      e.at = base::MonoTime(
-          std::chrono::duration_cast<base::MonoTime::duration>(std::chrono::nanoseconds(m.nanos)));
+      e.at = monoFromNanos(m.nanos);
       emit(e);
     }
   }

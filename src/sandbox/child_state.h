@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "base/clock.h"
 #include "sandbox/cgroups.h"
 #include "sandbox/plan.h"
 #include "sandbox/sandbox.h"
@@ -17,6 +18,12 @@ struct seccomp_notif;
 struct seccomp_notif_resp;
 
 namespace meshgate::sandbox {
+
+/// A channel Message's `nanos` (CLOCK_MONOTONIC, as steady_clock) as a MonoTime.
+inline base::MonoTime monoFromNanos(int64_t nanos) {
+  return base::MonoTime(
+      std::chrono::duration_cast<base::MonoTime::duration>(std::chrono::nanoseconds(nanos)));
+}
 
 struct Child::State {
   ~State();

@@ -7,7 +7,6 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -30,20 +29,6 @@ struct TargetContext {
   volatile int64_t started_nanos;
   volatile int64_t filtered_nanos;
 };
-
-int64_t monotonicNanos() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
-}
-
-void sendProgress(int channel, Step step, int64_t nanos) {
-  Message m;
-  m.kind = MessageKind::Progress;
-  m.step = step;
-  m.nanos = nanos;
-  (void)sendMessage(channel, m);
-}
 
 // The process that becomes the command. Runs on its own stack in pid 1's
 // memory: no allocation, no locks, only syscalls and plain stores. After the

@@ -26,7 +26,6 @@
 
 #include <sched.h>
 #include <sys/prctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -56,15 +55,7 @@ class Steps {
       (void)sendMessage(channel_, m);
       ::_exit(125);
     }
-    if (plan_.trace_steps) {
-      Message m;
-      m.kind = MessageKind::Progress;
-      m.step = step;
-      timespec ts{};
-      ::clock_gettime(CLOCK_MONOTONIC, &ts);
-      m.nanos = ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
-      (void)sendMessage(channel_, m);
-    }
+    if (plan_.trace_steps) sendProgress(channel_, step);
   }
 
  private:

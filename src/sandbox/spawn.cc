@@ -108,11 +108,6 @@ class StepTracer {
   base::MonoTime last_;
 };
 
-base::MonoTime monoFromNanos(int64_t nanos) {
-  return base::MonoTime(
-      std::chrono::duration_cast<base::MonoTime::duration>(std::chrono::nanoseconds(nanos)));
-}
-
 }  // namespace
 
 class Spawner {
