@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "config/dump.h"
 #include "config/loader.h"
+#include "policy/rego_authorizer.h"
 #include "rego/bundle.h"
 
 namespace meshgate::cli {
@@ -34,12 +35,8 @@ void validateUsage(FILE* out) {
 void compileBundles(const config::ConfigSet& config, config::Diagnostics& diagnostics,
                     std::string& bundle_errors) {
   for (const config::PolicyProvider& p : config.policy_providers) {
-    const std::string& dir =
-        p.resolved_bundle_path.empty() ? p.bundle_path : p.resolved_bundle_path;
-    rego::LoadOptions options;
-    options.engine.version = p.v0_compatible ? rego::RegoVersion::V0 : rego::RegoVersion::V1;
-    options.data_files = rego::DataFiles::BundleNames;
-    auto loaded = rego::loadBundle(dir, options);
+    const std::string& dir = policy::bundleDirectory(p);
+    auto loaded = rego::loadBundle(dir, policy::bundleLoadOptions(p));
     if (loaded.ok()) continue;
     for (const rego::RegoError& e : loaded.errors()) {
       bundle_errors += e.describe();

@@ -242,11 +242,22 @@ base::Result<std::shared_ptr<LogSink>> openSink(const config::PolicyProvider& p,
 
 }  // namespace
 
+const std::string& bundleDirectory(const config::PolicyProvider& provider) {
+  return provider.resolved_bundle_path.empty() ? provider.bundle_path
+                                               : provider.resolved_bundle_path;
+}
+
+rego::LoadOptions bundleLoadOptions(const config::PolicyProvider& provider) {
+  rego::LoadOptions options;
+  options.engine.version = provider.v0_compatible ? rego::RegoVersion::V0 : rego::RegoVersion::V1;
+  options.data_files = rego::DataFiles::BundleNames;
+  return options;
+}
+
 base::Result<std::shared_ptr<const CompiledBundle>> loadBundleCached(
     const config::PolicyProvider& provider, filter_api::BuildServices& services) {
   const std::string name = qualifiedName(provider);
-  const std::string& dir =
-      provider.resolved_bundle_path.empty() ? provider.bundle_path : provider.resolved_bundle_path;
+  const std::string& dir = bundleDirectory(provider);
   if (dir.empty()) {
     return base::Error{"PolicyProvider \"" + name + "\" has no bundlePath", 0,
                        base::ErrorSource::Config};
@@ -261,10 +272,7 @@ base::Result<std::shared_ptr<const CompiledBundle>> loadBundleCached(
   auto make = [&]() -> std::shared_ptr<BundleSlot> {
     compiled_now = true;
     auto slot = std::make_shared<BundleSlot>();
-    rego::LoadOptions options;
-    options.engine.version = v0 ? rego::RegoVersion::V0 : rego::RegoVersion::V1;
-    options.data_files = rego::DataFiles::BundleNames;
-    auto loaded = rego::loadBundle(dir, options);
+    auto loaded = rego::loadBundle(dir, bundleLoadOptions(provider));
     if (!loaded.ok()) {
       slot->error = rego::describeErrors(loaded.errors());
       return slot;

@@ -30,6 +30,11 @@ struct CompiledBundle {
   std::string content_hash;
 };
 
+/// The bundle directory of `provider` (relative paths resolved against its file).
+const std::string& bundleDirectory(const config::PolicyProvider& provider);
+/// How `provider`'s bundle is loaded: its Rego version, data files as in OPA bundles.
+rego::LoadOptions bundleLoadOptions(const config::PolicyProvider& provider);
+
 /// The bundle of `provider`, compiled or taken from `services.shared` when the
 /// directory's files (names and contents) are unchanged since it was compiled.
 /// An error (unreadable directory, parse or compile errors with positions) is
