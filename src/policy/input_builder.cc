@@ -8,6 +8,7 @@
 #include <ctime>
 #include <map>
 
+#include "base/small.h"
 #include "rego/builtins/encoding_util.h"
 #include "rego/value/json.h"
 
@@ -79,21 +80,9 @@ Value socketAddress(const net::Address* a) {
   // A worker sees the same listener address on every request, and the same
   // peer for every request of a connection: the last few built are reused
   // (values are immutable, so sharing them is safe).
-  struct Memo {
-    net::Address address;
-    Value value;
-  };
-  constexpr size_t kMemo = 4;
-  thread_local Memo memo[kMemo];
-  thread_local size_t next = 0;
-  for (const Memo& m : memo) {
-    if (m.value.isDefined() && m.address == *a) return m.value;
-  }
-  Memo& slot = memo[next];
-  next = (next + 1) % kMemo;
-  slot.address = *a;
-  slot.value = buildSocketAddress(*a);
-  return slot.value;
+  thread_local base::RecentMemo<net::Address, Value, 4> memo;
+  if (const Value* v = memo.find(*a)) return *v;
+  return memo.put(*a, buildSocketAddress(*a));
 }
 
 // Appends `v` as exactly `digits` decimal digits.
@@ -219,20 +208,9 @@ base::Result<Value> buildInput(filter_api::FilterContext& ctx, const BodyCapture
   fields.emplace_back(":path", path);
   fields.emplace_back(":scheme", kScheme);
   if (has_body) fields.emplace_back(kPartialBody, body.truncated ? "true" : "false");
-  // A stable sort by name (repeated fields keep their order). Requests carry a
-  // handful of headers: an insertion sort needs no buffer, unlike stable_sort.
-  auto by_name = [](const auto& a, const auto& b) { return a.first < b.first; };
-  if (fields.size() <= 64) {
-    for (size_t i = 1; i < fields.size(); ++i) {
-      auto f = fields[i];
-      size_t j = i;
-      for (; j > 0 && by_name(f, fields[j - 1]); --j)
-        fields[j] = fields[j - 1];
-      fields[j] = f;
-    }
-  } else {
-    std::stable_sort(fields.begin(), fields.end(), by_name);
-  }
+  // A stable sort by name: repeated fields keep their order.
+  base::stableSortSmall(fields.begin(), fields.end(),
+                        [](const auto& a, const auto& b) { return a.first < b.first; });
 
   std::vector<ObjectEntry> header_entries;
   header_entries.reserve(fields.size());

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/small.h"
 #include "rego/value/value.h"
 
 namespace meshgate::rego {
@@ -32,29 +33,20 @@ struct HttpPolicy {
 class BuiltinMemo {
  public:
   static constexpr size_t kEntries = 8;
-  /// `builtin` must outlive the memo (a string literal).
   const Value* find(std::string_view builtin, const Value& arg) const {
-    for (const Entry& e : entries_) {
-      if (e.builtin == builtin && e.arg == arg) return &e.result;
-    }
-    return nullptr;
+    return memo_.findIf([&](const Key& k) { return k.builtin == builtin && k.arg == arg; });
   }
+  /// `builtin` must outlive the memo (a string literal).
   void put(std::string_view builtin, Value arg, Value result) {
-    Entry& e = entries_[next_];
-    next_ = (next_ + 1) % kEntries;
-    e.builtin = builtin;
-    e.arg = std::move(arg);
-    e.result = std::move(result);
+    memo_.put(Key{builtin, std::move(arg)}, std::move(result));
   }
 
  private:
-  struct Entry {
+  struct Key {
     std::string_view builtin;
     Value arg;
-    Value result;
   };
-  Entry entries_[kEntries];
-  size_t next_ = 0;
+  base::RecentMemo<Key, Value, kEntries> memo_;
 };
 
 class BuiltinContext {

@@ -2,6 +2,7 @@
 #include "rego/value/value.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
@@ -9,6 +10,7 @@
 #include <unordered_map>
 
 #include "base/assert.h"
+#include "base/small.h"
 
 namespace meshgate::rego {
 namespace {
@@ -207,8 +209,7 @@ Value Value::setSorted(std::vector<Value> items) {
 Value Value::object(std::vector<ObjectEntry> entries) {
   if (entries.empty()) return emptyObject();
   // Objects are mostly small and often built in key order: check first, and
-  // sort small ones by insertion (stable, no buffer) instead of stable_sort,
-  // which allocates a temporary buffer on every call.
+  // sort without stable_sort's buffer when they are small.
   bool sorted_unique = true;
   for (size_t i = 1; i < entries.size(); ++i) {
     if (compare(entries[i - 1].key, entries[i].key) >= 0) {
@@ -217,20 +218,7 @@ Value Value::object(std::vector<ObjectEntry> entries) {
     }
   }
   if (sorted_unique) return objectSorted(std::move(entries));
-  constexpr size_t kInsertionSortMax = 32;
-  if (entries.size() <= kInsertionSortMax) {
-    for (size_t i = 1; i < entries.size(); ++i) {
-      size_t j = i;
-      while (j > 0 && entryLess(entries[i], entries[j - 1]))
-        --j;
-      if (j != i)
-        std::rotate(entries.begin() + static_cast<std::ptrdiff_t>(j),
-                    entries.begin() + static_cast<std::ptrdiff_t>(i),
-                    entries.begin() + static_cast<std::ptrdiff_t>(i) + 1);
-    }
-  } else {
-    std::stable_sort(entries.begin(), entries.end(), entryLess);
-  }
+  base::stableSortSmall(entries.begin(), entries.end(), entryLess);
   // Keep the last of equal keys (the sort is stable), compacting in place.
   size_t out = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -247,6 +235,12 @@ Value Value::object(std::vector<ObjectEntry> entries) {
 
 Value Value::objectSorted(std::vector<ObjectEntry> entries) {
   if (entries.empty()) return emptyObject();
+  // Lookups binary-search the keys: a caller that claims an order it does not
+  // have would get wrong answers, not an error (checked in debug builds).
+  assert(std::adjacent_find(entries.begin(), entries.end(),
+                            [](const ObjectEntry& a, const ObjectEntry& b) {
+                              return compare(a.key, b.key) >= 0;
+                            }) == entries.end());
   Value v;
   v.setNode(Kind::Object, 0, new ObjectNode(std::move(entries)));
   return v;
