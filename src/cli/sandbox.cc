@@ -522,17 +522,20 @@ class Trace {
   }
   bool enabled() const { return enabled_; }
   void mark(std::string what, base::MonoTime at = std::chrono::steady_clock::now()) {
-    if (enabled_) marks_.emplace_back(at, std::move(what));
+    if (!enabled_) return;
+    rusage ru{};
+    ::getrusage(RUSAGE_SELF, &ru);
+    marks_.push_back(Mark{at, std::move(what), ru.ru_minflt});
   }
   void print() const {
     if (!enabled_) return;
     base::MonoTime last = start_;
-    for (const auto& [at, what] : marks_) {
+    for (const auto& [at, what, faults] : marks_) {
       char line[160];
-      std::snprintf(line, sizeof line, "trace %7lld us (+%6lld) %s",
+      std::snprintf(line, sizeof line, "trace %7lld us (+%6lld) %s (meshgate: %ld page faults)",
                     static_cast<long long>((at - start_) / std::chrono::microseconds(1)),
                     static_cast<long long>((at - last) / std::chrono::microseconds(1)),
-                    what.c_str());
+                    what.c_str(), faults);
       verboseLine(line);
       last = at;
     }
@@ -551,7 +554,12 @@ class Trace {
  private:
   bool enabled_ = false;
   base::MonoTime start_;
-  std::vector<std::pair<base::MonoTime, std::string>> marks_;
+  struct Mark {
+    base::MonoTime at;
+    std::string what;
+    long faults;  // the supervisor's minor page faults so far
+  };
+  std::vector<Mark> marks_;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 
+#include "sandbox/builtin_data.h"
 #include "sandbox/profile_yaml.h"
 
 namespace meshgate::sandbox {
@@ -372,15 +373,25 @@ std::string_view builtinProfileYaml(std::string_view name) {
   return {};
 }
 
-base::Result<Profile> builtinProfile(std::string_view name) {
+base::Result<Profile> parseBuiltinProfileYaml(std::string_view name) {
   std::string_view yaml = builtinProfileYaml(name);
   if (yaml.empty()) {
     return base::Error{
         "unknown built-in profile '" + std::string(name) + "' (strict, http-service, shell)", 0,
         base::ErrorSource::Config};
   }
-  // Parsed once per process: yaml-cpp is slow, and supervisors ask again on
-  // every restart.
+  ProfileParseOptions options;
+  options.file_name = "builtin:" + std::string(name);
+  return parseProfileYaml(yaml, options);
+}
+
+base::Result<Profile> builtinProfile(std::string_view name) {
+  // The build-time table: what parseBuiltinProfileYaml yields, without
+  // yaml-cpp's cost on every `sandbox run --builtin`.
+  if (auto generated = generatedBuiltinProfile(name)) return std::move(*generated);
+  if (builtinProfileYaml(name).empty()) return parseBuiltinProfileYaml(name);
+  // Without the table (the generator's own build): parsed once per process,
+  // yaml-cpp is slow.
   static std::mutex mu;
   static std::map<std::string, Profile, std::less<>> parsed;
   {
@@ -388,9 +399,7 @@ base::Result<Profile> builtinProfile(std::string_view name) {
     if (auto it = parsed.find(name); it != parsed.end()) return it->second;
   }
   // Parsed unlocked: a profile's parse may itself ask for a built-in.
-  ProfileParseOptions options;
-  options.file_name = "builtin:" + std::string(name);
-  auto profile = parseProfileYaml(yaml, options);
+  auto profile = parseBuiltinProfileYaml(name);
   if (!profile.ok()) return profile;
   std::lock_guard<std::mutex> lock(mu);
   parsed.emplace(std::string(name), profile.value());

@@ -26,12 +26,14 @@ struct UserSpec {
   uint32_t host_uid = 65534;
   uint32_t host_gid = 65534;
   uint32_t count = 1;
+  bool operator==(const UserSpec&) const = default;
 };
 
 struct EnvVar {
   std::string name;
   /// Unset: copied from the caller's environment when present there.
   std::optional<std::string> value;
+  bool operator==(const EnvVar&) const = default;
 };
 
 struct ProcessSpec {
@@ -44,6 +46,7 @@ struct ProcessSpec {
   std::vector<EnvVar> env = {{"PATH", std::string("/usr/local/bin:/usr/bin:/bin")}};
   /// Caller fds kept open at the same number (0, 1, 2 are always kept).
   std::vector<int> pass_fds;
+  bool operator==(const ProcessSpec&) const = default;
 };
 
 enum class MountKind { Bind, Tmpfs };
@@ -60,6 +63,7 @@ struct MountSpec {
   /// Tmpfs only: size in bytes (0: the kernel default, half of RAM) and mode.
   uint64_t size_bytes = 0;
   uint32_t mode = 01777;
+  bool operator==(const MountSpec&) const = default;
 };
 
 /// A tmpfs at `target` (mode 1777), `size_bytes` large (0: the kernel default).
@@ -81,6 +85,7 @@ struct FilesystemSpec {
   bool proc = true;
   /// /dev with null, zero, random, urandom, tty, and fd/stdin/stdout/stderr links.
   bool dev = true;
+  bool operator==(const FilesystemSpec&) const = default;
 };
 
 enum class NetworkMode { None, Loopback, Host };
@@ -92,12 +97,14 @@ struct NetworkSpec {
   /// plus AF_INET and AF_INET6 unless the mode is None. Others fail with
   /// EAFNOSUPPORT, by a filter of their own (see docs/sandbox.md).
   std::optional<std::vector<int>> socket_families;
+  bool operator==(const NetworkSpec&) const = default;
 };
 
 struct Rlimit {
   int resource = 0;  // RLIMIT_*
   uint64_t soft = 0;
   uint64_t hard = 0;  // RLIM_INFINITY for unlimited
+  bool operator==(const Rlimit&) const = default;
 };
 
 struct LimitsSpec {
@@ -111,6 +118,7 @@ struct LimitsSpec {
   /// Wall-clock time from start to kill, enforced by the supervisor.
   std::optional<std::chrono::nanoseconds> wall_time;
   std::vector<Rlimit> rlimits = {{4 /*RLIMIT_CORE*/, 0, 0}};
+  bool operator==(const LimitsSpec&) const = default;
 };
 
 enum class LandlockMode { Off, BestEffort, Required };
@@ -126,6 +134,7 @@ enum LandlockAccess : uint32_t {
 struct LandlockPathRule {
   std::string path;
   uint32_t access = 0;  // LandlockAccess bits
+  bool operator==(const LandlockPathRule&) const = default;
 };
 
 struct LandlockSpec {
@@ -141,6 +150,7 @@ struct LandlockSpec {
   /// outside the sandbox.
   bool scope_signals = true;
   bool scope_abstract_unix = true;
+  bool operator==(const LandlockSpec&) const = default;
 };
 
 struct Profile {
@@ -160,6 +170,7 @@ struct Profile {
   base::Status validate() const;
   /// The socket families in effect (explicit, or derived from the network mode).
   std::vector<int> effectiveSocketFamilies() const;
+  bool operator==(const Profile&) const = default;
 };
 
 /// Adds a read-only (or read-write) bind of `path` onto the same path.

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sandbox/profile_yaml.h"
 
+#include <seccomp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <gtest/gtest.h>
 
 #include "base/file.h"
+#include "sandbox/builtin_data.h"
 #include "sandbox/builtin_profiles.h"
 #include "sandbox/seccomp_bpf.h"
 #include "sandbox/syscalls.h"
@@ -320,6 +322,64 @@ TEST(BuiltinProfiles, UnknownName) {
 
 namespace meshgate::sandbox {
 namespace {
+
+// The build-time table (builtin_data.h) must be exactly what the loader makes
+// of the YAML today, and the precompiled programs what libseccomp compiles.
+TEST(BuiltinProfiles, GeneratedTableEqualsTheYamlLoader) {
+  for (const std::string& name : builtinProfileNames()) {
+    auto parsed = parseBuiltinProfileYaml(name);
+    ASSERT_TRUE(parsed.ok()) << parsed.error().describe();
+    auto generated = generatedBuiltinProfile(name);
+    ASSERT_TRUE(generated.has_value()) << name << " is missing from the generated table";
+    EXPECT_TRUE(*generated == parsed.value()) << name << ": the table differs from the YAML";
+    auto served = builtinProfile(name);
+    ASSERT_TRUE(served.ok());
+    EXPECT_TRUE(served.value() == parsed.value()) << name;
+  }
+  EXPECT_FALSE(generatedBuiltinProfile("nope").has_value());
+}
+
+TEST(BuiltinProfiles, PrecompiledProgramsEqualAFreshCompilation) {
+  const int api = static_cast<int>(seccomp_api_get());
+  size_t found = 0;
+  for (const std::string& name : builtinProfileNames()) {
+    auto profile = parseBuiltinProfileYaml(name);
+    ASSERT_TRUE(profile.ok());
+    for (FilterMode mode : {FilterMode::Enforce, FilterMode::Report, FilterMode::Learn}) {
+      auto fresh = compilePolicyUncached(profile.value().seccomp, mode);
+      auto pre = precompiledPolicy(api, policyCacheKey(profile.value().seccomp, mode));
+      if (!fresh.ok()) {
+        EXPECT_FALSE(pre.has_value()) << name;
+        continue;
+      }
+      ASSERT_TRUE(pre.has_value()) << name << " mode " << static_cast<int>(mode);
+      ++found;
+      const auto& a = pre->program.insns;
+      const auto& b = fresh.value().program.insns;
+      ASSERT_EQ(a.size(), b.size()) << name;
+      for (size_t i = 0; i < a.size(); ++i) {
+        EXPECT_TRUE(a[i].code == b[i].code && a[i].jt == b[i].jt && a[i].jf == b[i].jf &&
+                    a[i].k == b[i].k)
+            << name << " instruction " << i;
+      }
+      EXPECT_EQ(pre->unknown_syscalls, fresh.value().unknown_syscalls);
+      EXPECT_EQ(pre->allowed_syscalls, fresh.value().allowed_syscalls);
+      EXPECT_EQ(pre->uses_notification, fresh.value().uses_notification);
+      EXPECT_EQ(pre->kernel_log, fresh.value().kernel_log);
+      // Another API level (another kernel's features) never gets them.
+      EXPECT_FALSE(
+          precompiledPolicy(api + 1, policyCacheKey(profile.value().seccomp, mode)).has_value());
+    }
+  }
+  EXPECT_EQ(found, precompiledPolicyCount());
+  EXPECT_GE(found, 3u);  // at least the three Enforce programs
+  // A policy changed by a flag is not a built-in's: compiled afresh.
+  auto strict = builtinProfile("strict");
+  ASSERT_TRUE(strict.ok());
+  SeccompPolicy changed = strict.value().seccomp;
+  changed.rules.push_back(SyscallRule{{"getpid"}, SeccompAction::allow(), {}, false});
+  EXPECT_FALSE(precompiledPolicy(api, policyCacheKey(changed, FilterMode::Report)).has_value());
+}
 
 TEST(BuiltinProfiles, DocumentationShowsTheCompiledInYaml) {
   auto doc = base::readFile(std::string(MG_SOURCE_DIR) + "/docs/sandbox.md");

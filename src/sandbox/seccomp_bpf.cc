@@ -19,6 +19,7 @@
 #include <mutex>
 #include <set>
 
+#include "sandbox/builtin_data.h"
 #include "sandbox/syscalls.h"
 
 namespace meshgate::sandbox {
@@ -249,7 +250,7 @@ Result<bool> addRule(scmp_filter_ctx c, SeccompArch arch, const std::string& nam
 
 }  // namespace
 
-Result<CompiledPolicy> compileUncached(const SeccompPolicy& policy, FilterMode mode) {
+Result<CompiledPolicy> compilePolicyUncached(const SeccompPolicy& policy, FilterMode mode) {
   const bool notify_default = mode == FilterMode::Learn || (mode == FilterMode::Report &&
                                                             reportable(policy.default_action.kind));
   const bool notify_badarch = mode != FilterMode::Enforce;
@@ -336,10 +337,7 @@ Result<CompiledPolicy> compileUncached(const SeccompPolicy& policy, FilterMode m
   return out;
 }
 
-namespace {
-
-// Everything compilation depends on, as a string.
-std::string cacheKey(const SeccompPolicy& policy, FilterMode mode) {
+std::string policyCacheKey(const SeccompPolicy& policy, FilterMode mode) {
   std::string key = std::to_string(static_cast<int>(mode)) + "|" +
                     std::to_string(static_cast<int>(policy.default_action.kind)) + "," +
                     std::to_string(policy.default_action.errno_value) + "|" +
@@ -359,15 +357,18 @@ std::string cacheKey(const SeccompPolicy& policy, FilterMode mode) {
   return key;
 }
 
-}  // namespace
-
 Result<CompiledPolicy> compilePolicy(const SeccompPolicy& policy, FilterMode mode) {
   // Supervisors restart the same workloads: keep the last few programs
   // (libseccomp takes milliseconds for Docker-sized policies).
   static std::mutex mu;
   static std::list<std::pair<std::string, CompiledPolicy>> cache;  // most recent first
   constexpr size_t kCacheSize = 16;
-  std::string key = cacheKey(policy, mode);
+  std::string key = policyCacheKey(policy, mode);
+  // The built-in profiles' programs, compiled at build time by the same
+  // libseccomp (linked statically): only used when libseccomp sees the same
+  // kernel API level as it did then.
+  static const int api_level = static_cast<int>(seccomp_api_get());
+  if (auto pre = precompiledPolicy(api_level, key)) return std::move(*pre);
   {
     std::lock_guard<std::mutex> lock(mu);
     for (auto it = cache.begin(); it != cache.end(); ++it) {
@@ -377,7 +378,7 @@ Result<CompiledPolicy> compilePolicy(const SeccompPolicy& policy, FilterMode mod
       }
     }
   }
-  auto compiled = compileUncached(policy, mode);
+  auto compiled = compilePolicyUncached(policy, mode);
   if (!compiled.ok()) return compiled;
   std::lock_guard<std::mutex> lock(mu);
   cache.emplace_front(std::move(key), compiled.value());

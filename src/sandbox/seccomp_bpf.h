@@ -56,6 +56,11 @@ struct CompiledPolicy {
 /// is not unconditionally allowed (the sandbox execs the command after the
 /// filter is installed).
 base::Result<CompiledPolicy> compilePolicy(const SeccompPolicy& policy, FilterMode mode);
+/// The same without the cache and the built-ins' precompiled programs (for
+/// the build-time generator and the tests that check its output).
+base::Result<CompiledPolicy> compilePolicyUncached(const SeccompPolicy& policy, FilterMode mode);
+/// Everything compilation depends on, as a string (the cache's key).
+std::string policyCacheKey(const SeccompPolicy& policy, FilterMode mode);
 
 /// meshgate's own filter, stacked under every policy: socket(2) and
 /// socketpair(2) only for `families` (else EAFNOSUPPORT), and no TIOCSTI or

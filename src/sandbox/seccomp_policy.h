@@ -60,6 +60,7 @@ struct SyscallRule {
   /// runc adds each condition as its own rule (an OR). Set by the Docker
   /// loader only.
   bool split_same_index_conditions = false;
+  bool operator==(const SyscallRule&) const = default;
 };
 
 /// Syscall ABIs a filter may admit. Native is x86_64 on x86_64 hosts.
@@ -79,6 +80,7 @@ struct SeccompPolicy {
   bool kernel_log = false;
   /// Where the policy came from, for messages: "builtin strict", a file name.
   std::string origin;
+  bool operator==(const SeccompPolicy&) const = default;
 };
 
 }  // namespace meshgate::sandbox
