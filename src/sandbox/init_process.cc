@@ -91,6 +91,8 @@ void runInit(const Plan& plan, int channel) {
   if (::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, nullptr, _NSIG / 8) != 0) {
     failAndExit(channel, Step::Init, errno, 0);
   }
+  // Never unmapped: pid 1's memory goes when pid 1 does, and a munmap here
+  // would cost a TLB shootdown on every CPU the command's exec ran on.
   void* stack = ::mmap(nullptr, kTargetStackSize, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED) failAndExit(channel, Step::Init, errno, 1);
@@ -98,7 +100,6 @@ void runInit(const Plan& plan, int channel) {
   char* top = static_cast<char*>(stack) + kTargetStackSize;
   pid_t target = ::clone(targetMain, top, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &ctx);
   if (target < 0) failAndExit(channel, Step::Init, errno, 2);
-  ::munmap(stack, kTargetStackSize);
   if (ctx.err != 0) {
     // The child trapped on purpose; reap it before reporting.
     int status;
