@@ -42,6 +42,7 @@ constexpr const char* kUsage =
     R"(usage: meshgate sandbox run   [options] -- COMMAND [ARG...]
        meshgate sandbox learn [-o FILE] [options] -- COMMAND [ARG...]
        meshgate sandbox show  [options]
+       meshgate sandbox bpf   [-o FILE] [--filter policy|baseline] [options]
 
 run     runs COMMAND in a sandbox; exits with COMMAND's status, or with
         124 (wall time), 125 (sandbox error), 126/127 (cannot execute / not
@@ -50,6 +51,11 @@ run     runs COMMAND in a sandbox; exits with COMMAND's status, or with
 learn   runs COMMAND once, records its syscalls and writes the minimal
         SandboxProfile that allows them (stdout, or -o FILE)
 show    prints the effective SandboxProfile and its compiled filter size
+bpf     writes a compiled seccomp filter as raw struct sock_filter[] (stdout,
+        or -o FILE), for `bwrap --add-seccomp-fd` and the like: the policy
+        with kernel-enforced actions (no violation reports), or meshgate's
+        baseline filter (socket families, TIOCSTI), which meshgate stacks
+        under every policy
 
 profile:
   --profile FILE        a SandboxProfile (YAML) or a Docker seccomp profile (JSON)
@@ -92,6 +98,7 @@ struct Options {
   std::optional<std::string> builtin;
   std::optional<std::string> seccomp_file;
   std::optional<std::string> output;
+  std::string filter = "policy";                           // bpf: policy or baseline
   std::vector<std::pair<std::string, std::string>> flags;  // applied in order
   std::optional<std::string> violations;
   std::string cgroup_parent;
@@ -133,16 +140,18 @@ bool takesValue(std::string_view flag) {
                                                     "--connect-port",
                                                     "--violations",
                                                     "--cgroup-parent",
+                                                    "--filter",
                                                     "-o",
                                                     "--output"};
   return std::find(std::begin(kWithValue), std::end(kWithValue), flag) != std::end(kWithValue);
 }
 
 std::optional<std::string> parseArgs(Args args, Options& o) {
-  if (args.empty()) return "missing subcommand (run, learn or show)";
+  if (args.empty()) return "missing subcommand (run, learn, show or bpf)";
   o.subcommand = args[0];
   if (o.subcommand == "-h" || o.subcommand == "--help") return std::string();
-  if (o.subcommand != "run" && o.subcommand != "learn" && o.subcommand != "show") {
+  if (o.subcommand != "run" && o.subcommand != "learn" && o.subcommand != "show" &&
+      o.subcommand != "bpf") {
     return "unknown subcommand '" + o.subcommand + "'";
   }
   for (size_t i = 1; i < args.size(); ++i) {
@@ -170,6 +179,9 @@ std::optional<std::string> parseArgs(Args args, Options& o) {
       o.seccomp_file = value;
     } else if (a == "-o" || a == "--output") {
       o.output = value;
+    } else if (a == "--filter") {
+      if (value != "policy" && value != "baseline") return "--filter: expected policy or baseline";
+      o.filter = value;
     } else if (a == "--violations") {
       o.violations = value;
     } else if (a == "--cgroup-parent") {
@@ -191,9 +203,11 @@ std::optional<std::string> parseArgs(Args args, Options& o) {
     }
   }
   if (o.profile_file && o.builtin) return "use either --profile or --builtin";
-  if (o.subcommand == "show" && !o.command.empty()) return "show takes no command";
-  if (o.subcommand != "show" && o.command.empty()) return "missing the command (after --)";
-  if (o.output && o.subcommand != "learn") return "-o is for learn";
+  const bool needs_command = o.subcommand == "run" || o.subcommand == "learn";
+  if (!needs_command && !o.command.empty()) return o.subcommand + " takes no command";
+  if (needs_command && o.command.empty()) return "missing the command (after --)";
+  if (o.output && o.subcommand != "learn" && o.subcommand != "bpf")
+    return "-o is for learn and bpf";
   return std::nullopt;
 }
 
@@ -509,6 +523,36 @@ std::string learnedProfile(const sb::Profile& base, const sb::Child& child,
   return sb::writeProfileYaml(p, comment);
 }
 
+// `sandbox bpf`: the profile's policy compiled with kernel actions (nobody
+// would answer a user notification), or the baseline filter, as the raw
+// sock_filter array that `bwrap --seccomp`/`--add-seccomp-fd` read.
+int writeBpf(const Options& o, const sb::Profile& profile) {
+  sb::BpfProgram program;
+  if (o.filter == "baseline") {
+    program = sb::compileBaseline(profile.effectiveSocketFamilies(), profile.seccomp.architectures);
+  } else {
+    auto compiled = sb::compilePolicy(profile.seccomp, sb::FilterMode::Enforce);
+    if (!compiled.ok()) {
+      std::fprintf(stderr, "meshgate sandbox: %s\n", errorText(compiled.error()).c_str());
+      return kExitSandboxError;
+    }
+    program = std::move(compiled.value().program);
+  }
+  std::string_view bytes(reinterpret_cast<const char*>(program.insns.data()),
+                         program.insns.size() * sizeof(sock_filter));
+  if (o.output) {
+    if (auto s = base::writeFileAtomic(*o.output, bytes); !s.ok()) {
+      std::fprintf(stderr, "meshgate sandbox: %s\n", s.error().describe().c_str());
+      return kExitSandboxError;
+    }
+    return 0;
+  }
+  return std::fwrite(bytes.data(), 1, bytes.size(), stdout) == bytes.size() &&
+                 std::fflush(stdout) == 0
+             ? 0
+             : kExitSandboxError;
+}
+
 // MG_SANDBOX_TRACE=1: when each phase of `sandbox run` ended, in microseconds
 // since the command started, printed once the sandbox has ended (printing
 // while it starts would be measured too). For start-up work; the process's
@@ -594,6 +638,8 @@ int sandboxCommand(Args args) {
     std::fputs(sb::writeProfileYaml(profile, comment).c_str(), stdout);
     return compiled.ok() ? 0 : kExitSandboxError;
   }
+
+  if (o.subcommand == "bpf") return writeBpf(o, profile);
 
   int events_fd = 2;
   if (o.violations) {
