@@ -3,7 +3,7 @@
 # Sandbox start-up next to bubblewrap at comparable isolation, and the seccomp
 # filter's per-syscall cost.
 #
-#   bench/sandbox-bench.sh [--runs N] [--build DIR] [--markdown FILE]
+#   bench/sandbox-bench.sh [--runs N] [--build DIR] [--markdown FILE] [--compare MESHGATE]
 #
 # 1. hyperfine: the median wall time of /bin/true, bare, under bubblewrap
 #    (new user, pid, mount, net, ipc, uts and cgroup namespaces, /usr read-only,
@@ -12,6 +12,13 @@
 #    plus Landlock, seccomp with violation reporting, no_new_privs, rlimits and
 #    a pid-1 reaper; and once without the reaper), and `meshgate version` for
 #    meshgate's own start-up (dynamic loading of a C++ binary).
+#    bubblewrap has no seccomp filter of its own; the "+ filters" row gives it
+#    meshgate's two filters for `strict` (`meshgate sandbox bpf`, stacked with
+#    --add-seccomp-fd) with --as-pid-1 (bubblewrap would otherwise install them
+#    in its own init too, which strict kills); compare it with meshgate's
+#    --no-init row. The fds need a shell (`sh -c 'exec bwrap ... 3<f'`): the
+#    row without filters is run the same way, and their difference is what
+#    the filters cost. --compare adds rows for another meshgate binary.
 # 2. build/release/bench/sandbox_bench: spawn() + wait() in process (what a
 #    supervisor pays per sandbox) and ns per getpid under the filters.
 #
@@ -23,12 +30,14 @@ cd "$(dirname "$0")/.."
 runs=300
 build=build/release
 markdown=""
+compare=""
 while (($#)); do
   case $1 in
     --runs) runs=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     --markdown) markdown=$2; shift 2 ;;
-    *) echo "usage: $0 [--runs N] [--build DIR] [--markdown FILE]" >&2; exit 2 ;;
+    --compare) compare=$2; shift 2 ;;
+    *) echo "usage: $0 [--runs N] [--build DIR] [--markdown FILE] [--compare MESHGATE]" >&2; exit 2 ;;
   esac
 done
 for tool in hyperfine bwrap python3; do
@@ -44,7 +53,19 @@ bwrap_cmd="bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL \
 --proc /proc --dev /dev --tmpfs /tmp /bin/true"
 
 json=$(mktemp)
-trap 'rm -f "$json"' EXIT
+filters=$(mktemp -d)
+trap 'rm -rf "$json" "$filters"' EXIT
+"$mg" sandbox bpf --builtin strict -o "$filters/policy.bpf"
+"$mg" sandbox bpf --builtin strict --filter baseline -o "$filters/baseline.bpf"
+bwrap_pid1="$bwrap_cmd"
+bwrap_pid1=${bwrap_pid1% /bin/true}" --as-pid-1"
+compare_args=()
+if [[ -n $compare ]]; then
+  compare_args=(-n "compared: meshgate sandbox run --builtin strict"
+                "$compare sandbox run --builtin strict -- /bin/true"
+                -n "compared: meshgate sandbox run --builtin strict --no-init"
+                "$compare sandbox run --builtin strict --no-init -- /bin/true")
+fi
 echo "sandbox-bench: $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $runs runs each"
 hyperfine -N --warmup 20 --runs "$runs" --export-json "$json" \
   -n "bare /bin/true" "/bin/true" \
@@ -52,7 +73,12 @@ hyperfine -N --warmup 20 --runs "$runs" --export-json "$json" \
   -n "meshgate sandbox run --builtin strict" "$mg sandbox run --builtin strict -- /bin/true" \
   -n "meshgate sandbox run --builtin strict --no-init" \
      "$mg sandbox run --builtin strict --no-init -- /bin/true" \
-  -n "meshgate version (its own start-up)" "$mg version" >/dev/null
+  -n "meshgate version (its own start-up)" "$mg version" \
+  -n "bubblewrap --as-pid-1 (through sh)" "sh -c 'exec $bwrap_pid1 /bin/true'" \
+  -n "bubblewrap --as-pid-1 + meshgate's strict filters (through sh)" \
+     "sh -c 'exec $bwrap_pid1 --add-seccomp-fd 3 --add-seccomp-fd 4 /bin/true \
+3<$filters/baseline.bpf 4<$filters/policy.bpf'" \
+  "${compare_args[@]}" >/dev/null
 
 table=$(python3 - "$json" <<'PY'
 import json, sys
@@ -65,6 +91,13 @@ for r in results:
     ms = lambda v: f"{v * 1000:.2f} ms"
     print(f"| {r['command']} | {ms(r['median'])} | {ms(r['mean'])} ± {ms(r['stddev'])} | "
           f"{ms(r['min'])} | {ms(r['user'] + r['system'])} | {ms(r['median'] - bare)} |")
+by = {r["command"]: r for r in results}
+plain = by["bubblewrap --as-pid-1 (through sh)"]
+filtered = by["bubblewrap --as-pid-1 + meshgate's strict filters (through sh)"]
+print()
+print(f"meshgate's strict filters under bubblewrap: "
+      f"{(filtered['median'] - plain['median']) * 1000:+.2f} ms median, "
+      f"{(filtered['user'] + filtered['system'] - plain['user'] - plain['system']) * 1000:+.2f} ms CPU")
 PY
 )
 echo
