@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -235,6 +236,16 @@ Result<std::unique_ptr<Child>> Spawner::spawn(const Profile& profile, const Comm
   if (profile.limits.wall_time) st.wall_deadline = st.start + *profile.limits.wall_time;
   st.default_action = profile.seccomp.default_action;
   tracer.done(Step::Cgroups);
+
+  // The notification buffers are allocated now rather than at the first
+  // notification: after clone3 every page the supervisor writes is a
+  // copy-on-write fault while pid 1 shares it (libseccomp also caches the
+  // kernel's sizes in its own memory).
+  if (plan.filter_mode != FilterMode::Enforce &&
+      seccomp_notify_alloc(&st.request, &st.response) != 0) {
+    st.request = nullptr;
+    st.response = nullptr;
+  }
 
   // ---- the channel and clone3 ----
   int sv[2];
