@@ -2,7 +2,6 @@
 #include "rego/value/value.h"
 
 #include <algorithm>
-#include <cassert>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
@@ -77,6 +76,21 @@ int compareBytes(std::string_view a, std::string_view b) {
 
 bool entryLess(const ObjectEntry& a, const ObjectEntry& b) {
   return compare(a.key, b.key) < 0;
+}
+
+// Lookups binary-search the keys: a caller that claims an order it does not
+// have would get wrong answers, not an error (checked in debug builds only:
+// the check costs as much as building a small object).
+void checkSorted(const std::vector<ObjectEntry>& entries) {
+#if MG_DEBUG_CHECKS
+  MG_ASSERT(std::adjacent_find(entries.begin(), entries.end(),
+                               [](const ObjectEntry& a, const ObjectEntry& b) {
+                                 return compare(a.key, b.key) >= 0;
+                               }) == entries.end(),
+            "objectSorted: entries not sorted by key or not unique");
+#else
+  (void)entries;
+#endif
 }
 
 Value makeImmortalValue(Value v) {
@@ -235,12 +249,7 @@ Value Value::object(std::vector<ObjectEntry> entries) {
 
 Value Value::objectSorted(std::vector<ObjectEntry> entries) {
   if (entries.empty()) return emptyObject();
-  // Lookups binary-search the keys: a caller that claims an order it does not
-  // have would get wrong answers, not an error (checked in debug builds).
-  assert(std::adjacent_find(entries.begin(), entries.end(),
-                            [](const ObjectEntry& a, const ObjectEntry& b) {
-                              return compare(a.key, b.key) >= 0;
-                            }) == entries.end());
+  checkSorted(entries);
   Value v;
   v.setNode(Kind::Object, 0, new ObjectNode(std::move(entries)));
   return v;
