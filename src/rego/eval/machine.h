@@ -8,6 +8,7 @@
 #include <deque>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -173,14 +174,18 @@ class Machine final : public BuiltinContext {
   bool ruleSolutions(const CRule& rule, FnRef<bool()> on_solution);
   bool ruleChainValue(const CRule& rule, Value* prev, const char* conflict_msg, bool early_exit,
                       bool* produced);
-  void candidateRules(const RuleSet& rs, std::vector<const CRule*>* out);
+  template <typename F>
+  void forEachCandidate(const RuleSet& rs, F&& f);
   Value patchMocksBelow(const RuleNode* node, Value v);
 
   // Calls.
   bool evalCall(const CTerm& call, ValueCont k);
-  bool callWithArgs(const CTerm& call, std::vector<Value>& args, ValueCont k);
-  bool callBuiltin(const BuiltinDef* bi, std::vector<Value>& args, ValueCont k);
-  bool callFunction(const RuleNode* fn, const std::vector<Value>& args, ValueCont k);
+  // Arguments of up to this many are kept on the stack.
+  static constexpr size_t kInlineArgs = 4;
+  bool evalArgs(const std::vector<CTerm>& items, size_t i, Value* out, FnRef<bool()> k);
+  bool callWithArgs(const CTerm& call, std::span<const Value> args, ValueCont k);
+  bool callBuiltin(const BuiltinDef* bi, std::span<const Value> args, ValueCont k);
+  bool callFunction(const RuleNode* fn, std::span<const Value> args, ValueCont k);
   bool evalPrint(const CTerm& call, ValueCont k);
   const FuncMock* findMock(const std::string& name) const;
 
