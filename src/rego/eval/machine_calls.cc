@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "rego/eval/machine.h"
+#include "rego/value/arena.h"
 #include "rego/value/json.h"
 
 namespace meshgate::rego {
@@ -424,6 +425,9 @@ const Value* NdCache::find(const std::string& name, const Value& args) const {
 }
 
 void NdCache::put(const std::string& name, Value args, Value result) {
+  // The cache outlives the evaluation, and so the input's arena.
+  args = detachFromArena(args);
+  result = detachFromArena(result);
   auto& list = entries[name];
   for (auto& [a, r] : list) {
     if (a == args) {

@@ -24,6 +24,7 @@ enum class Kind : uint8_t { Undefined = 0, Null, Bool, Number, String, Array, Ob
 enum class NumRep : uint8_t { Int = 0, Big, Float };
 
 class Value;
+class ValueArena;
 struct ObjectEntry;
 
 namespace detail {
@@ -32,7 +33,8 @@ struct HeapNode {
   HeapNode(Kind k, uint8_t s) : kind(k), sub(s) {}
   mutable std::atomic<uint32_t> refs{1};
   Kind kind;
-  uint8_t sub;  // NumRep for numbers
+  uint8_t sub;           // NumRep for numbers
+  uint8_t in_arena = 0;  // 1: lives in a ValueArena (refs is kImmortal)
 };
 }  // namespace detail
 
@@ -162,6 +164,8 @@ class Value {
 
  private:
   friend class ValueAccess;
+  friend class ValueArena;
+  friend bool refersToArena(const Value& v);
   detail::HeapNode* node() const {
     detail::HeapNode* p;
     std::memcpy(&p, raw_ + 8, sizeof(p));
