@@ -32,12 +32,19 @@ bool b64urlDecode(BuiltinContext& c, std::string_view in, std::string* out, cons
   // Unpadded sections are padded as Go's base64.URLEncoding expects them.
   std::string_view s = in;
   std::string padded;
+  B64 alphabet = B64::Url;
   if (s.empty() || s.back() != '=') {
     switch (s.size() % 4) {
       case 0:
         break;
       case 2:
       case 3:
+        // Without '=' or line breaks, decoding as unpadded gives exactly what
+        // padding and decoding gives, errors included, without the copy.
+        if (s.find_first_of("=\r\n") == std::string_view::npos) {
+          alphabet = B64::RawUrl;
+          break;
+        }
         padded.reserve(s.size() + 2);
         padded.append(s);
         padded.append(4 - s.size() % 4, '=');
@@ -49,7 +56,7 @@ bool b64urlDecode(BuiltinContext& c, std::string_view in, std::string* out, cons
     }
   }
   std::string err;
-  if (!base64Decode(s, B64::Url, out, &err)) {
+  if (!base64Decode(s, alphabet, out, &err)) {
     c.builtinError(std::string(what) + err);
     return false;
   }
