@@ -249,8 +249,13 @@ base::Result<Value> buildInput(filter_api::FilterContext& ctx, const BodyCapture
   fields.emplace_back(":scheme", kScheme);
   if (has_body) fields.emplace_back(kPartialBody, body.truncated ? "true" : "false");
   // A stable sort by name: repeated fields keep their order.
-  base::stableSortSmall(fields.begin(), fields.end(),
-                        [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Names mostly differ in their first byte: compare it before calling memcmp.
+  base::stableSortSmall(fields.begin(), fields.end(), [](const auto& a, const auto& b) {
+    if (!a.first.empty() && !b.first.empty() && a.first[0] != b.first[0]) {
+      return static_cast<unsigned char>(a.first[0]) < static_cast<unsigned char>(b.first[0]);
+    }
+    return a.first < b.first;
+  });
 
   std::vector<ObjectEntry> header_entries = make.entries(fields.size());
   std::string content_type;

@@ -2,6 +2,7 @@
 #include "rego/value/value.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
@@ -65,15 +66,24 @@ const std::string kEmptyString;
 const std::vector<Value> kEmptyItems;
 const std::vector<ObjectEntry> kEmptyEntries;
 
-// string_view::compare for the short keys of objects: a byte loop that
-// usually stops at the first byte beats a call to memcmp.
+// string_view::compare for the short keys of objects: eight bytes at a time
+// (compared as big-endian words, which orders them as bytes), then byte by
+// byte, beats a call to memcmp; longer strings go to memcmp.
 int compareBytes(std::string_view a, std::string_view b) {
+  static_assert(std::endian::native == std::endian::little);
   size_t n = std::min(a.size(), b.size());
-  if (n > 16) {
+  if (n > 32) {
     int c = std::memcmp(a.data(), b.data(), n);
     if (c != 0) return c < 0 ? -1 : 1;
   } else {
-    for (size_t i = 0; i < n; ++i) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t x, y;
+      std::memcpy(&x, a.data() + i, 8);
+      std::memcpy(&y, b.data() + i, 8);
+      if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+    }
+    for (; i < n; ++i) {
       auto x = static_cast<unsigned char>(a[i]);
       auto y = static_cast<unsigned char>(b[i]);
       if (x != y) return x < y ? -1 : 1;
