@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // JSON Web Tokens: io.jwt.decode, decode_verify, verify_*, encode_sign(_raw).
+#include <algorithm>
 #include <cmath>
 
 #include "rego/builtins/crypto_util.h"
@@ -41,7 +42,8 @@ bool b64urlDecode(BuiltinContext& c, std::string_view in, std::string* out, cons
       case 3:
         // Without '=' or line breaks, decoding as unpadded gives exactly what
         // padding and decoding gives, errors included, without the copy.
-        if (s.find_first_of("=\r\n") == std::string_view::npos) {
+        if (std::none_of(s.begin(), s.end(),
+                         [](char ch) { return ch == '=' || ch == '\r' || ch == '\n'; })) {
           alphabet = B64::RawUrl;
           break;
         }
