@@ -230,17 +230,19 @@ TEST(Api, RuleIndexSelectsMatchingRules) {
   EXPECT_TRUE(r->isTrue());
 }
 
+// An unsigned JWT whose payload is {"sub": "user<n>"}.
+std::string userToken(int n) {
+  std::string payload = "{\"sub\":\"user" + std::to_string(n) + "\"}";
+  return base64Encode(R"({"alg":"none"})", B64::RawUrl) + "." +
+         base64Encode(payload, B64::RawUrl) + ".c2ln";
+}
+
 // io.jwt.decode results are memoised per evaluator: repeated, evicted and
 // invalid tokens must decode exactly as a fresh evaluation would.
 TEST(Api, JwtDecodeMemoKeepsAnswersExact) {
   auto plan = compileOne(
       "package t\n"
       "sub := payload.sub if [_, payload, _] := io.jwt.decode(input.token)\n");
-  auto token = [](int n) {
-    std::string payload = "{\"sub\":\"user" + std::to_string(n) + "\"}";
-    return base64Encode(R"({"alg":"none"})", B64::RawUrl) + "." +
-           base64Encode(payload, B64::RawUrl) + ".c2ln";
-  };
   Evaluator ev;
   EvalOptions o;
   auto subOf = [&](const std::string& t) {
@@ -252,8 +254,8 @@ TEST(Api, JwtDecodeMemoKeepsAnswersExact) {
   // More distinct tokens than the memo holds, twice round, interleaved with bad ones.
   for (int round = 0; round < 2; ++round) {
     for (int i = 0; i < 20; ++i) {
-      EXPECT_EQ(subOf(token(i)), "user" + std::to_string(i));
-      EXPECT_EQ(subOf(token(i)), "user" + std::to_string(i));
+      EXPECT_EQ(subOf(userToken(i)), "user" + std::to_string(i));
+      EXPECT_EQ(subOf(userToken(i)), "user" + std::to_string(i));
       EXPECT_EQ(subOf("not.a.jwt"), "<undefined>");
       EXPECT_EQ(subOf("nodots"), "<undefined>");
     }
@@ -279,11 +281,6 @@ TEST(Api, ArenaInputsDoNotLeakIntoWhatOutlivesTheEvaluation) {
       "package t\n"
       "sub := payload.sub if [_, payload, _] := io.jwt.decode(input.token)\n"
       "id := uuid.rfc4122(input.token)\n");
-  auto token = [](int n) {
-    std::string payload = "{\"sub\":\"user" + std::to_string(n) + "\"}";
-    return base64Encode(R"({"alg":"none"})", B64::RawUrl) + "." +
-           base64Encode(payload, B64::RawUrl) + ".c2ln";
-  };
   Evaluator ev;
   ValueArena arena;
   NdCache nd;
@@ -304,11 +301,11 @@ TEST(Api, ArenaInputsDoNotLeakIntoWhatOutlivesTheEvaluation) {
   };
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 3; ++i) {
-      EXPECT_EQ(eval(token(i), "sub"), "user" + std::to_string(i));
+      EXPECT_EQ(eval(userToken(i), "sub"), "user" + std::to_string(i));
     }
   }
-  const std::string id = eval(token(0), "id");
-  EXPECT_EQ(eval(token(0), "id"), id);  // replayed from the cache
+  const std::string id = eval(userToken(0), "id");
+  EXPECT_EQ(eval(userToken(0), "id"), id);  // replayed from the cache
   for (const auto& [name, entries] : nd.entries) {
     for (const auto& [args, result] : entries) {
       EXPECT_FALSE(refersToArena(args)) << name;
