@@ -92,6 +92,27 @@ int compareBytes(std::string_view a, std::string_view b) {
   return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
 }
 
+// a == b for short strings: the length first, then eight bytes at a time.
+bool equalBytes(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n > 32) return std::memcmp(a.data(), b.data(), n) == 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) return false;
+  }
+  for (; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+// Objects up to this size are searched by scanning rather than bisecting.
+constexpr size_t kScanEntries = 8;
+
 bool entryLess(const ObjectEntry& a, const ObjectEntry& b) {
   return compare(a.key, b.key) < 0;
 }
@@ -383,6 +404,14 @@ size_t Value::size() const {
 const Value* Value::field(std::string_view key) const {
   if (kind() != Kind::Object) return nullptr;
   const auto& es = entries();
+  // Small objects (most of a request's) are scanned: a length check rejects
+  // most keys at once, where each step of a binary search orders two strings.
+  if (es.size() <= kScanEntries) {
+    for (const ObjectEntry& e : es) {
+      if (e.key.kind() == Kind::String && equalBytes(e.key.asString(), key)) return &e.value;
+    }
+    return nullptr;
+  }
   // Strings sort after null/bool/number keys and before composite keys, and
   // among themselves bytewise, so a binary search on the string part works.
   size_t lo = 0;
