@@ -829,8 +829,10 @@ void ValueArena::reset() {
   }
   collections_.clear();
   large_.clear();
-  while (chunks_.size() > kKeptChunks)
+  while (chunks_.size() > kKeptChunks) {
+    unpoison(chunks_.back().get(), kChunkBytes);
     chunks_.pop_back();
+  }
   for (size_t i = 0; i < chunks_.size() && i <= chunk_; ++i)
     poison(chunks_[i].get(), kChunkBytes);
   chunk_ = 0;
