@@ -545,7 +545,9 @@ bool Machine::multiValue(const RuleNode* node, Value* out) {
     *out = *hit;
     return true;
   }
+  // One allocation for the usual handful of elements, not one per doubling.
   std::vector<Value> items;
+  items.reserve(8);
   bool failed = false;
   forEachCandidate(*node->rules, [&](const CRule* r) {
     bool ok = ruleSolutions(*r, [&]() {
