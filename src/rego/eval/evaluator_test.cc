@@ -233,8 +233,8 @@ TEST(Api, RuleIndexSelectsMatchingRules) {
 // An unsigned JWT whose payload is {"sub": "user<n>"}.
 std::string userToken(int n) {
   std::string payload = "{\"sub\":\"user" + std::to_string(n) + "\"}";
-  return base64Encode(R"({"alg":"none"})", B64::RawUrl) + "." +
-         base64Encode(payload, B64::RawUrl) + ".c2ln";
+  return base64Encode(R"({"alg":"none"})", B64::RawUrl) + "." + base64Encode(payload, B64::RawUrl) +
+         ".c2ln";
 }
 
 // io.jwt.decode results are memoised per evaluator: repeated, evicted and
