@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <string>
@@ -54,9 +55,11 @@ inline TimerOverhead measureTimerOverhead(bool cpu_clock) {
 /// Wall-clock and thread-CPU samples of one benchmark, in nanoseconds.
 class LatencySamples {
  public:
-  LatencySamples() : cpu_clock_(useCpuClock()) {
+  LatencySamples()
+      : cpu_clock_(useCpuClock()), keep_starts_(std::getenv("MG_BENCH_SAMPLES") != nullptr) {
     wall_.reserve(1 << 20);
     cpu_.reserve(1 << 20);
+    if (keep_starts_) starts_.reserve(1 << 20);
   }
 
   /// Starts one sample (read the clocks last, right before the timed work).
@@ -71,6 +74,7 @@ class LatencySamples {
     if (wall_.size() < wall_.capacity()) {
       wall_.push_back((wall_end - wall_start_).count());
       cpu_.push_back(cpu_end - cpu_start_);
+      if (keep_starts_) starts_.push_back(wall_start_.time_since_epoch().count());
     }
   }
 
@@ -80,12 +84,34 @@ class LatencySamples {
   /// work's own cost.
   void report(benchmark::State& state) {
     TimerOverhead overhead = measureTimerOverhead(cpu_clock_);
+    dump(overhead);
     reportOne(state, wall_, overhead.wall, "");
     reportOne(state, cpu_, overhead.cpu, "cpu_");
     state.counters["timer_overhead_ns"] = static_cast<double>(overhead.cpu);
   }
 
  private:
+  /// MG_BENCH_SAMPLES=DIR writes every sample, in the order taken, to
+  /// DIR/<n>.samples, n counting the runs of the process (one line per sample:
+  /// wall ns, thread-CPU ns, timer overhead subtracted, and the start in ns
+  /// since the first sample; each file named on stderr), for histograms and
+  /// for finding out whether slow samples are periodic.
+  void dump(const TimerOverhead& overhead) const {
+    const char* dir = std::getenv("MG_BENCH_SAMPLES");
+    if (dir == nullptr || *dir == '\0') return;
+    static int runs = 0;
+    std::string file = std::string(dir) + "/" + std::to_string(runs++) + ".samples";
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    if (f == nullptr) return;
+    for (size_t i = 0; i < wall_.size(); ++i) {
+      std::fprintf(f, "%lld %lld %lld\n", static_cast<long long>(wall_[i] - overhead.wall),
+                   static_cast<long long>(cpu_[i] - overhead.cpu),
+                   static_cast<long long>(starts_[i] - starts_[0]));
+    }
+    std::fclose(f);
+    std::fprintf(stderr, "samples: %s (%zu)\n", file.c_str(), wall_.size());
+  }
+
   static void reportOne(benchmark::State& state, std::vector<int64_t>& ns, int64_t overhead,
                         const std::string& prefix) {
     if (ns.empty()) return;
@@ -102,7 +128,8 @@ class LatencySamples {
   }
 
   bool cpu_clock_;
-  std::vector<int64_t> wall_, cpu_;
+  bool keep_starts_;
+  std::vector<int64_t> wall_, cpu_, starts_;
   int64_t cpu_start_ = 0;
   std::chrono::steady_clock::time_point wall_start_;
 };

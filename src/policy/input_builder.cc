@@ -10,6 +10,7 @@
 
 #include "base/small.h"
 #include "rego/builtins/encoding_util.h"
+#include "rego/value/arena.h"
 #include "rego/value/json.h"
 
 namespace meshgate::policy {
@@ -56,6 +57,32 @@ ObjectEntry entry(std::string_view key, Value v) {
   return ObjectEntry{str(key), std::move(v)};
 }
 
+// Builds the request's values in its arena when there is one, else on the heap.
+struct Make {
+  rego::ValueArena* arena;
+  Value str(std::string_view s) const { return arena ? arena->string(s) : Value::string(s); }
+  ObjectEntry entry(std::string_view key, Value v) const { return {str(key), std::move(v)}; }
+  Value object(std::vector<ObjectEntry> entries) const {
+    return arena ? arena->objectSorted(std::move(entries))
+                 : Value::objectSorted(std::move(entries));
+  }
+  Value array(std::vector<Value> items) const {
+    return arena ? arena->array(std::move(items)) : Value::array(std::move(items));
+  }
+  std::vector<ObjectEntry> entries(size_t n) const {
+    if (arena) return arena->entriesVector(n);
+    std::vector<ObjectEntry> v;
+    v.reserve(n);
+    return v;
+  }
+  std::vector<Value> items(size_t n) const {
+    if (arena) return arena->itemsVector(n);
+    std::vector<Value> v;
+    v.reserve(n);
+    return v;
+  }
+};
+
 // Keys longer than a Value's inline string, built once (immortal: never freed,
 // no reference counting).
 Value immortal(Value v) {
@@ -97,7 +124,7 @@ void appendDigits(std::string& out, int64_t v, int digits) {
 
 }  // namespace
 
-std::string protojsonTimestamp(base::SystemTime t) {
+void appendProtojsonTimestamp(std::string& out, base::SystemTime t) {
   auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
   int64_t secs = ns / 1000000000;
   int64_t frac = ns % 1000000000;
@@ -116,8 +143,7 @@ std::string protojsonTimestamp(base::SystemTime t) {
     cached_len = std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
     cached_secs = secs;
   }
-  std::string out;
-  out.reserve(cached_len + 11);
+  out.reserve(out.size() + cached_len + 11);
   out.append(cached, cached_len);
   if (frac != 0) {
     out += '.';
@@ -130,10 +156,16 @@ std::string protojsonTimestamp(base::SystemTime t) {
     }
   }
   out += 'Z';
+}
+
+std::string protojsonTimestamp(base::SystemTime t) {
+  std::string out;
+  appendProtojsonTimestamp(out, t);
   return out;
 }
 
-base::Result<Value> parsePath(std::string_view path_and_query) {
+base::Result<Value> parsePath(std::string_view path_and_query, rego::ValueArena* arena) {
+  const Make make{arena};
   std::string_view path = path_and_query.substr(0, path_and_query.find('?'));
   // Most paths have no escapes: split the path itself rather than a copy.
   std::string decoded;
@@ -146,18 +178,20 @@ base::Result<Value> parsePath(std::string_view path_and_query) {
   }
   while (!rest.empty() && rest.front() == '/')
     rest.remove_prefix(1);
-  std::vector<Value> segments;
-  segments.reserve(1 + static_cast<size_t>(std::count(rest.begin(), rest.end(), '/')));
+  std::vector<Value> segments =
+      make.items(1 + static_cast<size_t>(std::count(rest.begin(), rest.end(), '/')));
   for (;;) {
     size_t slash = rest.find('/');
-    segments.push_back(str(rest.substr(0, slash)));
+    segments.push_back(make.str(rest.substr(0, slash)));
     if (slash == std::string_view::npos) break;
     rest.remove_prefix(slash + 1);
   }
-  return Value::array(std::move(segments));
+  return make.array(std::move(segments));
 }
 
-Value parseQuery(std::string_view query) {
+Value parseQuery(std::string_view query, rego::ValueArena* arena) {
+  if (query.empty()) return Value::emptyObject();
+  const Make make{arena};
   std::map<std::string, std::vector<Value>> params;
   std::string key;
   std::string value;
@@ -171,21 +205,27 @@ Value parseQuery(std::string_view query) {
     std::string_view k = part.substr(0, eq);
     std::string_view v = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
     if (!goUnescape(k, true, key) || !goUnescape(v, true, value)) continue;
-    params[key].push_back(str(value));
+    params[key].push_back(make.str(value));
   }
-  std::vector<ObjectEntry> entries;
-  entries.reserve(params.size());
+  std::vector<ObjectEntry> entries = make.entries(params.size());
   for (auto& [k, values] : params)
-    entries.push_back(entry(k, Value::array(std::move(values))));
-  return Value::objectSorted(std::move(entries));
+    entries.push_back(make.entry(k, make.array(std::move(values))));
+  return make.object(std::move(entries));
 }
 
 base::Result<Value> buildInput(filter_api::FilterContext& ctx, const BodyCapture& body,
-                               base::SystemTime now) {
+                               base::SystemTime now, rego::ValueArena* arena) {
   const http::RequestHead& head = ctx.requestHead();
   const filter_api::StreamInfo& info = ctx.stream();
+  const Make make{arena};
+  // Scratch kept per thread: building an input allocates nothing of its own
+  // once these have grown to the requests' sizes.
+  thread_local std::vector<std::pair<std::string_view, std::string_view>> fields;
+  thread_local std::string path;
+  thread_local std::string joined;
+  thread_local std::string time;
 
-  std::string path(head.path());
+  path.assign(head.path());
   if (head.hasQuery()) {
     path += '?';
     path += head.query();
@@ -197,7 +237,7 @@ base::Result<Value> buildInput(filter_api::FilterContext& ctx, const BodyCapture
   // of the request, and repeated fields joined with ",".
   constexpr std::string_view kPartialBody = "x-envoy-auth-partial-body";
   const bool has_body = body.enabled && (!body.bytes.empty() || body.truncated);
-  std::vector<std::pair<std::string_view, std::string_view>> fields;
+  fields.clear();
   fields.reserve(head.headers().size() + 5);
   for (const http::HeaderField& f : head.headers()) {
     // Envoy drops a client's own partial-body marker.
@@ -209,15 +249,18 @@ base::Result<Value> buildInput(filter_api::FilterContext& ctx, const BodyCapture
   fields.emplace_back(":scheme", kScheme);
   if (has_body) fields.emplace_back(kPartialBody, body.truncated ? "true" : "false");
   // A stable sort by name: repeated fields keep their order.
-  base::stableSortSmall(fields.begin(), fields.end(),
-                        [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Names mostly differ in their first byte: compare it before calling memcmp.
+  base::stableSortSmall(fields.begin(), fields.end(), [](const auto& a, const auto& b) {
+    if (!a.first.empty() && !b.first.empty() && a.first[0] != b.first[0]) {
+      return static_cast<unsigned char>(a.first[0]) < static_cast<unsigned char>(b.first[0]);
+    }
+    return a.first < b.first;
+  });
 
-  std::vector<ObjectEntry> header_entries;
-  header_entries.reserve(fields.size());
+  std::vector<ObjectEntry> header_entries = make.entries(fields.size());
   std::string content_type;
   std::string content_length;
   bool has_content_length = false;
-  std::string joined;
   for (size_t i = 0; i < fields.size();) {
     size_t j = i + 1;
     while (j < fields.size() && fields[j].first == fields[i].first)
@@ -236,38 +279,39 @@ base::Result<Value> buildInput(filter_api::FilterContext& ctx, const BodyCapture
       content_length.assign(value);
       has_content_length = true;
     }
-    header_entries.push_back(entry(fields[i].first, str(value)));
+    header_entries.push_back(make.entry(fields[i].first, make.str(value)));
     i = j;
   }
 
   // protojson: fields in any order (objects sort), empty scalars left out.
-  std::vector<ObjectEntry> http;
-  http.reserve(10);
-  if (has_body && !body.pack_as_bytes) http.push_back(entry("body", str(body.bytes)));
-  http.push_back(entry("headers", Value::objectSorted(std::move(header_entries))));
-  if (!host.empty()) http.push_back(entry("host", str(host)));
-  if (!info.request_id.empty()) http.push_back(entry("id", str(info.request_id)));
-  http.push_back(entry("method", str(head.methodText())));
-  http.push_back(entry("path", str(path)));
-  http.push_back(entry("protocol", str(http::versionText(head.version()))));
+  std::vector<ObjectEntry> http = make.entries(10);
+  if (has_body && !body.pack_as_bytes) http.push_back(entry("body", make.str(body.bytes)));
+  http.push_back(entry("headers", make.object(std::move(header_entries))));
+  if (!host.empty()) http.push_back(entry("host", make.str(host)));
+  if (!info.request_id.empty()) http.push_back(entry("id", make.str(info.request_id)));
+  http.push_back(entry("method", make.str(head.methodText())));
+  http.push_back(entry("path", make.str(path)));
+  http.push_back(entry("protocol", make.str(http::versionText(head.version()))));
   if (has_body && body.pack_as_bytes) {
-    http.push_back(entry("raw_body", str(rego::base64Encode(body.bytes, rego::B64::Std))));
+    http.push_back(entry("raw_body", make.str(rego::base64Encode(body.bytes, rego::B64::Std))));
   }
   http.push_back(entry("scheme", str(kScheme)));
   if (has_body) http.push_back(entry("size", str(std::to_string(body.bytes.size()))));
 
   // Every object below is built with its keys in sorted order.
   static const Value kMetadataContext = immortal(str("metadataContext"));
-  Value request = Value::objectSorted({entry("http", Value::objectSorted(std::move(http))),
-                                       entry("time", str(protojsonTimestamp(now)))});
-  Value attributes = Value::objectSorted({
-      entry("destination", socketAddress(info.downstream_local)),
-      ObjectEntry{kMetadataContext, Value::emptyObject()},
-      entry("request", std::move(request)),
-      entry("source", socketAddress(info.downstream_remote)),
-  });
+  time.clear();
+  appendProtojsonTimestamp(time, now);
+  std::vector<ObjectEntry> request = make.entries(2);
+  request.push_back(entry("http", make.object(std::move(http))));
+  request.push_back(entry("time", make.str(time)));
+  std::vector<ObjectEntry> attributes = make.entries(4);
+  attributes.push_back(entry("destination", socketAddress(info.downstream_local)));
+  attributes.push_back(ObjectEntry{kMetadataContext, Value::emptyObject()});
+  attributes.push_back(entry("request", make.object(std::move(request))));
+  attributes.push_back(entry("source", socketAddress(info.downstream_remote)));
 
-  auto parsed_path = parsePath(path);
+  auto parsed_path = parsePath(path, arena);
   if (!parsed_path.ok()) return std::move(parsed_path).error();
 
   // OPA-Envoy's getParsedBody: only JSON bodies, only when complete.
@@ -295,14 +339,15 @@ base::Result<Value> buildInput(filter_api::FilterContext& ctx, const BodyCapture
 
   static const Value kVersion = immortal(
       Value::objectSorted({entry("encoding", str("protojson")), entry("ext_authz", str("v3"))}));
-  return Value::objectSorted({
-      entry("attributes", std::move(attributes)),
-      entry("parsed_body", std::move(parsed_body)),
-      entry("parsed_path", std::move(*parsed_path)),
-      entry("parsed_query", parseQuery(head.hasQuery() ? head.query() : std::string_view())),
-      entry("truncated_body", Value::boolean(truncated_body)),
-      entry("version", kVersion),
-  });
+  std::vector<ObjectEntry> root = make.entries(6);
+  root.push_back(entry("attributes", make.object(std::move(attributes))));
+  root.push_back(entry("parsed_body", std::move(parsed_body)));
+  root.push_back(entry("parsed_path", std::move(*parsed_path)));
+  root.push_back(entry("parsed_query",
+                       parseQuery(head.hasQuery() ? head.query() : std::string_view(), arena)));
+  root.push_back(entry("truncated_body", Value::boolean(truncated_body)));
+  root.push_back(entry("version", kVersion));
+  return make.object(std::move(root));
 }
 
 }  // namespace meshgate::policy

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "rego/value/arena.h"
 #include "rego/value/json.h"
 #include "testing/fake_filter_context.h"
 
@@ -93,6 +94,42 @@ TEST(InputBuilder, JsonBodyIsParsedWhenComplete) {
   EXPECT_EQ(http->field("size")->asString(), "15") << "protojson writes int64 as a string";
   EXPECT_EQ(http->field("headers")->field("x-envoy-auth-partial-body")->asString(), "false");
   EXPECT_EQ(http->field("raw_body"), nullptr);
+}
+
+// Built in a per-request arena (as the authorizer does), the input is the
+// same document as on the heap, request after request, and the arena's
+// storage is reused after each reset.
+TEST(InputBuilder, ArenaInputEqualsHeapInput) {
+  rego::ValueArena arena;
+  for (int i = 0; i < 50; ++i) {
+    testing::FakeFilterContext ctx;
+    const std::string target = "/api/v1/%C3%A9l%C3%A8ves/" + std::to_string(i) +
+                               "/items?sort=asc&tag=a&tag=b+c&long_parameter_name=x" +
+                               std::to_string(i);
+    ASSERT_EQ(ctx.head().setTarget(target), http::TargetError::None);
+    ASSERT_TRUE(ctx.head().setMethod("POST"));
+    ctx.head().headers().add("user-agent",
+                             "Mozilla/5.0 (X11; Linux x86_64) request " + std::to_string(i));
+    ctx.head().headers().add("accept", "text/html");
+    ctx.head().headers().add("accept", "application/json");
+    ctx.head().headers().add("content-type", "application/json");
+    ctx.head().headers().add("x-a-rather-long-header-name", "v");
+    ctx.setClientAddress("10.0.0.7", static_cast<uint16_t>(30000 + i));
+    const std::string bytes = R"({"quantity": )" + std::to_string(i) + "}";
+    BodyCapture body{.enabled = true, .bytes = bytes};
+    auto heap = buildInput(ctx, body, at(kNow + i));
+    auto in_arena = buildInput(ctx, body, at(kNow + i), &arena);
+    ASSERT_TRUE(heap.ok()) << heap.error().message;
+    ASSERT_TRUE(in_arena.ok()) << in_arena.error().message;
+    EXPECT_FALSE(rego::refersToArena(*heap));
+    EXPECT_TRUE(rego::refersToArena(*in_arena));
+    EXPECT_EQ(*in_arena, *heap) << rego::toJson(*in_arena);
+    *in_arena = Value();
+    arena.reset();
+    // What the heap input holds stays whole after the reset.
+    EXPECT_EQ(heap->field("parsed_query")->field("long_parameter_name")->items()[0].asString(),
+              "x" + std::to_string(i));
+  }
 }
 
 TEST(InputBuilder, TruncatedJsonBodyIsNotParsed) {

@@ -30,6 +30,13 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// One decision, never inlined: `valgrind --tool=callgrind
+// --toggle-collect='*decideOnce*'` counts exactly the timed work.
+[[gnu::noinline]] CustomDecision decideOnce(const filters::authz::CustomAuthorizer& authorizer,
+                                            const filters::authz::CustomCheck& check) {
+  return authorizer.check(check);
+}
+
 // `prepare`, when set, adjusts the request before each decision (untimed).
 using Prepare = std::function<void(testing::FakeFilterContext&, size_t iteration)>;
 
@@ -71,7 +78,7 @@ void run(benchmark::State& state, const std::string& rego, const std::string& da
     ++i;
     filters::authz::CustomCheck check{ctx, provider, {}, false, {}, false};
     samples.start();
-    CustomDecision d = (*authorizer)->check(check);
+    CustomDecision d = decideOnce(**authorizer, check);
     samples.stop();
     if (d.result != CustomDecision::Result::Allow) {
       state.SkipWithError(("unexpected decision: " + d.message).c_str());

@@ -17,6 +17,7 @@
 #include "policy/decision_log.h"
 #include "policy/input_builder.h"
 #include "policy/metrics.h"
+#include "rego/value/arena.h"
 
 namespace meshgate::policy {
 
@@ -115,6 +116,16 @@ class RegoAuthorizer final : public filters::authz::CustomAuthorizer {
   CustomDecision check(const CustomCheck& check) const override {
     // One evaluator per worker thread: plans are shared, evaluators are not.
     thread_local rego::Evaluator evaluator;
+    // The input is built in the thread's arena and released when the decision
+    // has been read and logged: `release` is declared before every value of
+    // the decision, so it runs after they are gone. Nothing of the input
+    // outlives check(): the decision copies what it keeps, the evaluator's
+    // memo copies out of the arena, and the decision log is formatted here.
+    thread_local rego::ValueArena arena;
+    struct ResetOnExit {
+      rego::ValueArena& arena;
+      ~ResetOnExit() { arena.reset(); }
+    } release{arena};
     filter_api::FilterContext& ctx = check.ctx;
     const auto start = std::chrono::steady_clock::now();
     const base::SystemTime now = ctx.clock().systemNow();
@@ -130,7 +141,7 @@ class RegoAuthorizer final : public filters::authz::CustomAuthorizer {
     CustomDecision decision;
     rego::Value input;
     rego::Value result;
-    auto built = buildInput(ctx, body, now);
+    auto built = buildInput(ctx, body, now, &arena);
     if (!built.ok()) {
       decision.message = "input: " + built.error().message;
     } else {

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "rego/builtins/encoding_util.h"
 #include "rego/engine.h"
 #include "rego/eval/evaluator.h"
 #include "rego/value/json.h"
@@ -214,6 +215,63 @@ INSTANTIATE_TEST_SUITE_P(
         BuiltinCase{"cast_set", "cast_set([2, 1, 2])", "[1, 2]"},
         BuiltinCase{"set_diff", "set_diff({1, 2, 3}, {2})", "[1, 3]"},
         BuiltinCase{"cast_string_error", "cast_string(1)", "error"}));
+
+// base64Decode decodes whole quanta of alphabet characters on a fast path
+// and leaves everything else to Go's per-character algorithm: both must give
+// Go's answers, wherever a quantum boundary falls.
+TEST(Base64, DecodesAsGoAcrossQuantumBoundaries) {
+  std::string data;
+  for (int i = 0; i < 70; ++i)
+    data.push_back(static_cast<char>((i * 73 + 11) & 0xFF));
+  for (B64 a : {B64::Std, B64::Url, B64::RawStd, B64::RawUrl}) {
+    for (size_t n = 0; n <= data.size(); ++n) {
+      const std::string encoded = base64Encode(std::string_view(data).substr(0, n), a);
+      std::string out, err;
+      ASSERT_TRUE(base64Decode(encoded, a, &out, &err)) << encoded << ": " << err;
+      EXPECT_EQ(out, data.substr(0, n));
+      // An invalid character in place of any data character is reported at
+      // its position.
+      for (size_t k = 0; k < encoded.size(); k += 5) {
+        if (encoded[k] == '=') continue;
+        std::string bad = encoded;
+        bad[k] = '!';
+        EXPECT_FALSE(base64Decode(bad, a, &out, &err));
+        EXPECT_EQ(err, "illegal base64 data at input byte " + std::to_string(k)) << bad;
+      }
+    }
+  }
+  std::string out, err;
+  // Line breaks are skipped, inside a quantum too.
+  ASSERT_TRUE(base64Decode("QUJD\nRE\r\nVG", B64::Std, &out, &err)) << err;
+  EXPECT_EQ(out, "ABCDEF");
+  ASSERT_TRUE(base64Decode("QUJD\nRE\r\nVGR3A=", B64::Std, &out, &err)) << err;
+  EXPECT_EQ(out, "ABCDEFGp");
+  ASSERT_TRUE(base64Decode("QU\nJD", B64::Std, &out, &err));
+  EXPECT_EQ(out, "ABC");
+  // Data after padding, padding too early, a lone trailing character.
+  EXPECT_FALSE(base64Decode("QUJDRA==QUJD", B64::Std, &out, &err));
+  EXPECT_EQ(err, "illegal base64 data at input byte 8");
+  EXPECT_FALSE(base64Decode("QUJDR===", B64::Std, &out, &err));
+  EXPECT_EQ(err, "illegal base64 data at input byte 5");
+  EXPECT_FALSE(base64Decode("QUJDR", B64::RawStd, &out, &err));
+  EXPECT_EQ(err, "illegal base64 data at input byte 4");
+  ASSERT_TRUE(base64Decode("QUJ=", B64::Std, &out, &err));
+  EXPECT_EQ(out, "AB");
+}
+
+// io.jwt.decode decodes unpadded sections without copying them when that
+// cannot change the answer; the answers, errors included, stay Go's.
+INSTANTIATE_TEST_SUITE_P(
+    JwtSections, BuiltinCases,
+    ::testing::Values(
+        BuiltinCase{"unpadded", R"(io.jwt.decode("eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.c2ln"))",
+                    R"([{"alg":"none"},{"sub":"alice"},"736967"])"},
+        BuiltinCase{"invalid_char",
+                    R"(io.jwt.decode("eyJhbGciOiJub25lIn0.eyJzdWIiOi!hbGljZSJ9.c2ln"))", "error"},
+        BuiltinCase{"line_break",
+                    "io.jwt.decode(\"eyJhbGciOiJub25lIn0.eyJzdWIiOiJhb\\nGljZSJ9.c2ln\")",
+                    "error"}),
+    [](const ::testing::TestParamInfo<BuiltinCase>& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace meshgate::rego

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/small.h"
+#include "rego/value/arena.h"
 #include "rego/value/value.h"
 
 namespace meshgate::rego {
@@ -29,7 +30,8 @@ struct HttpPolicy {
 /// Results of pure builtins kept across the evaluations of one evaluator (one
 /// thread): a few entries keyed by builtin name and argument, the oldest
 /// replaced first. Only for builtins whose result depends on the argument
-/// alone; results are immutable values, so a hit shares the stored one.
+/// alone; results are immutable values, so a hit shares the stored one. What
+/// is stored is copied out of any ValueArena (the memo outlives the request).
 class BuiltinMemo {
  public:
   static constexpr size_t kEntries = 8;
@@ -38,7 +40,7 @@ class BuiltinMemo {
   }
   /// `builtin` must outlive the memo (a string literal).
   void put(std::string_view builtin, Value arg, Value result) {
-    memo_.put(Key{builtin, std::move(arg)}, std::move(result));
+    memo_.put(Key{builtin, detachFromArena(arg)}, detachFromArena(result));
   }
 
  private:

@@ -10,6 +10,7 @@
 
 #include "rego/builtins/encoding_util.h"
 #include "rego/engine.h"
+#include "rego/value/arena.h"
 #include "rego/value/json.h"
 
 namespace meshgate::rego {
@@ -229,17 +230,19 @@ TEST(Api, RuleIndexSelectsMatchingRules) {
   EXPECT_TRUE(r->isTrue());
 }
 
+// An unsigned JWT whose payload is {"sub": "user<n>"}.
+std::string userToken(int n) {
+  std::string payload = "{\"sub\":\"user" + std::to_string(n) + "\"}";
+  return base64Encode(R"({"alg":"none"})", B64::RawUrl) + "." + base64Encode(payload, B64::RawUrl) +
+         ".c2ln";
+}
+
 // io.jwt.decode results are memoised per evaluator: repeated, evicted and
 // invalid tokens must decode exactly as a fresh evaluation would.
 TEST(Api, JwtDecodeMemoKeepsAnswersExact) {
   auto plan = compileOne(
       "package t\n"
       "sub := payload.sub if [_, payload, _] := io.jwt.decode(input.token)\n");
-  auto token = [](int n) {
-    std::string payload = "{\"sub\":\"user" + std::to_string(n) + "\"}";
-    return base64Encode(R"({"alg":"none"})", B64::RawUrl) + "." +
-           base64Encode(payload, B64::RawUrl) + ".c2ln";
-  };
   Evaluator ev;
   EvalOptions o;
   auto subOf = [&](const std::string& t) {
@@ -251,8 +254,8 @@ TEST(Api, JwtDecodeMemoKeepsAnswersExact) {
   // More distinct tokens than the memo holds, twice round, interleaved with bad ones.
   for (int round = 0; round < 2; ++round) {
     for (int i = 0; i < 20; ++i) {
-      EXPECT_EQ(subOf(token(i)), "user" + std::to_string(i));
-      EXPECT_EQ(subOf(token(i)), "user" + std::to_string(i));
+      EXPECT_EQ(subOf(userToken(i)), "user" + std::to_string(i));
+      EXPECT_EQ(subOf(userToken(i)), "user" + std::to_string(i));
       EXPECT_EQ(subOf("not.a.jwt"), "<undefined>");
       EXPECT_EQ(subOf("nodots"), "<undefined>");
     }
@@ -265,6 +268,49 @@ TEST(Api, JwtDecodeMemoKeepsAnswersExact) {
                          Value::object({{Value::string("token"), Value::string("a.b")}}), strict);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.errors()[0].code, "eval_builtin_error");
+  }
+}
+
+// An input built in a ValueArena, reset after every evaluation (as the proxy
+// does per request): what the evaluator keeps across evaluations (the
+// io.jwt.decode memo, keyed here by the input's own string) and the
+// non-deterministic builtin cache must not point into the reset arena. Under
+// ASan a dangling reference is reported (the arena poisons what it releases).
+TEST(Api, ArenaInputsDoNotLeakIntoWhatOutlivesTheEvaluation) {
+  auto plan = compileOne(
+      "package t\n"
+      "sub := payload.sub if [_, payload, _] := io.jwt.decode(input.token)\n"
+      "id := uuid.rfc4122(input.token)\n");
+  Evaluator ev;
+  ValueArena arena;
+  NdCache nd;
+  EvalOptions o;
+  o.nd_cache = &nd;
+  auto eval = [&](const std::string& t, const char* rule) {
+    std::vector<ObjectEntry> entries = arena.entriesVector(1);
+    entries.push_back({arena.string("token"), arena.string(t)});
+    Value input = arena.objectSorted(std::move(entries));
+    EXPECT_TRUE(refersToArena(input));
+    auto r = ev.evalPath(*plan, {Value::string("t"), Value::string(rule)}, input, o);
+    EXPECT_TRUE(r.ok());
+    std::string out = r.ok() && r->isString() ? std::string(r->asString()) : "<undefined>";
+    *r = Value();
+    input = Value();
+    arena.reset();
+    return out;
+  };
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(eval(userToken(i), "sub"), "user" + std::to_string(i));
+    }
+  }
+  const std::string id = eval(userToken(0), "id");
+  EXPECT_EQ(eval(userToken(0), "id"), id);  // replayed from the cache
+  for (const auto& [name, entries] : nd.entries) {
+    for (const auto& [args, result] : entries) {
+      EXPECT_FALSE(refersToArena(args)) << name;
+      EXPECT_FALSE(refersToArena(result)) << name;
+    }
   }
 }
 

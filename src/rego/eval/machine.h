@@ -5,9 +5,10 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -173,14 +174,18 @@ class Machine final : public BuiltinContext {
   bool ruleSolutions(const CRule& rule, FnRef<bool()> on_solution);
   bool ruleChainValue(const CRule& rule, Value* prev, const char* conflict_msg, bool early_exit,
                       bool* produced);
-  void candidateRules(const RuleSet& rs, std::vector<const CRule*>* out);
+  template <typename F>
+  void forEachCandidate(const RuleSet& rs, F&& f);
   Value patchMocksBelow(const RuleNode* node, Value v);
 
   // Calls.
   bool evalCall(const CTerm& call, ValueCont k);
-  bool callWithArgs(const CTerm& call, std::vector<Value>& args, ValueCont k);
-  bool callBuiltin(const BuiltinDef* bi, std::vector<Value>& args, ValueCont k);
-  bool callFunction(const RuleNode* fn, const std::vector<Value>& args, ValueCont k);
+  // Arguments of up to this many are kept on the stack.
+  static constexpr size_t kInlineArgs = 4;
+  bool evalArgs(const std::vector<CTerm>& items, size_t i, Value* out, FnRef<bool()> k);
+  bool callWithArgs(const CTerm& call, std::span<const Value> args, ValueCont k);
+  bool callBuiltin(const BuiltinDef* bi, std::span<const Value> args, ValueCont k);
+  bool callFunction(const RuleNode* fn, std::span<const Value> args, ValueCont k);
   bool evalPrint(const CTerm& call, ValueCont k);
   const FuncMock* findMock(const std::string& name) const;
 
@@ -193,7 +198,40 @@ class Machine final : public BuiltinContext {
 
   const Plan* plan_ = nullptr;
   const EvalOptions* opts_ = nullptr;
-  std::deque<Value> slots_;
+  // The variable slots of the frames in evaluation: blocks that never move
+  // (continuations hold references to slots while deeper frames are pushed),
+  // kept across evaluations. Slots at and above size() are always Undefined,
+  // so growing costs nothing but the count.
+  class SlotStack {
+   public:
+    size_t size() const { return size_; }
+    Value& operator[](size_t i) { return blocks_[i >> kShift][i & kMask]; }
+    const Value& operator[](size_t i) const { return blocks_[i >> kShift][i & kMask]; }
+    void resize(size_t n) {
+      if (n > size_) {
+        while (blocks_.size() << kShift < n)
+          blocks_.push_back(std::make_unique<Value[]>(kBlock));
+      } else {
+        for (size_t i = n; i < size_; ++i)
+          (*this)[i] = Value();
+      }
+      size_ = n;
+    }
+    void clear() {
+      resize(0);
+      // A deep evaluation's blocks are not kept.
+      if (blocks_.size() > kKeptBlocks) blocks_.resize(kKeptBlocks);
+    }
+
+   private:
+    static constexpr size_t kShift = 8;
+    static constexpr size_t kBlock = size_t{1} << kShift;
+    static constexpr size_t kMask = kBlock - 1;
+    static constexpr size_t kKeptBlocks = 4;
+    std::vector<std::unique_ptr<Value[]>> blocks_;
+    size_t size_ = 0;
+  };
+  SlotStack slots_;
   size_t base_ = 0;
   std::vector<size_t> trail_;
   Value input_;

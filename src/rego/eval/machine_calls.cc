@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "rego/eval/machine.h"
+#include "rego/value/arena.h"
 #include "rego/value/json.h"
 
 namespace meshgate::rego {
@@ -74,50 +75,60 @@ bool Machine::evalCall(const CTerm& call, ValueCont k) {
   if (call.builtin != nullptr && (call.builtin->flags & kVariadic) && call.name == "print") {
     if (func_mocks_.empty() || findMock(call.name) == nullptr) return evalPrint(call, k);
   }
-  std::vector<Value> args;
-  args.reserve(call.items.size());
+  // The arguments of the usual call live on the stack: no allocation per call.
+  const size_t n = call.items.size();
+  Value inline_args[kInlineArgs];
+  std::vector<Value> heap_args;
+  Value* args = inline_args;
+  if (n > kInlineArgs) {
+    heap_args.resize(n);
+    args = heap_args.data();
+  }
+  const std::span<const Value> all(args, n);
   bool reorder = false;
   for (const auto& it : call.items) {
     if (it.kind == TKind::Var && slotValue(it.slot).isUndefined()) reorder = true;
   }
   if (!reorder) {
-    return evalItems(call.items, 0, args, [&]() {
-      std::vector<Value> copy = args;
-      return callWithArgs(call, copy, k);
-    });
+    return evalArgs(call.items, 0, args, [&]() { return callWithArgs(call, all, k); });
   }
   // An argument variable bound by a ref in another argument (x == xs[x]):
   // evaluate the other arguments first, as OPA's compiler hoists refs.
   std::vector<size_t> order;
-  for (size_t i = 0; i < call.items.size(); ++i) {
+  for (size_t i = 0; i < n; ++i) {
     if (call.items[i].kind != TKind::Var) order.push_back(i);
   }
-  for (size_t i = 0; i < call.items.size(); ++i) {
+  for (size_t i = 0; i < n; ++i) {
     if (call.items[i].kind == TKind::Var) order.push_back(i);
   }
-  args.resize(call.items.size());
   struct Rec {
     Machine* m;
     const CTerm& call;
     const std::vector<size_t>& order;
-    std::vector<Value>& args;
+    Value* args;
+    std::span<const Value> all;
     ValueCont k;
     bool go(size_t i) {
-      if (i == order.size()) {
-        std::vector<Value> copy = args;
-        return m->callWithArgs(call, copy, k);
-      }
+      if (i == order.size()) return m->callWithArgs(call, all, k);
       return m->evalTerm(call.items[order[i]], [&](const Value& v) {
         args[order[i]] = v;
         return go(i + 1);
       });
     }
   };
-  Rec rec{this, call, order, args, k};
+  Rec rec{this, call, order, args, all, k};
   return rec.go(0);
 }
 
-bool Machine::callWithArgs(const CTerm& call, std::vector<Value>& args, ValueCont k) {
+bool Machine::evalArgs(const std::vector<CTerm>& items, size_t i, Value* out, FnRef<bool()> k) {
+  if (i == items.size()) return k();
+  return evalTerm(items[i], [&](const Value& v) {
+    out[i] = v;
+    return evalArgs(items, i + 1, out, k);
+  });
+}
+
+bool Machine::callWithArgs(const CTerm& call, std::span<const Value> args, ValueCont k) {
   if (!func_mocks_.empty()) {
     if (const FuncMock* m = findMock(call.name)) {
       if (m->is_value) return k(m->value);
@@ -155,11 +166,11 @@ bool Machine::callWithArgs(const CTerm& call, std::vector<Value>& args, ValueCon
   return true;
 }
 
-bool Machine::callBuiltin(const BuiltinDef* bi, std::vector<Value>& args, ValueCont k) {
+bool Machine::callBuiltin(const BuiltinDef* bi, std::span<const Value> args, ValueCont k) {
   Value args_key;
   const bool nd = (bi->flags & kNondeterministic) != 0;
   if (nd && opts_->nd_cache != nullptr) {
-    args_key = Value::array(args);
+    args_key = Value::array(std::vector<Value>(args.begin(), args.end()));
     if (const Value* cached = opts_->nd_cache->find(bi->name, args_key)) {
       Value v = *cached;
       return k(v);
@@ -174,7 +185,7 @@ bool Machine::callBuiltin(const BuiltinDef* bi, std::vector<Value>& args, ValueC
   }
   clearError();
   name = bi->name;
-  Value result = bi->fn(*this, std::span<const Value>(args.data(), args.size()));
+  Value result = bi->fn(*this, args);
   if (failed()) {
     const Location& loc = cur_expr_ != nullptr ? cur_expr_->loc : Location{};
     RegoError err;
@@ -204,7 +215,7 @@ bool Machine::callBuiltin(const BuiltinDef* bi, std::vector<Value>& args, ValueC
   return k(result);
 }
 
-bool Machine::callFunction(const RuleNode* fn, const std::vector<Value>& args, ValueCont k) {
+bool Machine::callFunction(const RuleNode* fn, std::span<const Value> args, ValueCont k) {
   const RuleSet& rs = *fn->rules;
   if (args.size() != rs.arity) return true;
   Value prev;
@@ -222,7 +233,7 @@ bool Machine::callFunction(const RuleNode* fn, const std::vector<Value>& args, V
         struct Params {
           Machine* m;
           const CRule* r;
-          const std::vector<Value>& args;
+          std::span<const Value> args;
           FnRef<bool()> k;
           bool go(size_t i) {
             if (i == args.size()) return k();
@@ -414,6 +425,9 @@ const Value* NdCache::find(const std::string& name, const Value& args) const {
 }
 
 void NdCache::put(const std::string& name, Value args, Value result) {
+  // The cache outlives the evaluation, and so the input's arena.
+  args = detachFromArena(args);
+  result = detachFromArena(result);
   auto& list = entries[name];
   for (auto& [a, r] : list) {
     if (a == args) {

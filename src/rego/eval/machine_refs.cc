@@ -426,21 +426,23 @@ bool Machine::mergeDynamic(const Value& dyn, const Value& in, size_t depth, cons
 
 // ---- Rules ----
 
-void Machine::candidateRules(const RuleSet& rs, std::vector<const CRule*>* out) {
-  out->clear();
+// Calls f(rule) for each rule of `rs` that may apply, in definition order,
+// until f returns false: every rule, or with an index the rules of the
+// bucket of the indexed value plus the unindexed ones.
+template <typename F>
+void Machine::forEachCandidate(const RuleSet& rs, F&& f) {
   if (!rs.index) {
-    for (const auto& r : rs.rules)
-      out->push_back(r.get());
+    for (const auto& r : rs.rules) {
+      if (!f(r.get())) return;
+    }
     return;
   }
   const RuleIndex& idx = *rs.index;
   Value key;
-  size_t mark = trail_.size();
   evalTerm(idx.ref, [&](const Value& v) {
     key = v;
     return false;
   });
-  (void)mark;
   const std::vector<uint32_t>* bucket = nullptr;
   if (key.isDefined()) {
     auto it =
@@ -449,18 +451,21 @@ void Machine::candidateRules(const RuleSet& rs, std::vector<const CRule*>* out) 
     if (it != idx.buckets.end() && it->key == key) bucket = &it->rules;
   }
   if (bucket == nullptr) {
-    for (uint32_t o : idx.unindexed)
-      out->push_back(rs.rules[o].get());
+    for (uint32_t o : idx.unindexed) {
+      if (!f(rs.rules[o].get())) return;
+    }
     return;
   }
   // Merge the two sorted ordinal lists to keep definition order.
   size_t i = 0, j = 0;
   while (i < bucket->size() || j < idx.unindexed.size()) {
+    uint32_t o;
     if (j == idx.unindexed.size() || (i < bucket->size() && (*bucket)[i] < idx.unindexed[j])) {
-      out->push_back(rs.rules[(*bucket)[i++]].get());
+      o = (*bucket)[i++];
     } else {
-      out->push_back(rs.rules[idx.unindexed[j++]].get());
+      o = idx.unindexed[j++];
     }
+    if (!f(rs.rules[o].get())) return;
   }
 }
 
@@ -510,16 +515,18 @@ bool Machine::completeValue(const RuleNode* node, Value* out) {
     return true;
   }
   const RuleSet& rs = *node->rules;
-  std::vector<const CRule*> rules;
-  candidateRules(rs, &rules);
   Value prev;
-  for (const CRule* r : rules) {
+  bool failed = false;
+  forEachCandidate(rs, [&](const CRule* r) {
     bool produced = false;
     if (!ruleChainValue(*r, &prev, "complete rules must not produce multiple outputs",
-                        rs.early_exit, &produced))
+                        rs.early_exit, &produced)) {
+      failed = true;
       return false;
-    if (produced && rs.early_exit) break;
-  }
+    }
+    return !(produced && rs.early_exit);
+  });
+  if (failed) return false;
   if (prev.isUndefined() && rs.default_rule) {
     bool produced = false;
     if (!ruleChainValue(*rs.default_rule, &prev, "complete rules must not produce multiple outputs",
@@ -538,18 +545,21 @@ bool Machine::multiValue(const RuleNode* node, Value* out) {
     *out = *hit;
     return true;
   }
-  std::vector<const CRule*> rules;
-  candidateRules(*node->rules, &rules);
+  // One allocation for the usual handful of elements, not one per doubling.
   std::vector<Value> items;
-  for (const CRule* r : rules) {
+  items.reserve(8);
+  bool failed = false;
+  forEachCandidate(*node->rules, [&](const CRule* r) {
     bool ok = ruleSolutions(*r, [&]() {
       return evalTerm(r->key, [&](const Value& v) {
         items.push_back(v);
         return true;
       });
     });
-    if (!ok || error_) return false;
-  }
+    failed = !ok || error_;
+    return !failed;
+  });
+  if (failed) return false;
   Value v = Value::set(std::move(items));
   chargeMemory(v);
   if (error_) return false;

@@ -2,7 +2,7 @@
 #include "rego/value/value.h"
 
 #include <algorithm>
-#include <cassert>
+#include <bit>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
@@ -11,6 +11,14 @@
 
 #include "base/assert.h"
 #include "base/small.h"
+#include "rego/value/arena.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#define MG_ARENA_ASAN 1
+#endif
+#endif
 
 namespace meshgate::rego {
 namespace {
@@ -58,15 +66,24 @@ const std::string kEmptyString;
 const std::vector<Value> kEmptyItems;
 const std::vector<ObjectEntry> kEmptyEntries;
 
-// string_view::compare for the short keys of objects: a byte loop that
-// usually stops at the first byte beats a call to memcmp.
+// string_view::compare for the short keys of objects: eight bytes at a time
+// (compared as big-endian words, which orders them as bytes), then byte by
+// byte, beats a call to memcmp; longer strings go to memcmp.
 int compareBytes(std::string_view a, std::string_view b) {
+  static_assert(std::endian::native == std::endian::little);
   size_t n = std::min(a.size(), b.size());
-  if (n > 16) {
+  if (n > 32) {
     int c = std::memcmp(a.data(), b.data(), n);
     if (c != 0) return c < 0 ? -1 : 1;
   } else {
-    for (size_t i = 0; i < n; ++i) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t x, y;
+      std::memcpy(&x, a.data() + i, 8);
+      std::memcpy(&y, b.data() + i, 8);
+      if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+    }
+    for (; i < n; ++i) {
       auto x = static_cast<unsigned char>(a[i]);
       auto y = static_cast<unsigned char>(b[i]);
       if (x != y) return x < y ? -1 : 1;
@@ -75,8 +92,44 @@ int compareBytes(std::string_view a, std::string_view b) {
   return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
 }
 
+// a == b for short strings: the length first, then eight bytes at a time.
+bool equalBytes(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n > 32) return std::memcmp(a.data(), b.data(), n) == 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) return false;
+  }
+  for (; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+// Objects up to this size are searched by scanning rather than bisecting.
+constexpr size_t kScanEntries = 8;
+
 bool entryLess(const ObjectEntry& a, const ObjectEntry& b) {
   return compare(a.key, b.key) < 0;
+}
+
+// Lookups binary-search the keys: a caller that claims an order it does not
+// have would get wrong answers, not an error (checked in debug builds only:
+// the check costs as much as building a small object).
+void checkSorted(const std::vector<ObjectEntry>& entries) {
+#if MG_DEBUG_CHECKS
+  MG_ASSERT(std::adjacent_find(entries.begin(), entries.end(),
+                               [](const ObjectEntry& a, const ObjectEntry& b) {
+                                 return compare(a.key, b.key) >= 0;
+                               }) == entries.end(),
+            "objectSorted: entries not sorted by key or not unique");
+#else
+  (void)entries;
+#endif
 }
 
 Value makeImmortalValue(Value v) {
@@ -235,12 +288,7 @@ Value Value::object(std::vector<ObjectEntry> entries) {
 
 Value Value::objectSorted(std::vector<ObjectEntry> entries) {
   if (entries.empty()) return emptyObject();
-  // Lookups binary-search the keys: a caller that claims an order it does not
-  // have would get wrong answers, not an error (checked in debug builds).
-  assert(std::adjacent_find(entries.begin(), entries.end(),
-                            [](const ObjectEntry& a, const ObjectEntry& b) {
-                              return compare(a.key, b.key) >= 0;
-                            }) == entries.end());
+  checkSorted(entries);
   Value v;
   v.setNode(Kind::Object, 0, new ObjectNode(std::move(entries)));
   return v;
@@ -356,6 +404,14 @@ size_t Value::size() const {
 const Value* Value::field(std::string_view key) const {
   if (kind() != Kind::Object) return nullptr;
   const auto& es = entries();
+  // Small objects (most of a request's) are scanned: a length check rejects
+  // most keys at once, where each step of a binary search orders two strings.
+  if (es.size() <= kScanEntries) {
+    for (const ObjectEntry& e : es) {
+      if (e.key.kind() == Kind::String && equalBytes(e.key.asString(), key)) return &e.value;
+    }
+    return nullptr;
+  }
   // Strings sort after null/bool/number keys and before composite keys, and
   // among themselves bytewise, so a binary search on the string part works.
   size_t lo = 0;
@@ -627,6 +683,206 @@ Value ObjectBuilder::build() {
   delete index_;
   index_ = nullptr;
   return v;
+}
+
+// ---- ValueArena ----
+
+namespace {
+
+void poison(const void* p, size_t n) {
+#ifdef MG_ARENA_ASAN
+  ASAN_POISON_MEMORY_REGION(p, n);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+
+void unpoison(const void* p, size_t n) {
+#ifdef MG_ARENA_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(p, n);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+
+// Arena nodes are immortal to reference counting (copies and drops are free)
+// and flagged, so that detachFromArena can find them.
+template <typename Node>
+Node* arenaNode(Node* n) {
+  n->refs.store(detail::kImmortal, std::memory_order_relaxed);
+  n->in_arena = 1;
+  return n;
+}
+
+}  // namespace
+
+ValueArena::ValueArena() = default;
+
+ValueArena::~ValueArena() {
+  reset();
+  for (auto& c : chunks_)
+    unpoison(c.get(), kChunkBytes);
+}
+
+void* ValueArena::allocate(size_t n) {
+  n = (n + 15) & ~size_t{15};
+  bytes_used_ += n;
+  if (n > kChunkBytes / 4) {
+    large_.push_back(std::make_unique<std::byte[]>(n));
+    return large_.back().get();
+  }
+  if (chunks_.empty() || used_ + n > kChunkBytes) {
+    if (!chunks_.empty() && chunk_ + 1 < chunks_.size()) {
+      ++chunk_;
+    } else {
+      chunks_.push_back(std::make_unique_for_overwrite<std::byte[]>(kChunkBytes));
+      poison(chunks_.back().get(), kChunkBytes);
+      chunk_ = chunks_.size() - 1;
+    }
+    used_ = 0;
+  }
+  void* p = chunks_[chunk_].get() + used_;
+  used_ += n;
+  unpoison(p, n);
+  return p;
+}
+
+Value ValueArena::string(std::string_view s) {
+  if (s.size() <= Value::kInlineString) return Value::string(s);
+  void* mem = allocate(sizeof(StringNode) + s.size());
+  auto* node = arenaNode(new (mem) StringNode(s.size()));
+  std::memcpy(node->bytes(), s.data(), s.size());
+  Value v;
+  v.setNode(Kind::String, Value::kHeapString, node);
+  return v;
+}
+
+Value ValueArena::array(std::vector<Value> items) {
+  if (items.empty()) {
+    recycleVector(std::move(items), spare_items_);
+    return Value::emptyArray();
+  }
+  auto* node = arenaNode(new (allocate(sizeof(ListNode))) ListNode(Kind::Array, std::move(items)));
+  collections_.push_back(node);
+  Value v;
+  v.setNode(Kind::Array, 0, node);
+  return v;
+}
+
+Value ValueArena::objectSorted(std::vector<ObjectEntry> entries) {
+  if (entries.empty()) {
+    recycleVector(std::move(entries), spare_entries_);
+    return Value::emptyObject();
+  }
+  checkSorted(entries);
+  auto* node = arenaNode(new (allocate(sizeof(ObjectNode))) ObjectNode(std::move(entries)));
+  collections_.push_back(node);
+  Value v;
+  v.setNode(Kind::Object, 0, node);
+  return v;
+}
+
+template <typename T>
+std::vector<T> ValueArena::takeVector(std::vector<std::vector<T>>& spares, size_t n) {
+  std::vector<T> v;
+  if (!spares.empty()) {
+    v = std::move(spares.back());
+    spares.pop_back();
+  }
+  v.reserve(n);
+  return v;
+}
+
+template <typename T>
+void ValueArena::recycleVector(std::vector<T>&& v, std::vector<std::vector<T>>& spares) {
+  v.clear();
+  if (v.capacity() == 0 || v.capacity() > kKeptCapacity || spares.size() >= kKeptVectors) {
+    std::vector<T>().swap(v);
+    return;
+  }
+  spares.push_back(std::move(v));
+}
+
+std::vector<Value> ValueArena::itemsVector(size_t n) {
+  return takeVector(spare_items_, n);
+}
+
+std::vector<ObjectEntry> ValueArena::entriesVector(size_t n) {
+  return takeVector(spare_entries_, n);
+}
+
+void ValueArena::reset() {
+  // Collections release what they hold (heap values among it) and give their
+  // vectors back for reuse; strings need nothing.
+  for (detail::HeapNode* n : collections_) {
+    if (n->kind == Kind::Object) {
+      auto* o = static_cast<ObjectNode*>(n);
+      recycleVector(std::move(o->entries), spare_entries_);
+      o->~ObjectNode();
+    } else {
+      auto* l = static_cast<ListNode*>(n);
+      recycleVector(std::move(l->items), spare_items_);
+      l->~ListNode();
+    }
+  }
+  collections_.clear();
+  large_.clear();
+  while (chunks_.size() > kKeptChunks) {
+    unpoison(chunks_.back().get(), kChunkBytes);
+    chunks_.pop_back();
+  }
+  for (size_t i = 0; i < chunks_.size() && i <= chunk_; ++i)
+    poison(chunks_[i].get(), kChunkBytes);
+  chunk_ = 0;
+  used_ = 0;
+  bytes_used_ = 0;
+}
+
+bool refersToArena(const Value& v) {
+  if (!v.isHeap()) return false;
+  if (v.node()->in_arena) return true;
+  switch (v.kind()) {
+    case Kind::Array:
+    case Kind::Set:
+      for (const Value& item : v.items()) {
+        if (refersToArena(item)) return true;
+      }
+      return false;
+    case Kind::Object:
+      for (const ObjectEntry& e : v.entries()) {
+        if (refersToArena(e.key) || refersToArena(e.value)) return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+Value detachFromArena(const Value& v) {
+  if (!refersToArena(v)) return v;
+  switch (v.kind()) {
+    case Kind::String:
+      return Value::string(v.asString());
+    case Kind::Array:
+    case Kind::Set: {
+      std::vector<Value> items;
+      items.reserve(v.items().size());
+      for (const Value& item : v.items())
+        items.push_back(detachFromArena(item));
+      return v.isSet() ? Value::setSorted(std::move(items)) : Value::array(std::move(items));
+    }
+    case Kind::Object: {
+      std::vector<ObjectEntry> entries;
+      entries.reserve(v.entries().size());
+      for (const ObjectEntry& e : v.entries())
+        entries.push_back({detachFromArena(e.key), detachFromArena(e.value)});
+      return Value::objectSorted(std::move(entries));
+    }
+    default:
+      return v;
+  }
 }
 
 }  // namespace meshgate::rego

@@ -24,6 +24,7 @@ enum class Kind : uint8_t { Undefined = 0, Null, Bool, Number, String, Array, Ob
 enum class NumRep : uint8_t { Int = 0, Big, Float };
 
 class Value;
+class ValueArena;
 struct ObjectEntry;
 
 namespace detail {
@@ -32,7 +33,8 @@ struct HeapNode {
   HeapNode(Kind k, uint8_t s) : kind(k), sub(s) {}
   mutable std::atomic<uint32_t> refs{1};
   Kind kind;
-  uint8_t sub;  // NumRep for numbers
+  uint8_t sub;           // NumRep for numbers
+  uint8_t in_arena = 0;  // 1: lives in a ValueArena (refs is kImmortal)
 };
 }  // namespace detail
 
@@ -53,6 +55,10 @@ class Value {
   // Copy-and-swap: `o` may live inside the value being replaced
   // (v = v.items()[0]), so it is copied before anything is released.
   Value& operator=(const Value& o) noexcept {
+    if (!isHeap() && !o.isHeap()) {
+      std::memcpy(raw_, o.raw_, sizeof(raw_));
+      return *this;
+    }
     Value tmp(o);
     swap(tmp);
     return *this;
@@ -95,7 +101,7 @@ class Value {
   static Value emptyObject();
 
   // Inspection.
-  Kind kind() const { return static_cast<Kind>(raw_[0]); }
+  Kind kind() const { return static_cast<Kind>(raw_[0] & kKindMask); }
   bool isUndefined() const { return kind() == Kind::Undefined; }
   bool isDefined() const { return kind() != Kind::Undefined; }
   bool isNull() const { return kind() == Kind::Null; }
@@ -162,20 +168,19 @@ class Value {
 
  private:
   friend class ValueAccess;
+  friend class ValueArena;
+  friend bool refersToArena(const Value& v);
   detail::HeapNode* node() const {
     detail::HeapNode* p;
     std::memcpy(&p, raw_ + 8, sizeof(p));
     return p;
   }
-  bool isHeap() const {
-    Kind k = kind();
-    if (k == Kind::String) return raw_[1] == kHeapString;
-    if (k == Kind::Number) return raw_[1] != 0;
-    return k >= Kind::Array;
-  }
+  // Whether raw_ + 8 points to a node: one bit beside the kind, since
+  // copying and dropping values asks it every time.
+  bool isHeap() const { return (raw_[0] & kHeapBit) != 0; }
   void setNode(Kind k, uint8_t aux, detail::HeapNode* n) {
     std::memset(raw_, 0, sizeof(raw_));
-    raw_[0] = static_cast<unsigned char>(k);
+    raw_[0] = static_cast<unsigned char>(static_cast<unsigned char>(k) | kHeapBit);
     raw_[1] = aux;
     std::memcpy(raw_ + 8, &n, sizeof(n));
   }
@@ -195,6 +200,8 @@ class Value {
   std::string_view heapString() const;
 
   static constexpr uint8_t kHeapString = 0xFF;
+  static constexpr uint8_t kHeapBit = 0x80;
+  static constexpr uint8_t kKindMask = 0x7F;
   static constexpr size_t kInlineString = 14;
   alignas(8) unsigned char raw_[16];
 };

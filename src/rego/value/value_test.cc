@@ -57,6 +57,37 @@ TEST(Value, ObjectsAreSortedAndLookupsWork) {
   EXPECT_EQ(o.field("zz"), nullptr);
 }
 
+// field() scans small objects and bisects larger ones: both find exactly the
+// string keys present, among keys of other kinds and of equal lengths.
+TEST(Value, FieldLookupInSmallAndLargeObjects) {
+  for (size_t n : {1, 2, 7, 8, 9, 40}) {
+    std::vector<ObjectEntry> entries;
+    entries.push_back({Value::integer(7), Value::string("seven")});
+    entries.push_back({Value::array({Value::string("k0")}), Value::string("array")});
+    for (size_t i = 0; i < n; ++i) {
+      // Keys of one length that differ late, and some beyond 8 and 32 bytes.
+      std::string key = "key-" + std::string(i % 3 == 0 ? 30 : 5, 'x') + std::to_string(i % 10) +
+                        std::to_string(i / 10);
+      entries.push_back({Value::string(key), Value::integer(static_cast<int64_t>(i))});
+    }
+    Value o = Value::object(entries);
+    for (size_t i = 0; i < n; ++i) {
+      const ObjectEntry& e = entries[i + 2];
+      const Value* v = o.field(e.key.asString());
+      ASSERT_NE(v, nullptr) << n << " " << e.key.asString();
+      EXPECT_EQ(*v, e.value);
+      std::string missing(e.key.asString());
+      missing.back() = 'z';
+      EXPECT_EQ(o.field(missing), nullptr) << missing;
+      missing.pop_back();
+      EXPECT_EQ(o.field(missing), nullptr) << missing;
+    }
+    EXPECT_EQ(o.field("k0"), nullptr);
+    EXPECT_EQ(o.field(""), nullptr);
+    EXPECT_EQ(*o.get(Value::integer(7)), Value::string("seven"));
+  }
+}
+
 TEST(Value, ObjectBuilderDetectsConflicts) {
   ObjectBuilder b;
   for (int i = 0; i < 100; ++i)
