@@ -1,152 +1,70 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "rego/value/json.h"
 
-#include <simdjson.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
 
+#include "base/json_reader.h"
 #include "base/yaml_guard.h"
 #include "rego/value/number.h"
 
 namespace meshgate::rego {
 namespace {
 
-namespace od = simdjson::ondemand;
+// JSON events → Values. Containers collect their items on one stack (object members as
+// key, value pairs) and become a Value when they end.
+class ValueBuilder final : public base::JsonHandler {
+ public:
+  Value take() { return std::move(stack_.back()); }
 
-std::string_view trimToken(std::string_view t) {
-  while (!t.empty() &&
-         (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' || t.back() == '\t'))
-    t.remove_suffix(1);
-  return t;
-}
-
-simdjson::error_code convertValue(od::value val, Value* out, int depth);
-
-simdjson::error_code convertArray(od::array arr, Value* out, int depth) {
-  std::vector<Value> items;
-  for (auto elem : arr) {
-    od::value v;
-    if (auto err = elem.get(v)) return err;
-    Value item;
-    if (auto err = convertValue(v, &item, depth + 1)) return err;
-    items.push_back(std::move(item));
+  bool null() override { return push(Value::null()); }
+  bool boolean(bool b) override { return push(Value::boolean(b)); }
+  bool number(std::string_view text) override {
+    Value n = Value::numberFromText(text);
+    if (n.isUndefined()) {
+      return fail(base::Error{"invalid JSON at offset " + std::to_string(tokenOffset()) +
+                              ": unsupported number " + std::string(text)});
+    }
+    return push(std::move(n));
   }
-  *out = Value::array(std::move(items));
-  return simdjson::SUCCESS;
-}
+  bool string(std::string_view s) override { return push(Value::string(s)); }
+  bool key(std::string_view k) override { return push(Value::string(k)); }
+  bool beginObject() override { return open(); }
+  bool beginArray() override { return open(); }
+  bool endObject() override {
+    size_t first = frames_.back();
+    frames_.pop_back();
+    std::vector<ObjectEntry> entries;
+    entries.reserve((stack_.size() - first) / 2);
+    for (size_t i = first; i + 1 < stack_.size(); i += 2)
+      entries.push_back({std::move(stack_[i]), std::move(stack_[i + 1])});
+    stack_.resize(first);
+    // Value::object keeps the last of duplicate keys.
+    return push(Value::object(std::move(entries)));
+  }
+  bool endArray() override {
+    size_t first = frames_.back();
+    frames_.pop_back();
+    std::vector<Value> items(std::make_move_iterator(stack_.begin() + first),
+                             std::make_move_iterator(stack_.end()));
+    stack_.resize(first);
+    return push(Value::array(std::move(items)));
+  }
 
-simdjson::error_code convertObject(od::object obj, Value* out, int depth) {
-  std::vector<ObjectEntry> entries;
-  for (auto field : obj) {
-    std::string_view key;
-    if (auto err = field.unescaped_key().get(key)) return err;
-    Value k = Value::string(key);
-    od::value v;
-    if (auto err = field.value().get(v)) return err;
-    Value item;
-    if (auto err = convertValue(v, &item, depth + 1)) return err;
-    entries.push_back({std::move(k), std::move(item)});
+ private:
+  bool push(Value v) {
+    stack_.push_back(std::move(v));
+    return true;
   }
-  *out = Value::object(std::move(entries));
-  return simdjson::SUCCESS;
-}
+  bool open() {
+    frames_.push_back(stack_.size());
+    return true;
+  }
 
-simdjson::error_code convertValue(od::value val, Value* out, int depth) {
-  if (depth > 1000) return simdjson::DEPTH_ERROR;
-  od::json_type t;
-  if (auto err = val.type().get(t)) return err;
-  switch (t) {
-    case od::json_type::array: {
-      od::array arr;
-      if (auto err = val.get_array().get(arr)) return err;
-      return convertArray(arr, out, depth);
-    }
-    case od::json_type::object: {
-      od::object obj;
-      if (auto err = val.get_object().get(obj)) return err;
-      return convertObject(obj, out, depth);
-    }
-    case od::json_type::number: {
-      std::string_view raw = trimToken(val.raw_json_token());
-      Value n = Value::numberFromText(raw);
-      if (n.isUndefined()) return simdjson::NUMBER_ERROR;
-      *out = std::move(n);
-      return simdjson::SUCCESS;
-    }
-    case od::json_type::string: {
-      std::string_view s;
-      if (auto err = val.get_string().get(s)) return err;
-      *out = Value::string(s);
-      return simdjson::SUCCESS;
-    }
-    case od::json_type::boolean: {
-      bool b;
-      if (auto err = val.get_bool().get(b)) return err;
-      *out = Value::boolean(b);
-      return simdjson::SUCCESS;
-    }
-    case od::json_type::null: {
-      bool is_null = false;
-      if (auto err = val.is_null().get(is_null)) return err;
-      if (!is_null) return simdjson::N_ATOM_ERROR;
-      *out = Value::null();
-      return simdjson::SUCCESS;
-    }
-  }
-  return simdjson::INCORRECT_TYPE;
-}
-
-simdjson::error_code convertDocument(od::document& doc, Value* out) {
-  od::json_type t;
-  if (auto err = doc.type().get(t)) return err;
-  switch (t) {
-    case od::json_type::array: {
-      od::array arr;
-      if (auto err = doc.get_array().get(arr)) return err;
-      if (auto err = convertArray(arr, out, 0)) return err;
-      break;
-    }
-    case od::json_type::object: {
-      od::object obj;
-      if (auto err = doc.get_object().get(obj)) return err;
-      if (auto err = convertObject(obj, out, 0)) return err;
-      break;
-    }
-    case od::json_type::number: {
-      std::string_view raw;
-      if (auto err = doc.raw_json_token().get(raw)) return err;
-      Value n = Value::numberFromText(trimToken(raw));
-      if (n.isUndefined()) return simdjson::NUMBER_ERROR;
-      *out = std::move(n);
-      break;
-    }
-    case od::json_type::string: {
-      std::string_view s;
-      if (auto err = doc.get_string().get(s)) return err;
-      *out = Value::string(s);
-      break;
-    }
-    case od::json_type::boolean: {
-      bool b;
-      if (auto err = doc.get_bool().get(b)) return err;
-      *out = Value::boolean(b);
-      break;
-    }
-    case od::json_type::null: {
-      bool is_null = false;
-      if (auto err = doc.is_null().get(is_null)) return err;
-      if (!is_null) return simdjson::N_ATOM_ERROR;
-      *out = Value::null();
-      break;
-    }
-  }
-  if (t == od::json_type::array || t == od::json_type::object) {
-    const char* loc = nullptr;
-    if (!doc.current_location().get(loc)) return simdjson::TRAILING_CONTENT;
-  }
-  return simdjson::SUCCESS;
-}
+  std::vector<Value> stack_;
+  std::vector<size_t> frames_;
+};
 
 // YAML
 
@@ -393,14 +311,9 @@ void appendJsonImpl(std::string& out, const Value& v, const JsonOptions& o, int 
 }  // namespace
 
 base::Result<Value> parseJson(std::string_view text) {
-  thread_local od::parser parser;
-  simdjson::padded_string padded(text);
-  od::document doc;
-  auto err = parser.iterate(padded).get(doc);
-  Value out;
-  if (!err) err = convertDocument(doc, &out);
-  if (err) return base::Error{std::string("invalid JSON: ") + simdjson::error_message(err)};
-  return out;
+  ValueBuilder builder;
+  MG_RETURN_IF_ERROR(base::readJson(text, builder));
+  return builder.take();
 }
 
 base::Result<Value> parseYaml(std::string_view text) {
