@@ -2,6 +2,13 @@
 // readJson: RapidJSON's iterative SAX Reader → JsonHandler events. Depends on base and RapidJSON.
 #include "base/json_reader.h"
 
+#include "base/assert.h"
+#include "base/strings.h"
+
+// Release builds keep assertions (no NDEBUG), which would also keep RapidJSON from inlining
+// its hot helpers; its invariants become ours.
+#define RAPIDJSON_FORCEINLINE __attribute__((always_inline))
+#define RAPIDJSON_ASSERT(x) MG_ASSERT(x, "RapidJSON: " #x)
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
@@ -11,32 +18,75 @@
 namespace meshgate::base {
 namespace {
 
-// Iterative (no recursion), UTF-8 validated, numbers as their source text. Not
-// kParseStopWhenDoneFlag: content after the value is an error.
-constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag |
-                            rapidjson::kParseNumbersAsStringsFlag;
+// Iterative (no recursion), numbers as their source text, strings unescaped in place in a copy
+// of the text (no copy character by character). Not kParseStopWhenDoneFlag: content after the
+// value is an error.
+// The text's UTF-8 is checked before, in one pass with an ASCII fast path (as simdjson did), which
+// is faster than RapidJSON's kParseValidateEncodingFlag byte by byte, and lets strings be
+// scanned in blocks (ScanCopyUnescapedString below).
+constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag |
+                            rapidjson::kParseInsituFlag;
 
-// A bounded view of the text. RapidJSON's StringStream needs a NUL terminator; here the end
-// reads as NUL, and an embedded NUL byte stops the reader early, which readJson reports.
+// A writable copy of the text, NUL-terminated as std::string is (RapidJSON's
+// InsituStringStream needs the terminator too): an embedded NUL byte stops the reader early,
+// which readJson reports. Not copy-optimized, so that Tell() is current inside handler calls.
 class TextStream {
  public:
   using Ch = char;
-  explicit TextStream(std::string_view text)
-      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()) {}
-  Ch Peek() const { return p_ < end_ ? *p_ : '\0'; }
-  Ch Take() { return p_ < end_ ? *p_++ : '\0'; }
-  size_t Tell() const { return static_cast<size_t>(p_ - begin_); }
-  // Output side of the Stream concept, unused: the reader does not parse in place.
-  Ch* PutBegin() { return nullptr; }
-  void Put(Ch) {}
+  explicit TextStream(std::string& buffer)
+      : begin_(buffer.data()), src_(begin_), end_(begin_ + buffer.size()) {}
+  Ch Peek() const { return *src_; }
+  Ch Take() { return *src_++; }
+  size_t Tell() const { return static_cast<size_t>(src_ - begin_); }
+  const char* position() const { return src_; }
+  // In-situ output: unescaped strings are written behind the read position.
+  Ch* PutBegin() { return dst_ = src_; }
+  void Put(Ch c) { *dst_++ = c; }
   void Flush() {}
-  size_t PutEnd(Ch*) { return 0; }
+  size_t PutEnd(Ch* begin) { return static_cast<size_t>(dst_ - begin); }
 
  private:
-  const char* begin_;
-  const char* p_;
-  const char* end_;
+  friend void scanUnescaped(TextStream& s);
+  char* begin_;
+  char* src_;
+  char* dst_ = nullptr;
+  char* end_;
 };
+
+// Moves a string's run of plain bytes (no quote, backslash or control character) in one go,
+// eight bytes at a time while eight remain; RapidJSON handles the byte that stops it.
+void scanUnescaped(TextStream& s) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  auto plain = [](char c) {
+    return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20;
+  };
+  char* p = s.src_;
+  while (p + 8 <= s.end_) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    uint64_t quote = v ^ (kOnes * '"');
+    uint64_t backslash = v ^ (kOnes * '\\');
+    // The lowest flagged byte is exact (borrows only spoil the bytes above it).
+    uint64_t special = (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
+                        ((v - kOnes * 0x20) & ~v)) &
+                       kHigh;
+    if (special != 0) {
+      p += __builtin_ctzll(special) / 8;
+      break;
+    }
+    p += 8;
+  }
+  // The last bytes; the terminator stops this loop at the latest.
+  if (p + 8 > s.end_) {
+    while (plain(*p))
+      ++p;
+  }
+  size_t n = static_cast<size_t>(p - s.src_);
+  if (s.dst_ != s.src_) std::memmove(s.dst_, s.src_, n);
+  s.dst_ += n;
+  s.src_ = p;
+}
 
 bool isDigit(char c) {
   return c >= '0' && c <= '9';
@@ -122,6 +172,18 @@ bool hasLoneSurrogate(const char* s, size_t n) {
 }
 
 }  // namespace
+}  // namespace meshgate::base
+
+// RapidJSON's hook for scanning strings (a no-op unless specialized).
+template <>
+template <>
+inline void rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>>::ScanCopyUnescapedString(
+    meshgate::base::TextStream& is, meshgate::base::TextStream& os) {
+  MG_ASSERT(&is == &os, "in place");
+  meshgate::base::scanUnescaped(is);
+}
+
+namespace meshgate::base {
 
 // The RapidJSON handler: forwards events, tracks depth and token offsets, and on a second
 // pass (see maskNumbers) skips the events the first pass delivered.
@@ -143,8 +205,10 @@ class JsonReaderImpl {
     prev_end_ = 0;
   }
 
-  rapidjson::ParseResult parse(rapidjson::Reader& reader) {
-    TextStream stream(text_);
+  // Reads text_ through `buffer`, a copy of it that strings are unescaped into.
+  rapidjson::ParseResult parse(rapidjson::Reader& reader, std::string& buffer) {
+    buffer.assign(text_);
+    TextStream stream(buffer);
     stream_ = &stream;
     rapidjson::ParseResult result = reader.Parse<kFlags>(stream, *this);
     consumed_ = stream.Tell();
@@ -174,20 +238,21 @@ class JsonReaderImpl {
   bool Bool(bool b) {
     return scalar([&] { return handler_.boolean(b); });
   }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
-    std::string_view text(s, n);
-    if (masked_) {
-      size_t start = stream_->Tell() - n;
-      text = original_.substr(start, numberLength(original_, start));
-    }
+  // In place, RapidJSON's pointer is right only for copy-optimized streams: the text is ours.
+  bool RawNumber(const char*, rapidjson::SizeType n, bool) {
+    size_t start = stream_->Tell() - n;
+    std::string_view text = masked_ ? original_.substr(start, numberLength(original_, start))
+                                    : original_.substr(start, n);
     return scalar([&] { return handler_.number(text); });
   }
   bool String(const char* s, rapidjson::SizeType n, bool) {
-    if (hasLoneSurrogate(s, n)) return stop(tokenOffset(), "lone UTF-16 surrogate in a \\u escape");
+    if (escaped(s, n) && hasLoneSurrogate(s, n))
+      return stop(tokenOffset(), "lone UTF-16 surrogate in a \\u escape");
     return scalar([&] { return handler_.string(std::string_view(s, n)); });
   }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
-    if (hasLoneSurrogate(s, n)) return stop(tokenOffset(), "lone UTF-16 surrogate in a \\u escape");
+    if (escaped(s, n) && hasLoneSurrogate(s, n))
+      return stop(tokenOffset(), "lone UTF-16 surrogate in a \\u escape");
     return scalar([&] { return handler_.key(std::string_view(s, n)); });
   }
   bool StartObject() {
@@ -210,6 +275,9 @@ class JsonReaderImpl {
   bool Double(double) { return false; }
 
  private:
+  // Whether the string just read had escapes: unescaped in place, it ends before its closing
+  // quote otherwise.
+  bool escaped(const char* s, size_t n) const { return s + n + 1 != stream_->position(); }
   // Delivers an event unless the first pass already did.
   template <typename F>
   bool deliver(F&& f) {
@@ -276,47 +344,60 @@ size_t JsonHandler::tokenOffset() const {
   return reader_->tokenOffset();
 }
 
+namespace {
+
+Status syntaxError(std::string_view text, JsonSyntaxError error, JsonSyntaxError* out) {
+  if (error.offset < text.size() && text[error.offset] == '\0')
+    error.reason = "unexpected NUL byte";
+  std::string message =
+      "invalid JSON at offset " + std::to_string(error.offset) + ": " + error.reason;
+  if (out != nullptr) *out = std::move(error);
+  return Error{std::move(message)};
+}
+
+}  // namespace
+
 Status readJson(std::string_view text, JsonHandler& handler, const JsonReadOptions& options,
                 JsonSyntaxError* syntax) {
-  // One reader per thread keeps its stack buffer across calls; a nested call (a handler that
-  // reads JSON itself) gets its own.
-  thread_local rapidjson::Reader shared_reader;
-  thread_local bool shared_busy = false;
-  std::optional<rapidjson::Reader> local_reader;
-  bool use_shared = !shared_busy;
-  rapidjson::Reader& reader = use_shared ? shared_reader : local_reader.emplace();
-  if (use_shared) shared_busy = true;
+  if (size_t bad = firstInvalidUtf8(text); bad < text.size()) {
+    return syntaxError(text, {bad, "invalid UTF-8"}, syntax);
+  }
+  // One reader and buffer per thread keep their memory across calls; a nested call (a handler
+  // that reads JSON itself) gets its own.
+  struct Workspace {
+    rapidjson::Reader reader;
+    std::string buffer;
+    bool busy = false;
+  };
+  thread_local Workspace shared;
+  std::optional<Workspace> local;
+  Workspace& ws = shared.busy ? local.emplace() : shared;
+  ws.busy = true;
 
   JsonReaderImpl impl(text, handler, options);
-  rapidjson::ParseResult result = impl.parse(reader);
+  rapidjson::ParseResult result = impl.parse(ws.reader, ws.buffer);
   std::string masked;
   if (result.Code() == rapidjson::kParseErrorNumberTooBig) {
     masked = maskNumbers(text);
     impl.startSecondPass(masked);
-    result = impl.parse(reader);
+    result = impl.parse(ws.reader, ws.buffer);
   }
-  if (use_shared) shared_busy = false;
+  ws.busy = false;
+  // A big document's copy is not kept for the thread's lifetime.
+  if (ws.buffer.capacity() > 64 * 1024) std::string().swap(ws.buffer);
 
-  if (result.Code() == rapidjson::kParseErrorTermination && impl.handlerFailed()) {
-    return impl.takeHandlerError();
+  if (result.Code() == rapidjson::kParseErrorTermination) {
+    if (impl.handlerFailed()) return impl.takeHandlerError();
+    if (impl.ownError() != nullptr) {
+      return syntaxError(text, {impl.ownErrorOffset(), *impl.ownError()}, syntax);
+    }
+    return syntaxError(text, {result.Offset(), "stopped by the handler"}, syntax);
   }
-  JsonSyntaxError error;
-  if (result.Code() == rapidjson::kParseErrorTermination && impl.ownError() != nullptr) {
-    error = {impl.ownErrorOffset(), *impl.ownError()};
-  } else if (result.IsError()) {
-    error = {result.Offset(), reasonFor(result.Code())};
-  } else if (impl.consumed() < text.size()) {
-    error = {impl.consumed(), ""};  // the reader stopped at a NUL byte
-  } else {
-    return okStatus();
-  }
-  if (error.offset < text.size() && text[error.offset] == '\0')
-    error.reason = "unexpected NUL byte";
-  if (error.reason.empty()) error.reason = "stopped by the handler";
-  std::string message =
-      "invalid JSON at offset " + std::to_string(error.offset) + ": " + error.reason;
-  if (syntax != nullptr) *syntax = std::move(error);
-  return Error{std::move(message)};
+  if (result.IsError())
+    return syntaxError(text, {result.Offset(), reasonFor(result.Code())}, syntax);
+  // The reader stops early at a NUL byte.
+  if (impl.consumed() < text.size()) return syntaxError(text, {impl.consumed(), ""}, syntax);
+  return okStatus();
 }
 
 }  // namespace meshgate::base

@@ -284,7 +284,7 @@ TEST(DockerSeccomp, JsonEdgeCases) {
   EXPECT_EQ(errorOf("{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n \"syscalls\": [{},]}"),
             "p.json:2:18: malformed JSON: invalid value");
   EXPECT_EQ(errorOf("{\"defaultAction\": \"SCMP_\xff\"}"),
-            "p.json:1:25: malformed JSON: invalid encoding in string");
+            "p.json:1:25: malformed JSON: invalid UTF-8");
   EXPECT_EQ(errorOf(std::string("{\"defaultAction\": \"SCMP_ACT_ERRNO\"}\0", 36)),
             "p.json:1:36: malformed JSON: unexpected NUL byte");
   EXPECT_EQ(errorOf("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": "

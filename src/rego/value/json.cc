@@ -16,7 +16,19 @@ namespace {
 // key, value pairs) and become a Value when they end.
 class ValueBuilder final : public base::JsonHandler {
  public:
-  Value take() { return std::move(stack_.back()); }
+  /// The root, once the reader is done; the builder is then ready for the next document.
+  Value take() {
+    Value root = std::move(stack_.back());
+    clear();
+    return root;
+  }
+  /// Drops what a failed document left, and memory a big one grew.
+  void clear() {
+    stack_.clear();
+    frames_.clear();
+    if (stack_.capacity() > 4096) std::vector<Value>().swap(stack_);
+    if (frames_.capacity() > 4096) std::vector<size_t>().swap(frames_);
+  }
 
   bool null() override { return push(Value::null()); }
   bool boolean(bool b) override { return push(Value::boolean(b)); }
@@ -311,8 +323,13 @@ void appendJsonImpl(std::string& out, const Value& v, const JsonOptions& o, int 
 }  // namespace
 
 base::Result<Value> parseJson(std::string_view text) {
-  ValueBuilder builder;
-  MG_RETURN_IF_ERROR(base::readJson(text, builder));
+  // One builder per thread keeps its stacks' memory across documents (parseJson is called per
+  // request for JWT sections); the handler never calls parseJson itself.
+  thread_local ValueBuilder builder;
+  if (auto read = base::readJson(text, builder); !read.ok()) {
+    builder.clear();
+    return std::move(read).error();
+  }
   return builder.take();
 }
 

@@ -121,7 +121,7 @@ TEST(Json, EdgeCases) {
   EXPECT_EQ(text("{} x"), "error: invalid JSON at offset 3: trailing content after the JSON value");
   EXPECT_EQ(text(std::string("[1]\0", 4)), "error: invalid JSON at offset 3: unexpected NUL byte");
   EXPECT_EQ(text("[1,]"), "error: invalid JSON at offset 3: invalid value");
-  EXPECT_EQ(text("[\"\xff\"]"), "error: invalid JSON at offset 2: invalid encoding in string");
+  EXPECT_EQ(text("[\"\xff\"]"), "error: invalid JSON at offset 2: invalid UTF-8");
   // Lone surrogates are refused (as before; Go would write U+FFFD).
   EXPECT_FALSE(parseJson("\"\\ud800\"").ok());
   EXPECT_FALSE(parseJson("\"\\udc00\"").ok());
