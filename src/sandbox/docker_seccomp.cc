@@ -97,13 +97,6 @@ bool keyIs(std::string_view key, std::string_view want) {
     lhs = std::move(mg_r_).value();                   \
   } while (0)
 
-#define MG_TRY_ASSIGN(lhs, expr)                      \
-  do {                                                \
-    auto mg_r_ = (expr);                              \
-    if (!mg_r_.ok()) return std::move(mg_r_).error(); \
-    lhs = std::move(mg_r_).value();                   \
-  } while (0)
-
 Result<KernelVersion> parseKernelVersion(const Locator& loc, size_t at, const std::string& s,
                                          const std::string& path) {
   auto parts = base::split(s, '.');
