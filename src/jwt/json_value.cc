@@ -49,7 +49,26 @@ using Node = Document::Node;
 // one scratch node pointing at that block. The root ends up alone on the stack: nodes[0].
 class Builder final : public base::JsonHandler {
  public:
-  explicit Builder(Document& doc) : doc_(doc) { scratch_.reserve(16); }
+  struct Frame {
+    size_t start;  // first child on the scratch stack
+    uint32_t key_offset;
+    uint32_t key_length;
+  };
+  // The stacks, kept per thread across documents (tokens are parsed per request).
+  struct Scratch {
+    std::vector<Node> nodes;
+    std::vector<Frame> frames;
+  };
+
+  Builder(Document& doc, Scratch& scratch)
+      : doc_(doc), scratch_(scratch.nodes), frames_(scratch.frames) {
+    scratch_.clear();
+    frames_.clear();
+  }
+  ~Builder() {
+    if (scratch_.capacity() > 4096) std::vector<Node>().swap(scratch_);
+    if (frames_.capacity() > 4096) std::vector<Frame>().swap(frames_);
+  }
 
   /// The root, once the reader is done.
   void finish() { doc_.nodes[0] = scratch_.back(); }
@@ -105,12 +124,6 @@ class Builder final : public base::JsonHandler {
   }
 
  private:
-  struct Frame {
-    size_t start;  // first child on the scratch stack
-    uint32_t key_offset;
-    uint32_t key_length;
-  };
-
   std::pair<uint32_t, uint32_t> intern(std::string_view s) {
     auto offset = static_cast<uint32_t>(doc_.pool.size());
     doc_.pool.append(s);
@@ -179,8 +192,8 @@ class Builder final : public base::JsonHandler {
   }
 
   Document& doc_;
-  std::vector<Node> scratch_;
-  std::vector<Frame> frames_;
+  std::vector<Node>& scratch_;
+  std::vector<Frame>& frames_;
   uint32_t key_offset_ = 0;
   uint32_t key_length_ = 0;
 };
@@ -193,7 +206,8 @@ base::Result<JsonValue> JsonValue::parse(std::string_view text, const JsonParseO
   doc->nodes.reserve(16);
   doc->pool.reserve(text.size());
   doc->nodes.resize(1);
-  Builder builder(*doc);
+  thread_local Builder::Scratch scratch;
+  Builder builder(*doc, scratch);
   base::JsonReadOptions read_options;
   read_options.max_depth = options.max_depth;
   MG_RETURN_IF_ERROR(base::readJson(text, builder, read_options));
