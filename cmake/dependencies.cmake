@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # Third-party libraries (Debian 12 packages), as the targets every folder links:
-#   mg::crypto mg::ssl mg::yaml mg::re2 mg::seccomp
+#   mg::crypto mg::ssl mg::yaml mg::re2 mg::seccomp mg::rapidjson
 # With MG_STATIC_DEPS (the default outside sanitizer builds) they are the static
 # archives Debian ships, and binaries are linked -no-pie with a static libstdc++:
 # nothing is relocated at load time, so pages of code meshgate never runs are
@@ -62,6 +62,12 @@ add_library(mg_seccomp_shared INTERFACE)
 target_link_libraries(mg_seccomp_shared INTERFACE ${MG_SECCOMP_LINK_LIBRARIES})
 mg_dependency(seccomp libseccomp.a mg_seccomp_shared)
 target_include_directories(mg::seccomp INTERFACE ${MG_SECCOMP_INCLUDE_DIRS})
+
+# RapidJSON is header-only (ADR 0007). A SYSTEM include keeps its warnings out of -Werror;
+# only .cc files include it, through base/json_reader.
+find_path(MG_RAPIDJSON_INCLUDE_DIR rapidjson/reader.h REQUIRED)
+add_library(mg::rapidjson INTERFACE IMPORTED GLOBAL)
+target_include_directories(mg::rapidjson SYSTEM INTERFACE ${MG_RAPIDJSON_INCLUDE_DIR})
 
 if(MG_STATIC_DEPS)
   add_compile_options(-fno-pie)

@@ -9,7 +9,7 @@ PACKAGES=(
   # toolchain
   clang lld cmake ninja-build ccache pkg-config make
   # libraries (headers + runtime)
-  libssl-dev libseccomp-dev libyaml-cpp-dev libsimdjson-dev libre2-dev
+  libssl-dev libseccomp-dev libyaml-cpp-dev rapidjson-dev libre2-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libclang-rt-14-dev
   # peers used by integration tests
   curl nginx openssl python3 iproute2 procps busybox-static

@@ -30,6 +30,13 @@ std::optional<std::chrono::nanoseconds> parseDuration(std::string_view s);
 /// The shortest Go-style text for a duration ("1.5s", "250ms", "2m0s" is "2m").
 std::string formatDuration(std::chrono::nanoseconds d);
 
+/// Length of the valid UTF-8 sequence starting at s[i] (1-4), or 0 when it is invalid:
+/// truncated, overlong, a surrogate or past U+10FFFF. When valid, `*code_point` (if given)
+/// receives the code point.
+size_t utf8SequenceLength(std::string_view s, size_t i, uint32_t* code_point = nullptr);
+/// Offset of the first byte of `s` that is not valid UTF-8, or s.size() when all are.
+size_t firstInvalidUtf8(std::string_view s);
+
 /// Lower-case hex of `data`.
 std::string hexEncode(std::string_view data);
 

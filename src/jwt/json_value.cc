@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// JsonValue: simdjson DOM → a compact immutable node array. Depends on base and simdjson.
+// JsonValue: JSON events (base/json_reader) → a compact immutable node array. Depends on base.
 #include "jwt/json_value.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <tuple>
 #include <vector>
+
+#include "base/json_reader.h"
 
 namespace meshgate::jwt {
 
@@ -40,46 +44,83 @@ namespace {
 using Document = JsonValue::Document;
 using Node = Document::Node;
 
-class Builder {
+// JSON events → nodes. Values collect on a scratch stack; when a container ends, its
+// children move to the end of doc.nodes as one contiguous block, and the container becomes
+// one scratch node pointing at that block. The root ends up alone on the stack: nodes[0].
+class Builder final : public base::JsonHandler {
  public:
-  Builder(Document& doc, const JsonParseOptions& options) : doc_(doc), options_(options) {}
+  struct Frame {
+    size_t start;  // first child on the scratch stack
+    uint32_t key_offset;
+    uint32_t key_length;
+  };
+  // The stacks, kept per thread across documents (tokens are parsed per request).
+  struct Scratch {
+    std::vector<Node> nodes;
+    std::vector<Frame> frames;
+  };
 
-  base::Status fill(uint32_t index, simdjson::dom::element e, uint32_t depth) {
-    if (depth > options_.max_depth) return base::Error{"JSON nesting is too deep"};
-    using simdjson::dom::element_type;
-    switch (e.type()) {
-      case element_type::NULL_VALUE:
-        doc_.nodes[index].type = JsonValue::Type::Null;
-        return base::okStatus();
-      case element_type::BOOL:
-        doc_.nodes[index].type = JsonValue::Type::Bool;
-        doc_.nodes[index].b = e.get_bool().value_unsafe();
-        return base::okStatus();
-      case element_type::INT64:
-        doc_.nodes[index].type = JsonValue::Type::Int;
-        doc_.nodes[index].i = e.get_int64().value_unsafe();
-        return base::okStatus();
-      case element_type::UINT64:
-        doc_.nodes[index].type = JsonValue::Type::Uint;
-        doc_.nodes[index].u = e.get_uint64().value_unsafe();
-        return base::okStatus();
-      case element_type::DOUBLE:
-        doc_.nodes[index].type = JsonValue::Type::Double;
-        doc_.nodes[index].d = e.get_double().value_unsafe();
-        return base::okStatus();
-      case element_type::STRING: {
-        auto [offset, length] = intern(e.get_string().value_unsafe());
-        doc_.nodes[index].type = JsonValue::Type::String;
-        doc_.nodes[index].first = offset;
-        doc_.nodes[index].count = length;
-        return base::okStatus();
+  Builder(Document& doc, Scratch& scratch)
+      : doc_(doc), scratch_(scratch.nodes), frames_(scratch.frames) {
+    scratch_.clear();
+    frames_.clear();
+  }
+  ~Builder() {
+    if (scratch_.capacity() > 4096) std::vector<Node>().swap(scratch_);
+    if (frames_.capacity() > 4096) std::vector<Frame>().swap(frames_);
+  }
+
+  /// The root, once the reader is done.
+  void finish() { doc_.nodes[0] = scratch_.back(); }
+
+  bool null() override { return push(JsonValue::Type::Null); }
+  bool boolean(bool b) override {
+    push(JsonValue::Type::Bool);
+    scratch_.back().b = b;
+    return true;
+  }
+  bool number(std::string_view text) override {
+    const char* end = text.data() + text.size();
+    Node n;
+    if (text.find_first_of(".eE") == std::string_view::npos) {
+      if (std::from_chars(text.data(), end, n.i).ec == std::errc()) {
+        n.type = JsonValue::Type::Int;
+      } else if (text[0] != '-' && std::from_chars(text.data(), end, n.u).ec == std::errc()) {
+        n.type = JsonValue::Type::Uint;
+      } else {
+        return fail(base::Error{"JSON integer out of range: " + std::string(text)});
       }
-      case element_type::ARRAY:
-        return fillArray(index, e.get_array().value_unsafe(), depth);
-      case element_type::OBJECT:
-        return fillObject(index, e.get_object().value_unsafe(), depth);
+    } else {
+      n.type = JsonValue::Type::Double;
+      if (std::from_chars(text.data(), end, n.d).ec != std::errc()) {
+        // Out of range: an underflow reads as 0 (or a subnormal), an overflow is refused.
+        n.d = std::strtod(std::string(text).c_str(), nullptr);
+        if (std::isinf(n.d))
+          return fail(base::Error{"JSON number out of range: " + std::string(text)});
+      }
     }
-    return base::Error{"unknown JSON element type"};
+    return push(n);
+  }
+  bool string(std::string_view s) override {
+    auto [offset, length] = intern(s);
+    push(JsonValue::Type::String);
+    scratch_.back().first = offset;
+    scratch_.back().count = length;
+    return true;
+  }
+  bool key(std::string_view k) override {
+    std::tie(key_offset_, key_length_) = intern(k);
+    return true;
+  }
+  bool beginObject() override { return open(); }
+  bool beginArray() override { return open(); }
+  bool endObject() override {
+    uint32_t first = close(JsonValue::Type::Object);
+    return checkUniqueKeys(first, scratch_.back().count);
+  }
+  bool endArray() override {
+    close(JsonValue::Type::Array);
+    return true;
   }
 
  private:
@@ -89,46 +130,44 @@ class Builder {
     return {offset, static_cast<uint32_t>(s.size())};
   }
 
-  uint32_t reserve(size_t count) {
+  // A value's node carries the member name it follows (if any).
+  bool push(Node n) {
+    n.key_offset = key_offset_;
+    n.key_length = key_length_;
+    key_offset_ = key_length_ = 0;
+    scratch_.push_back(n);
+    return true;
+  }
+  bool push(JsonValue::Type type) {
+    Node n;
+    n.type = type;
+    return push(n);
+  }
+  bool open() {
+    frames_.push_back({scratch_.size(), key_offset_, key_length_});
+    key_offset_ = key_length_ = 0;
+    return true;
+  }
+  // Moves the container's children to doc.nodes; returns the index of the first.
+  uint32_t close(JsonValue::Type type) {
+    Frame frame = frames_.back();
+    frames_.pop_back();
     auto first = static_cast<uint32_t>(doc_.nodes.size());
-    doc_.nodes.resize(doc_.nodes.size() + count);
+    auto count = static_cast<uint32_t>(scratch_.size() - frame.start);
+    doc_.nodes.insert(doc_.nodes.end(), scratch_.begin() + static_cast<ptrdiff_t>(frame.start),
+                      scratch_.end());
+    scratch_.resize(frame.start);
+    Node n;
+    n.type = type;
+    n.first = first;
+    n.count = count;
+    key_offset_ = frame.key_offset;
+    key_length_ = frame.key_length;
+    push(n);
     return first;
   }
 
-  base::Status fillArray(uint32_t index, simdjson::dom::array array, uint32_t depth) {
-    size_t count = 0;
-    for (auto it = array.begin(); it != array.end(); ++it)
-      ++count;
-    uint32_t first = reserve(count);
-    doc_.nodes[index].type = JsonValue::Type::Array;
-    doc_.nodes[index].first = first;
-    doc_.nodes[index].count = static_cast<uint32_t>(count);
-    uint32_t i = first;
-    for (simdjson::dom::element child : array) {
-      MG_RETURN_IF_ERROR(fill(i++, child, depth + 1));
-    }
-    return base::okStatus();
-  }
-
-  base::Status fillObject(uint32_t index, simdjson::dom::object object, uint32_t depth) {
-    size_t count = 0;
-    for (auto it = object.begin(); it != object.end(); ++it)
-      ++count;
-    uint32_t first = reserve(count);
-    doc_.nodes[index].type = JsonValue::Type::Object;
-    doc_.nodes[index].first = first;
-    doc_.nodes[index].count = static_cast<uint32_t>(count);
-    uint32_t i = first;
-    for (simdjson::dom::key_value_pair field : object) {
-      auto [offset, length] = intern(field.key);
-      doc_.nodes[i].key_offset = offset;
-      doc_.nodes[i].key_length = length;
-      MG_RETURN_IF_ERROR(fill(i++, field.value, depth + 1));
-    }
-    return checkUniqueKeys(first, static_cast<uint32_t>(count));
-  }
-
-  base::Status checkUniqueKeys(uint32_t first, uint32_t count) {
+  bool checkUniqueKeys(uint32_t first, uint32_t count) {
     auto key = [&](uint32_t i) {
       return doc_.str(doc_.nodes[i].key_offset, doc_.nodes[i].key_length);
     };
@@ -136,10 +175,10 @@ class Builder {
     if (count <= 32) {
       for (uint32_t a = first; a < first + count; ++a) {
         for (uint32_t b = a + 1; b < first + count; ++b) {
-          if (key(a) == key(b)) return base::Error{"duplicate JSON member name"};
+          if (key(a) == key(b)) return fail(base::Error{"duplicate JSON member name"});
         }
       }
-      return base::okStatus();
+      return true;
     }
     std::vector<std::string_view> keys;
     keys.reserve(count);
@@ -147,30 +186,32 @@ class Builder {
       keys.push_back(key(a));
     std::sort(keys.begin(), keys.end());
     if (std::adjacent_find(keys.begin(), keys.end()) != keys.end()) {
-      return base::Error{"duplicate JSON member name"};
+      return fail(base::Error{"duplicate JSON member name"});
     }
-    return base::okStatus();
+    return true;
   }
 
   Document& doc_;
-  const JsonParseOptions& options_;
+  std::vector<Node>& scratch_;
+  std::vector<Frame>& frames_;
+  uint32_t key_offset_ = 0;
+  uint32_t key_length_ = 0;
 };
 
 }  // namespace
 
 base::Result<JsonValue> JsonValue::parse(std::string_view text, const JsonParseOptions& options) {
   if (text.size() > options.max_bytes) return base::Error{"JSON text is too large"};
-  // One parser per thread: its buffers are reused across calls, and workers never share it.
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  auto error = parser.parse(text.data(), text.size(), true).get(root);
-  if (error) return base::Error{std::string("invalid JSON: ") + simdjson::error_message(error)};
   auto doc = std::make_shared<Document>();
   doc->nodes.reserve(16);
   doc->pool.reserve(text.size());
   doc->nodes.resize(1);
-  Builder builder(*doc, options);
-  MG_RETURN_IF_ERROR(builder.fill(0, root, 1));
+  thread_local Builder::Scratch scratch;
+  Builder builder(*doc, scratch);
+  base::JsonReadOptions read_options;
+  read_options.max_depth = options.max_depth;
+  MG_RETURN_IF_ERROR(base::readJson(text, builder, read_options));
+  builder.finish();
   if (doc->pool.size() > UINT32_MAX || doc->nodes.size() > UINT32_MAX) {
     return base::Error{"JSON text is too large"};
   }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // JsonValue: an immutable JSON document node with shared ownership, used for JWT headers,
-// claims and JWK sets. Depends on base (Result, JsonWriter); simdjson stays in the .cc.
+// claims and JWK sets. Depends on base (Result, JsonWriter, and JsonReader in the .cc).
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,7 @@
 namespace meshgate::jwt {
 
 struct JsonParseOptions {
-  /// Deepest nesting of arrays/objects accepted (the top-level value is depth 1).
+  /// Deepest nesting of arrays/objects accepted (a top-level array or object is depth 1).
   uint32_t max_depth = 32;
   /// Largest input accepted, in bytes.
   size_t max_bytes = 4 * 1024 * 1024;

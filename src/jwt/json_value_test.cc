@@ -82,6 +82,35 @@ TEST(JsonValue, EnforcesLimits) {
   EXPECT_FALSE(JsonValue::parse("[1,2,3,4,5,6]", options).ok());
 }
 
+TEST(JsonValue, EdgeCases) {
+  EXPECT_EQ(parse("-0").asInt64(), 0);
+  EXPECT_EQ(parse("1e-400").asDouble(), 0.0);
+  EXPECT_EQ(parse("-9223372036854775808").asInt64(), INT64_MIN);
+  // Out of every number type's range, as before.
+  EXPECT_FALSE(JsonValue::parse("1e400").ok());
+  EXPECT_FALSE(JsonValue::parse("[-1e400]").ok());
+  EXPECT_FALSE(JsonValue::parse("18446744073709551616").ok());
+  EXPECT_FALSE(JsonValue::parse("-9223372036854775809").ok());
+  // Strict text.
+  for (std::string_view bad : {"", "{} x", "[1,]", "\"\xff\"", "\"\\ud800\"", "\"\\udc00\""}) {
+    EXPECT_FALSE(JsonValue::parse(bad).ok()) << bad;
+  }
+  EXPECT_FALSE(JsonValue::parse(std::string_view("[1]\0", 4)).ok());
+  EXPECT_EQ(JsonValue::parse("[1,]").error().message, "invalid JSON at offset 3: invalid value");
+  EXPECT_EQ(parse("\"a\\u0000b\"").asString(), std::string_view("a\0b", 3));
+  EXPECT_EQ(JsonValue::parse(R"({"a":1,"a":2})").error().message, "duplicate JSON member name");
+  // max_depth counts arrays and objects: a scalar inside the deepest one is fine.
+  JsonParseOptions two;
+  two.max_depth = 2;
+  EXPECT_TRUE(JsonValue::parse("[[1]]", two).ok());
+  EXPECT_FALSE(JsonValue::parse("[[[]]]", two).ok());
+  // Member names stay with their values through nested containers.
+  JsonValue v = parse(R"({"a":[{"b":1},{"c":[2,{"d":3}]}],"e":{"f":{}},"g":4})");
+  EXPECT_EQ(v.toJson(), R"({"a":[{"b":1},{"c":[2,{"d":3}]}],"e":{"f":{}},"g":4})");
+  EXPECT_EQ(v.keyAt(1), "e");
+  EXPECT_EQ(v.find("a")->at(1).find("c")->at(1).find("d")->asInt64(), 3);
+}
+
 TEST(JsonValue, SerialisesBack) {
   std::string text = R"({"s":"q\"\\","n":-1,"u":18446744073709551615,"d":0.25,"b":true,)"
                      R"("z":null,"a":[1,[],{}]})";

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sandbox/docker_seccomp.h"
 
-#include <simdjson.h>
 #include <sys/utsname.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "base/json_reader.h"
 #include "base/strings.h"
 #include "sandbox/profile.h"
 #include "sandbox/syscalls.h"
@@ -19,7 +19,6 @@ namespace {
 using base::Error;
 using base::Result;
 using base::Status;
-namespace od = simdjson::ondemand;
 
 struct KernelVersion {
   int major = 0;
@@ -42,58 +41,34 @@ struct DockerRule {
   size_t offset = 0;
 };
 
-// Where the first JSON value of `text` ends, skipping the whitespace after it
-// (text.size() when nothing follows): On-Demand does not look past the root.
-size_t endOfRootValue(std::string_view text) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  size_t i = 0;
-  for (; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      if (--depth == 0) {
-        ++i;
-        break;
-      }
-    }
-  }
-  while (i < text.size() &&
-         (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\r'))
-    ++i;
-  return i;
-}
+struct ArchEntry {
+  std::string arch;
+  std::vector<std::string> subs;
+};
 
-bool isNull(od::value& v) {
-  bool null = false;
-  return v.is_null().get(null) == simdjson::SUCCESS && null;
-}
+// What the profile says, before it is resolved against the context.
+struct DockerProfile {
+  std::string default_action;
+  size_t default_at = 0;
+  std::optional<uint64_t> default_errno;
+  std::vector<std::string> architectures;
+  std::vector<ArchEntry> arch_map;
+  std::vector<DockerRule> rules;
+  std::vector<std::string> flags;
+  std::string listener_path;
+  size_t listener_at = 0;
+};
 
-// A position-aware reader over simdjson's forward-only On-Demand API.
-class JsonReader {
+// Errors at line:col of the profile's text.
+class Locator {
  public:
-  JsonReader(const simdjson::padded_string& text, std::string_view file)
-      : text_(text), file_(file) {}
+  Locator(std::string_view text, std::string_view file) : text_(text), file_(file) {}
 
   Error errorAt(size_t offset, const std::string& path, const std::string& message) const {
     size_t line = 1;
     size_t col = 1;
     for (size_t i = 0; i < offset && i < text_.size(); ++i) {
-      if (text_.data()[i] == '\n') {
+      if (text_[i] == '\n') {
         ++line;
         col = 1;
       } else {
@@ -104,46 +79,9 @@ class JsonReader {
                      ": " + (path.empty() ? "" : path + ": ") + message,
                  0, base::ErrorSource::Config};
   }
-  size_t offsetOf(od::value& v) const {
-    std::string_view tok = v.raw_json_token();
-    const char* p = tok.data();
-    if (p < text_.data() || p > text_.data() + text_.size()) return text_.size();
-    return static_cast<size_t>(p - text_.data());
-  }
-  size_t size() const { return text_.size(); }
-  Error typeError(od::value& v, const std::string& path, const char* expected) const {
-    return errorAt(offsetOf(v), path, std::string("expected ") + expected);
-  }
-
-  Result<std::string> string(od::value& v, const std::string& path) const {
-    std::string_view s;
-    if (v.get_string().get(s) != simdjson::SUCCESS) return typeError(v, path, "a string");
-    return std::string(s);
-  }
-  Result<uint64_t> uint(od::value& v, const std::string& path) const {
-    uint64_t n;
-    if (v.get_uint64().get(n) != simdjson::SUCCESS)
-      return typeError(v, path, "an unsigned integer");
-    return n;
-  }
-  Result<std::vector<std::string>> strings(od::value& v, const std::string& path) const {
-    std::vector<std::string> out;
-    if (isNull(v)) return out;
-    od::array arr;
-    if (v.get_array().get(arr) != simdjson::SUCCESS) return typeError(v, path, "a list of strings");
-    size_t i = 0;
-    for (auto item : arr) {
-      od::value iv;
-      if (item.get(iv) != simdjson::SUCCESS) return errorAt(text_.size(), path, "malformed JSON");
-      auto s = string(iv, path + "[" + std::to_string(i++) + "]");
-      if (!s.ok()) return std::move(s).error();
-      out.push_back(std::move(s).value());
-    }
-    return out;
-  }
 
  private:
-  const simdjson::padded_string& text_;
+  std::string_view text_;
   std::string_view file_;
 };
 
@@ -159,15 +97,12 @@ bool keyIs(std::string_view key, std::string_view want) {
     lhs = std::move(mg_r_).value();                   \
   } while (0)
 
-Result<KernelVersion> parseKernelVersion(const JsonReader& r, od::value& v,
+Result<KernelVersion> parseKernelVersion(const Locator& loc, size_t at, const std::string& s,
                                          const std::string& path) {
-  size_t at = r.offsetOf(v);
-  std::string s;
-  MG_TRY_ASSIGN(s, r.string(v, path));
   auto parts = base::split(s, '.');
   auto bad = [&](const char* why) {
-    return r.errorAt(at, path,
-                     "invalid kernel version '" + s + "', expected \"<kernel>.<major>\"" + why);
+    return loc.errorAt(at, path,
+                       "invalid kernel version '" + s + "', expected \"<kernel>.<major>\"" + why);
   };
   if (parts.size() != 2) return bad("");
   auto a = base::parseUint64(parts[0]);
@@ -177,147 +112,358 @@ Result<KernelVersion> parseKernelVersion(const JsonReader& r, od::value& v,
   return KernelVersion{static_cast<int>(*a), static_cast<int>(*b)};
 }
 
-Result<Filter> parseFilter(const JsonReader& r, od::value& v, const std::string& path) {
-  Filter f;
-  od::object obj;
-  if (v.get_object().get(obj) != simdjson::SUCCESS) return r.typeError(v, path, "an object");
-  for (auto field : obj) {
-    std::string_view key;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS) {
-      return r.errorAt(r.offsetOf(v), path, "malformed key");
-    }
-    std::string k(key);
-    od::value fv;
-    if (field.value().get(fv) != simdjson::SUCCESS)
-      return r.errorAt(r.size(), path, "malformed JSON");
-    if (keyIs(k, "caps")) {
-      MG_TRY_ASSIGN(f.caps, r.strings(fv, path + ".caps"));
-    } else if (keyIs(k, "arches")) {
-      MG_TRY_ASSIGN(f.arches, r.strings(fv, path + ".arches"));
-    } else if (keyIs(k, "minKernel")) {
-      if (isNull(fv)) continue;
-      KernelVersion kv;
-      MG_TRY_ASSIGN(kv, parseKernelVersion(r, fv, path + ".minKernel"));
-      f.min_kernel = kv;
-    }
+std::optional<ArgOp> argOp(std::string_view op) {
+  static const std::pair<std::string_view, ArgOp> kOps[] = {
+      {"SCMP_CMP_NE", ArgOp::Ne},
+      {"SCMP_CMP_LT", ArgOp::Lt},
+      {"SCMP_CMP_LE", ArgOp::Le},
+      {"SCMP_CMP_EQ", ArgOp::Eq},
+      {"SCMP_CMP_GE", ArgOp::Ge},
+      {"SCMP_CMP_GT", ArgOp::Gt},
+      {"SCMP_CMP_MASKED_EQ", ArgOp::MaskedEq},
+  };
+  for (const auto& [name, value] : kOps) {
+    if (op == name) return value;
   }
-  return f;
+  return std::nullopt;
 }
 
-Result<ArgCondition> parseArg(const JsonReader& r, od::value& v, const std::string& path) {
-  ArgCondition c;
-  od::object obj;
-  if (v.get_object().get(obj) != simdjson::SUCCESS) return r.typeError(v, path, "an object");
-  size_t at = r.offsetOf(v);
-  bool has_op = false;
-  for (auto field : obj) {
-    std::string_view key;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS)
-      return r.errorAt(at, path, "malformed key");
-    od::value fv;
-    if (field.value().get(fv) != simdjson::SUCCESS)
-      return r.errorAt(r.size(), path, "malformed JSON");
-    std::string k(key);
-    if (keyIs(k, "index")) {
-      uint64_t idx;
-      size_t iat = r.offsetOf(fv);
-      MG_TRY_ASSIGN(idx, r.uint(fv, path + ".index"));
-      if (idx > 5) return r.errorAt(iat, path + ".index", "argument index above 5");
-      c.index = static_cast<unsigned>(idx);
-    } else if (keyIs(k, "value")) {
-      MG_TRY_ASSIGN(c.value, r.uint(fv, path + ".value"));
-    } else if (keyIs(k, "valueTwo")) {
-      MG_TRY_ASSIGN(c.value_two, r.uint(fv, path + ".valueTwo"));
-    } else if (keyIs(k, "op")) {
-      size_t oat = r.offsetOf(fv);
-      std::string op;
-      MG_TRY_ASSIGN(op, r.string(fv, path + ".op"));
-      static const std::pair<std::string_view, ArgOp> kOps[] = {
-          {"SCMP_CMP_NE", ArgOp::Ne},
-          {"SCMP_CMP_LT", ArgOp::Lt},
-          {"SCMP_CMP_LE", ArgOp::Le},
-          {"SCMP_CMP_EQ", ArgOp::Eq},
-          {"SCMP_CMP_GE", ArgOp::Ge},
-          {"SCMP_CMP_GT", ArgOp::Gt},
-          {"SCMP_CMP_MASKED_EQ", ArgOp::MaskedEq},
-      };
-      bool found = false;
-      for (const auto& [name, value] : kOps) {
-        if (op == name) {
-          c.op = value;
-          found = true;
+// Where a value sits: the profile, one of its objects, one of its lists, or a value that is
+// not ours (unknown keys are ignored, as Go's encoding/json does for Docker).
+enum class Scope : uint8_t {
+  Profile,
+  ArchEntry,
+  Rule,
+  Arg,
+  Filter,
+  ArchMap,
+  Syscalls,
+  Args,
+  Strings,
+  Ignored
+};
+
+enum class Field : uint8_t {
+  Ignored,
+  DefaultAction,
+  DefaultErrnoRet,
+  Architectures,
+  ArchMap,
+  Syscalls,
+  Flags,
+  ListenerPath,
+  ListenerMetadata,
+  Architecture,
+  SubArchitectures,
+  Names,
+  Name,
+  Action,
+  ErrnoRet,
+  Args,
+  Includes,
+  Excludes,
+  Comment,
+  Index,
+  Value,
+  ValueTwo,
+  Op,
+  Caps,
+  Arches,
+  MinKernel,
+};
+
+struct FieldName {
+  Scope scope;
+  std::string_view name;
+  Field field;
+};
+
+constexpr FieldName kFields[] = {
+    {Scope::Profile, "defaultAction", Field::DefaultAction},
+    {Scope::Profile, "defaultErrnoRet", Field::DefaultErrnoRet},
+    {Scope::Profile, "architectures", Field::Architectures},
+    {Scope::Profile, "archMap", Field::ArchMap},
+    {Scope::Profile, "syscalls", Field::Syscalls},
+    {Scope::Profile, "flags", Field::Flags},
+    {Scope::Profile, "listenerPath", Field::ListenerPath},
+    {Scope::Profile, "listenerMetadata", Field::ListenerMetadata},
+    {Scope::ArchEntry, "architecture", Field::Architecture},
+    {Scope::ArchEntry, "subArchitectures", Field::SubArchitectures},
+    {Scope::Rule, "names", Field::Names},
+    {Scope::Rule, "name", Field::Name},
+    {Scope::Rule, "action", Field::Action},
+    {Scope::Rule, "errnoRet", Field::ErrnoRet},
+    {Scope::Rule, "args", Field::Args},
+    {Scope::Rule, "includes", Field::Includes},
+    {Scope::Rule, "excludes", Field::Excludes},
+    {Scope::Rule, "comment", Field::Comment},
+    {Scope::Arg, "index", Field::Index},
+    {Scope::Arg, "value", Field::Value},
+    {Scope::Arg, "valueTwo", Field::ValueTwo},
+    {Scope::Arg, "op", Field::Op},
+    {Scope::Filter, "caps", Field::Caps},
+    {Scope::Filter, "arches", Field::Arches},
+    {Scope::Filter, "minKernel", Field::MinKernel},
+};
+
+// Builds the DockerProfile straight from the JSON events. Rules, args, filters and archMap
+// entries do not nest in one another's kind, so one of each is in progress at a time.
+class ProfileBuilder final : public base::JsonHandler {
+ public:
+  explicit ProfileBuilder(const Locator& loc) : loc_(loc) {}
+
+  DockerProfile& profile() { return profile_; }
+
+  bool null() override { return value(Kind::Null, {}); }
+  bool boolean(bool) override { return value(Kind::Other, {}); }
+  bool number(std::string_view text) override { return value(Kind::Number, text); }
+  bool string(std::string_view s) override { return value(Kind::String, s); }
+  bool beginObject() override { return value(Kind::Object, {}); }
+  bool beginArray() override { return value(Kind::Array, {}); }
+
+  bool key(std::string_view name) override {
+    Frame& f = frames_.back();
+    f.field = Field::Ignored;
+    for (const FieldName& d : kFields) {
+      if (d.scope == f.scope && keyIs(name, d.name)) {
+        f.field = d.field;
+        f.field_path = (f.path.empty() ? "" : f.path + ".") + std::string(d.name);
+        break;
+      }
+    }
+    return true;
+  }
+
+  bool endObject() override {
+    Frame f = std::move(frames_.back());
+    frames_.pop_back();
+    switch (f.scope) {
+      case Scope::Rule:
+        if (!rule_name_.empty()) {
+          if (!rule_.names.empty()) {
+            return fail(loc_.errorAt(rule_.offset, f.path,
+                                     "both 'name' and 'names' are specified in the seccomp "
+                                     "profile, use either 'name' or 'names'"));
+          }
+          rule_.names = {rule_name_};
         }
-      }
-      if (!found) return r.errorAt(oat, path + ".op", "unknown operator '" + op + "'");
-      has_op = true;
+        profile_.rules.push_back(std::move(rule_));
+        return true;
+      case Scope::Arg:
+        if (!arg_has_op_) return fail(loc_.errorAt(f.offset, f.path, "missing 'op'"));
+        rule_.args.push_back(arg_);
+        return true;
+      case Scope::Filter:
+        (filter_is_includes_ ? rule_.includes : rule_.excludes) = std::move(filter_);
+        return true;
+      case Scope::ArchEntry:
+        profile_.arch_map.push_back(std::move(arch_));
+        return true;
+      default:
+        return true;
     }
   }
-  if (!has_op) return r.errorAt(at, path, "missing 'op'");
-  return c;
-}
+  bool endArray() override {
+    frames_.pop_back();
+    return true;
+  }
 
-Result<DockerRule> parseRule(const JsonReader& r, od::value& v, const std::string& path) {
-  DockerRule rule;
-  rule.offset = r.offsetOf(v);
-  od::object obj;
-  if (v.get_object().get(obj) != simdjson::SUCCESS) return r.typeError(v, path, "an object");
-  std::string name;
-  for (auto field : obj) {
-    std::string_view key;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS) {
-      return r.errorAt(rule.offset, path, "malformed key");
-    }
-    od::value fv;
-    if (field.value().get(fv) != simdjson::SUCCESS)
-      return r.errorAt(r.size(), path, "malformed JSON");
-    std::string k(key);
-    if (keyIs(k, "names")) {
-      MG_TRY_ASSIGN(rule.names, r.strings(fv, path + ".names"));
-    } else if (keyIs(k, "name")) {
-      MG_TRY_ASSIGN(name, r.string(fv, path + ".name"));
-    } else if (keyIs(k, "action")) {
-      MG_TRY_ASSIGN(rule.action, r.string(fv, path + ".action"));
-    } else if (keyIs(k, "errnoRet")) {
-      if (isNull(fv)) continue;
-      uint64_t e;
-      MG_TRY_ASSIGN(e, r.uint(fv, path + ".errnoRet"));
-      rule.errno_ret = e;
-    } else if (keyIs(k, "args")) {
-      if (isNull(fv)) continue;
-      od::array arr;
-      if (fv.get_array().get(arr) != simdjson::SUCCESS)
-        return r.typeError(fv, path + ".args", "a list");
-      size_t i = 0;
-      for (auto item : arr) {
-        od::value iv;
-        if (item.get(iv) != simdjson::SUCCESS)
-          return r.errorAt(rule.offset, path, "malformed JSON");
-        ArgCondition c;
-        MG_TRY_ASSIGN(c, parseArg(r, iv, path + ".args[" + std::to_string(i++) + "]"));
-        rule.args.push_back(c);
-      }
-    } else if (keyIs(k, "includes") || keyIs(k, "excludes")) {
-      if (isNull(fv)) continue;
-      Filter f;
-      MG_TRY_ASSIGN(f, parseFilter(r, fv, path + "." + k));
-      (keyIs(k, "includes") ? rule.includes : rule.excludes) = std::move(f);
-    } else if (keyIs(k, "comment")) {
-      std::string ignored;
-      MG_TRY_ASSIGN(ignored, r.string(fv, path + ".comment"));
-    }
-  }
-  if (!name.empty()) {
-    if (!rule.names.empty()) {
-      return r.errorAt(rule.offset, path,
-                       "both 'name' and 'names' are specified in the seccomp profile, use either "
-                       "'name' or 'names'");
-    }
-    rule.names = {name};
-  }
-  return rule;
-}
+ private:
+  enum class Kind : uint8_t { Null, Number, String, Object, Array, Other };
 
-Result<SeccompAction> dockerAction(const JsonReader& r, size_t at, const std::string& path,
+  struct Frame {
+    Scope scope = Scope::Ignored;
+    std::string path;
+    size_t offset = 0;
+    size_t index = 0;                             // the next element of a list
+    std::vector<std::string>* strings = nullptr;  // Scope::Strings: where they go
+    Field field = Field::Ignored;                 // objects: the member being read
+    std::string field_path;
+  };
+
+  static bool isContainer(Kind kind) { return kind == Kind::Object || kind == Kind::Array; }
+
+  bool enter(Scope scope, std::string path, size_t offset,
+             std::vector<std::string>* strings = nullptr) {
+    Frame& f = frames_.emplace_back();
+    f.scope = scope;
+    f.path = std::move(path);
+    f.offset = offset;
+    f.strings = strings;
+    return true;
+  }
+  bool expected(size_t at, const std::string& path, const char* what) {
+    return fail(loc_.errorAt(at, path, std::string("expected ") + what));
+  }
+
+  bool value(Kind kind, std::string_view text) {
+    size_t at = tokenOffset();
+    if (frames_.empty()) {
+      if (kind != Kind::Object) {
+        return fail(loc_.errorAt(0, "", "expected a JSON object (a Docker seccomp profile)"));
+      }
+      return enter(Scope::Profile, "", at);
+    }
+    Frame& f = frames_.back();
+    switch (f.scope) {
+      case Scope::Ignored:
+        return isContainer(kind) ? enter(Scope::Ignored, "", at) : true;
+      case Scope::Strings: {
+        std::string path = f.path + "[" + std::to_string(f.index++) + "]";
+        if (kind != Kind::String) return expected(at, path, "a string");
+        f.strings->emplace_back(text);
+        return true;
+      }
+      case Scope::ArchMap:
+      case Scope::Syscalls:
+      case Scope::Args: {
+        Scope scope = f.scope == Scope::ArchMap    ? Scope::ArchEntry
+                      : f.scope == Scope::Syscalls ? Scope::Rule
+                                                   : Scope::Arg;
+        std::string path = f.path + "[" + std::to_string(f.index++) + "]";
+        if (kind != Kind::Object) return expected(at, path, "an object");
+        if (scope == Scope::ArchEntry) arch_ = ArchEntry{};
+        if (scope == Scope::Rule) {
+          rule_ = DockerRule{};
+          rule_.offset = at;
+          rule_name_.clear();
+        }
+        if (scope == Scope::Arg) {
+          arg_ = ArgCondition{};
+          arg_has_op_ = false;
+        }
+        return enter(scope, std::move(path), at);
+      }
+      default:
+        return member(f.field, f.field_path, kind, text, at);
+    }
+  }
+
+  // The value of an object member we know.
+  bool member(Field field, const std::string& path, Kind kind, std::string_view text, size_t at) {
+    switch (field) {
+      case Field::Ignored:
+        return isContainer(kind) ? enter(Scope::Ignored, "", at) : true;
+      case Field::DefaultAction:
+        profile_.default_at = at;
+        return stringInto(kind, text, at, path, profile_.default_action);
+      case Field::ListenerPath:
+        profile_.listener_at = at;
+        return stringInto(kind, text, at, path, profile_.listener_path);
+      case Field::ListenerMetadata:
+      case Field::Comment: {
+        std::string ignored;
+        return stringInto(kind, text, at, path, ignored);
+      }
+      case Field::Architecture:
+        return stringInto(kind, text, at, path, arch_.arch);
+      case Field::Name:
+        return stringInto(kind, text, at, path, rule_name_);
+      case Field::Action:
+        return stringInto(kind, text, at, path, rule_.action);
+      case Field::Op: {
+        if (kind != Kind::String) return expected(at, path, "a string");
+        auto op = argOp(text);
+        if (!op)
+          return fail(loc_.errorAt(at, path, "unknown operator '" + std::string(text) + "'"));
+        arg_.op = *op;
+        arg_has_op_ = true;
+        return true;
+      }
+      case Field::DefaultErrnoRet:
+      case Field::ErrnoRet: {
+        if (kind == Kind::Null) return true;
+        uint64_t n = 0;
+        if (!uintInto(kind, text, at, path, n)) return false;
+        (field == Field::ErrnoRet ? rule_.errno_ret : profile_.default_errno) = n;
+        return true;
+      }
+      case Field::Index: {
+        uint64_t n = 0;
+        if (!uintInto(kind, text, at, path, n)) return false;
+        if (n > 5) return fail(loc_.errorAt(at, path, "argument index above 5"));
+        arg_.index = static_cast<unsigned>(n);
+        return true;
+      }
+      case Field::Value:
+        return uintInto(kind, text, at, path, arg_.value);
+      case Field::ValueTwo:
+        return uintInto(kind, text, at, path, arg_.value_two);
+      case Field::Architectures:
+        return strings(kind, at, path, profile_.architectures);
+      case Field::Flags:
+        return strings(kind, at, path, profile_.flags);
+      case Field::SubArchitectures:
+        return strings(kind, at, path, arch_.subs);
+      case Field::Names:
+        return strings(kind, at, path, rule_.names);
+      case Field::Caps:
+        return strings(kind, at, path, filter_.caps);
+      case Field::Arches:
+        return strings(kind, at, path, filter_.arches);
+      case Field::ArchMap:
+      case Field::Syscalls:
+      case Field::Args: {
+        if (kind == Kind::Null) return true;
+        if (kind != Kind::Array) return expected(at, path, "a list");
+        Scope scope = field == Field::ArchMap    ? Scope::ArchMap
+                      : field == Field::Syscalls ? Scope::Syscalls
+                                                 : Scope::Args;
+        return enter(scope, path, at);
+      }
+      case Field::Includes:
+      case Field::Excludes:
+        if (kind == Kind::Null) return true;
+        if (kind != Kind::Object) return expected(at, path, "an object");
+        filter_ = Filter{};
+        filter_is_includes_ = field == Field::Includes;
+        return enter(Scope::Filter, path, at);
+      case Field::MinKernel: {
+        if (kind == Kind::Null) return true;
+        if (kind != Kind::String) return expected(at, path, "a string");
+        auto kv = parseKernelVersion(loc_, at, std::string(text), path);
+        if (!kv.ok()) return fail(std::move(kv).error());
+        filter_.min_kernel = *kv;
+        return true;
+      }
+    }
+    return true;
+  }
+
+  bool stringInto(Kind kind, std::string_view text, size_t at, const std::string& path,
+                  std::string& out) {
+    if (kind != Kind::String) return expected(at, path, "a string");
+    out.assign(text);
+    return true;
+  }
+  bool uintInto(Kind kind, std::string_view text, size_t at, const std::string& path,
+                uint64_t& out) {
+    std::optional<uint64_t> n;
+    if (kind == Kind::Number) n = base::parseUint64(text);
+    if (!n) return expected(at, path, "an unsigned integer");
+    out = *n;
+    return true;
+  }
+  // null (no strings) or a list of strings.
+  bool strings(Kind kind, size_t at, const std::string& path, std::vector<std::string>& out) {
+    if (kind != Kind::Null && kind != Kind::Array) return expected(at, path, "a list of strings");
+    out.clear();
+    return kind == Kind::Array ? enter(Scope::Strings, path, at, &out) : true;
+  }
+
+  const Locator& loc_;
+  DockerProfile profile_;
+  std::vector<Frame> frames_;
+  DockerRule rule_;
+  std::string rule_name_;
+  ArgCondition arg_;
+  bool arg_has_op_ = false;
+  Filter filter_;
+  bool filter_is_includes_ = false;
+  ArchEntry arch_;
+};
+
+Result<SeccompAction> dockerAction(const Locator& r, size_t at, const std::string& path,
                                    const std::string& name, std::optional<uint64_t> errno_ret) {
   auto err = [&]() { return static_cast<int>(errno_ret.value_or(EPERM)); };
   if (errno_ret && *errno_ret > 4095) return r.errorAt(at, path, "errnoRet above 4095");
@@ -369,7 +515,6 @@ bool applies(const DockerRule& rule, const DockerContext& ctx,
 }
 
 }  // namespace
-
 DockerContext hostDockerContext(std::vector<int> capabilities) {
   DockerContext ctx;
   ctx.capabilities = std::move(capabilities);
@@ -388,108 +533,23 @@ bool looksLikeJson(std::string_view text) {
 
 Result<SeccompPolicy> parseDockerSeccomp(std::string_view json, const DockerContext& ctx,
                                          std::string_view file_name) {
-  simdjson::padded_string padded(json);
-  JsonReader r(padded, file_name);
-  if (size_t end = endOfRootValue(json); end < json.size()) {
-    return r.errorAt(end, "", "trailing content after the profile");
+  Locator r(json, file_name);
+  ProfileBuilder builder(r);
+  base::JsonSyntaxError syntax;
+  if (auto read = base::readJson(json, builder, {}, &syntax); !read.ok()) {
+    if (syntax.reason.empty()) return std::move(read).error();
+    return r.errorAt(syntax.offset, "", "malformed JSON: " + syntax.reason);
   }
-  od::parser parser;
-  od::document doc;
-  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) {
-    return r.errorAt(0, "", "not a JSON document");
-  }
-  od::object top;
-  if (doc.get_object().get(top) != simdjson::SUCCESS) {
-    return r.errorAt(0, "", "expected a JSON object (a Docker seccomp profile)");
-  }
-  std::string default_action;
-  size_t default_at = 0;
-  std::optional<uint64_t> default_errno;
-  std::vector<std::string> architectures;
-  struct ArchEntry {
-    std::string arch;
-    std::vector<std::string> subs;
-  };
-  std::vector<ArchEntry> arch_map;
-  std::vector<DockerRule> rules;
-  std::vector<std::string> flags;
-  std::string listener_path;
-  size_t listener_at = 0;
-  auto malformed = [&](simdjson::error_code code) {
-    const char* loc = nullptr;
-    size_t at = padded.size();
-    if (doc.current_location().get(loc) == simdjson::SUCCESS && loc != nullptr) {
-      at = static_cast<size_t>(loc - padded.data());
-    }
-    return r.errorAt(at, "", std::string("malformed JSON: ") + simdjson::error_message(code));
-  };
-  for (auto field : top) {
-    std::string_view key;
-    if (auto code = field.unescaped_key().get(key); code != simdjson::SUCCESS)
-      return malformed(code);
-    od::value v;
-    if (auto code = field.value().get(v); code != simdjson::SUCCESS) return malformed(code);
-    std::string k(key);
-    if (keyIs(k, "defaultAction")) {
-      default_at = r.offsetOf(v);
-      MG_TRY_ASSIGN(default_action, r.string(v, "defaultAction"));
-    } else if (keyIs(k, "defaultErrnoRet")) {
-      if (isNull(v)) continue;
-      uint64_t e;
-      MG_TRY_ASSIGN(e, r.uint(v, "defaultErrnoRet"));
-      default_errno = e;
-    } else if (keyIs(k, "architectures")) {
-      MG_TRY_ASSIGN(architectures, r.strings(v, "architectures"));
-    } else if (keyIs(k, "archMap")) {
-      if (isNull(v)) continue;
-      od::array arr;
-      if (v.get_array().get(arr) != simdjson::SUCCESS) return r.typeError(v, "archMap", "a list");
-      size_t i = 0;
-      for (auto item : arr) {
-        od::value iv;
-        if (auto code = item.get(iv); code != simdjson::SUCCESS) return malformed(code);
-        const std::string path = "archMap[" + std::to_string(i++) + "]";
-        od::object obj;
-        if (iv.get_object().get(obj) != simdjson::SUCCESS)
-          return r.typeError(iv, path, "an object");
-        ArchEntry entry;
-        for (auto af : obj) {
-          std::string_view akey;
-          if (auto code = af.unescaped_key().get(akey); code != simdjson::SUCCESS)
-            return malformed(code);
-          od::value av;
-          if (auto code = af.value().get(av); code != simdjson::SUCCESS) return malformed(code);
-          if (keyIs(akey, "architecture")) {
-            MG_TRY_ASSIGN(entry.arch, r.string(av, path + ".architecture"));
-          } else if (keyIs(akey, "subArchitectures")) {
-            MG_TRY_ASSIGN(entry.subs, r.strings(av, path + ".subArchitectures"));
-          }
-        }
-        arch_map.push_back(std::move(entry));
-      }
-    } else if (keyIs(k, "syscalls")) {
-      if (isNull(v)) continue;
-      od::array arr;
-      if (v.get_array().get(arr) != simdjson::SUCCESS) return r.typeError(v, "syscalls", "a list");
-      size_t i = 0;
-      for (auto item : arr) {
-        od::value iv;
-        if (auto code = item.get(iv); code != simdjson::SUCCESS) return malformed(code);
-        DockerRule rule;
-        MG_TRY_ASSIGN(rule, parseRule(r, iv, "syscalls[" + std::to_string(i++) + "]"));
-        rules.push_back(std::move(rule));
-      }
-    } else if (keyIs(k, "flags")) {
-      MG_TRY_ASSIGN(flags, r.strings(v, "flags"));
-    } else if (keyIs(k, "listenerPath")) {
-      listener_at = r.offsetOf(v);
-      MG_TRY_ASSIGN(listener_path, r.string(v, "listenerPath"));
-    } else if (keyIs(k, "listenerMetadata")) {
-      std::string ignored;
-      MG_TRY_ASSIGN(ignored, r.string(v, "listenerMetadata"));
-    }
-    // Other keys are ignored, as Go's encoding/json does for Docker.
-  }
+  DockerProfile& p = builder.profile();
+  const std::string& default_action = p.default_action;
+  const std::vector<std::string>& architectures = p.architectures;
+  const std::vector<ArchEntry>& arch_map = p.arch_map;
+  const std::vector<DockerRule>& rules = p.rules;
+  const std::vector<std::string>& flags = p.flags;
+  const std::string& listener_path = p.listener_path;
+  size_t default_at = p.default_at;
+  size_t listener_at = p.listener_at;
+  std::optional<uint64_t> default_errno = p.default_errno;
   if (!listener_path.empty()) {
     return r.errorAt(listener_at, "listenerPath",
                      "not supported: meshgate is the sandbox's seccomp listener itself");

@@ -4,8 +4,8 @@
 // archMap for the host architecture, includes/excludes against the sandbox's
 // capabilities, the architecture and the kernel version, "name" or "names",
 // runc's split of same-argument conditions, and EPERM for SCMP_ACT_ERRNO
-// without errnoRet. Errors point at line:col. Depends on base and simdjson
-// (only in the .cc).
+// without errnoRet. Errors point at line:col. Depends on base (its JSON reader
+// in the .cc).
 #pragma once
 
 #include <string>

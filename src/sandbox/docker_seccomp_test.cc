@@ -279,6 +279,41 @@ TEST(DockerSeccomp, ErrorsPointAtLineAndColumn) {
   EXPECT_NE(errorOf("{\"defaultAction\": ").find("p.json:"), std::string::npos);
 }
 
+TEST(DockerSeccomp, JsonEdgeCases) {
+  EXPECT_EQ(errorOf(""), "p.json:1:1: malformed JSON: the document is empty");
+  EXPECT_EQ(errorOf("{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n \"syscalls\": [{},]}"),
+            "p.json:2:18: malformed JSON: invalid value");
+  EXPECT_EQ(errorOf("{\"defaultAction\": \"SCMP_\xff\"}"),
+            "p.json:1:25: malformed JSON: invalid UTF-8");
+  EXPECT_EQ(errorOf(std::string("{\"defaultAction\": \"SCMP_ACT_ERRNO\"}\0", 36)),
+            "p.json:1:36: malformed JSON: unexpected NUL byte");
+  EXPECT_EQ(errorOf("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": "
+                    "[\"read\", 3], \"action\": \"SCMP_ACT_ALLOW\"}]}"),
+            "p.json:1:69: syscalls[0].names[1]: expected a string");
+  EXPECT_EQ(errorOf("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": "
+                    "[\"read\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 1, "
+                    "\"value\": 1.5, \"op\": \"SCMP_CMP_EQ\"}]}]}"),
+            "p.json:1:129: syscalls[0].args[0].value: expected an unsigned integer");
+  EXPECT_EQ(errorOf("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": "
+                    "[\"read\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 1}]}]}"),
+            "p.json:1:107: syscalls[0].args[0]: missing 'op'");
+  // Unknown keys may hold any JSON, big numbers and deep nesting (up to 1024) included.
+  std::string deep = std::string(1000, '[') + std::string(1000, ']');
+  EXPECT_EQ(errorOf("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"x\": [1e400, {\"a\": " + deep +
+                    "}], \"syscalls\": null}"),
+            "<parsed>");
+  EXPECT_NE(errorOf("{\"x\": " + std::string(1100, '[') + std::string(1100, ']') + "}")
+                .find("malformed JSON: nesting deeper than 1024 levels"),
+            std::string::npos);
+  // A repeated "syscalls" adds its rules, as before.
+  auto twice = parseDockerSeccomp(
+      R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action":
+          "SCMP_ACT_ALLOW"}], "syscalls": [{"names": ["write"], "action": "SCMP_ACT_ALLOW"}]})",
+      context({}));
+  ASSERT_TRUE(twice.ok()) << twice.error().message;
+  EXPECT_EQ(twice->rules.size(), 2u);
+}
+
 TEST(DockerSeccomp, KeysMatchCaseInsensitivelyAndUnknownKeysAreIgnored) {
   // As Go's encoding/json does for Docker.
   auto r = parseDockerSeccomp(R"({"DefaultAction": "SCMP_ACT_ERRNO", "x-comment": [1, {"a": 2}],

@@ -1,152 +1,83 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "rego/value/json.h"
 
-#include <simdjson.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
 
+#include "base/json_reader.h"
+#include "base/strings.h"
 #include "base/yaml_guard.h"
 #include "rego/value/number.h"
 
 namespace meshgate::rego {
 namespace {
 
-namespace od = simdjson::ondemand;
-
-std::string_view trimToken(std::string_view t) {
-  while (!t.empty() &&
-         (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' || t.back() == '\t'))
-    t.remove_suffix(1);
-  return t;
-}
-
-simdjson::error_code convertValue(od::value val, Value* out, int depth);
-
-simdjson::error_code convertArray(od::array arr, Value* out, int depth) {
-  std::vector<Value> items;
-  for (auto elem : arr) {
-    od::value v;
-    if (auto err = elem.get(v)) return err;
-    Value item;
-    if (auto err = convertValue(v, &item, depth + 1)) return err;
-    items.push_back(std::move(item));
+// JSON events → Values. Containers collect their items on one stack (object members as
+// key, value pairs) and become a Value when they end.
+class ValueBuilder final : public base::JsonHandler {
+ public:
+  /// The root, once the reader is done; the builder is then ready for the next document.
+  Value take() {
+    Value root = std::move(stack_.back());
+    clear();
+    return root;
   }
-  *out = Value::array(std::move(items));
-  return simdjson::SUCCESS;
-}
+  /// Drops what a failed document left, and memory a big one grew.
+  void clear() {
+    stack_.clear();
+    frames_.clear();
+    if (stack_.capacity() > 4096) std::vector<Value>().swap(stack_);
+    if (frames_.capacity() > 4096) std::vector<size_t>().swap(frames_);
+  }
 
-simdjson::error_code convertObject(od::object obj, Value* out, int depth) {
-  std::vector<ObjectEntry> entries;
-  for (auto field : obj) {
-    std::string_view key;
-    if (auto err = field.unescaped_key().get(key)) return err;
-    Value k = Value::string(key);
-    od::value v;
-    if (auto err = field.value().get(v)) return err;
-    Value item;
-    if (auto err = convertValue(v, &item, depth + 1)) return err;
-    entries.push_back({std::move(k), std::move(item)});
+  bool null() override { return push(Value::null()); }
+  bool boolean(bool b) override { return push(Value::boolean(b)); }
+  bool number(std::string_view text) override {
+    Value n = Value::numberFromText(text);
+    if (n.isUndefined()) {
+      return fail(base::Error{"invalid JSON at offset " + std::to_string(tokenOffset()) +
+                              ": unsupported number " + std::string(text)});
+    }
+    return push(std::move(n));
   }
-  *out = Value::object(std::move(entries));
-  return simdjson::SUCCESS;
-}
+  bool string(std::string_view s) override { return push(Value::string(s)); }
+  bool key(std::string_view k) override { return push(Value::string(k)); }
+  bool beginObject() override { return open(); }
+  bool beginArray() override { return open(); }
+  bool endObject() override {
+    size_t first = frames_.back();
+    frames_.pop_back();
+    std::vector<ObjectEntry> entries;
+    entries.reserve((stack_.size() - first) / 2);
+    for (size_t i = first; i + 1 < stack_.size(); i += 2)
+      entries.push_back({std::move(stack_[i]), std::move(stack_[i + 1])});
+    stack_.resize(first);
+    // Value::object keeps the last of duplicate keys.
+    return push(Value::object(std::move(entries)));
+  }
+  bool endArray() override {
+    size_t first = frames_.back();
+    frames_.pop_back();
+    std::vector<Value> items(std::make_move_iterator(stack_.begin() + first),
+                             std::make_move_iterator(stack_.end()));
+    stack_.resize(first);
+    return push(Value::array(std::move(items)));
+  }
 
-simdjson::error_code convertValue(od::value val, Value* out, int depth) {
-  if (depth > 1000) return simdjson::DEPTH_ERROR;
-  od::json_type t;
-  if (auto err = val.type().get(t)) return err;
-  switch (t) {
-    case od::json_type::array: {
-      od::array arr;
-      if (auto err = val.get_array().get(arr)) return err;
-      return convertArray(arr, out, depth);
-    }
-    case od::json_type::object: {
-      od::object obj;
-      if (auto err = val.get_object().get(obj)) return err;
-      return convertObject(obj, out, depth);
-    }
-    case od::json_type::number: {
-      std::string_view raw = trimToken(val.raw_json_token());
-      Value n = Value::numberFromText(raw);
-      if (n.isUndefined()) return simdjson::NUMBER_ERROR;
-      *out = std::move(n);
-      return simdjson::SUCCESS;
-    }
-    case od::json_type::string: {
-      std::string_view s;
-      if (auto err = val.get_string().get(s)) return err;
-      *out = Value::string(s);
-      return simdjson::SUCCESS;
-    }
-    case od::json_type::boolean: {
-      bool b;
-      if (auto err = val.get_bool().get(b)) return err;
-      *out = Value::boolean(b);
-      return simdjson::SUCCESS;
-    }
-    case od::json_type::null: {
-      bool is_null = false;
-      if (auto err = val.is_null().get(is_null)) return err;
-      if (!is_null) return simdjson::N_ATOM_ERROR;
-      *out = Value::null();
-      return simdjson::SUCCESS;
-    }
+ private:
+  bool push(Value v) {
+    stack_.push_back(std::move(v));
+    return true;
   }
-  return simdjson::INCORRECT_TYPE;
-}
+  bool open() {
+    frames_.push_back(stack_.size());
+    return true;
+  }
 
-simdjson::error_code convertDocument(od::document& doc, Value* out) {
-  od::json_type t;
-  if (auto err = doc.type().get(t)) return err;
-  switch (t) {
-    case od::json_type::array: {
-      od::array arr;
-      if (auto err = doc.get_array().get(arr)) return err;
-      if (auto err = convertArray(arr, out, 0)) return err;
-      break;
-    }
-    case od::json_type::object: {
-      od::object obj;
-      if (auto err = doc.get_object().get(obj)) return err;
-      if (auto err = convertObject(obj, out, 0)) return err;
-      break;
-    }
-    case od::json_type::number: {
-      std::string_view raw;
-      if (auto err = doc.raw_json_token().get(raw)) return err;
-      Value n = Value::numberFromText(trimToken(raw));
-      if (n.isUndefined()) return simdjson::NUMBER_ERROR;
-      *out = std::move(n);
-      break;
-    }
-    case od::json_type::string: {
-      std::string_view s;
-      if (auto err = doc.get_string().get(s)) return err;
-      *out = Value::string(s);
-      break;
-    }
-    case od::json_type::boolean: {
-      bool b;
-      if (auto err = doc.get_bool().get(b)) return err;
-      *out = Value::boolean(b);
-      break;
-    }
-    case od::json_type::null: {
-      bool is_null = false;
-      if (auto err = doc.is_null().get(is_null)) return err;
-      if (!is_null) return simdjson::N_ATOM_ERROR;
-      *out = Value::null();
-      break;
-    }
-  }
-  if (t == od::json_type::array || t == od::json_type::object) {
-    const char* loc = nullptr;
-    if (!doc.current_location().get(loc)) return simdjson::TRAILING_CONTENT;
-  }
-  return simdjson::SUCCESS;
-}
+  std::vector<Value> stack_;
+  std::vector<size_t> frames_;
+};
 
 // YAML
 
@@ -273,40 +204,6 @@ void appendHex4(std::string& out, unsigned v) {
   out.push_back(kHex[v & 0xF]);
 }
 
-// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 if invalid.
-size_t utf8Seq(std::string_view s, size_t i, uint32_t* cp) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  size_t n;
-  uint32_t v;
-  if ((c & 0xE0) == 0xC0) {
-    n = 2;
-    v = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3;
-    v = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4;
-    v = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    unsigned char cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    v = (v << 6) | (cc & 0x3F);
-  }
-  if ((n == 2 && v < 0x80) || (n == 3 && v < 0x800) || (n == 4 && v < 0x10000) || v > 0x10FFFF ||
-      (v >= 0xD800 && v <= 0xDFFF))
-    return 0;
-  *cp = v;
-  return n;
-}
-
 void newline(std::string& out, const JsonOptions& o, int depth) {
   if (o.indent.empty()) return;
   out.push_back('\n');
@@ -393,14 +290,14 @@ void appendJsonImpl(std::string& out, const Value& v, const JsonOptions& o, int 
 }  // namespace
 
 base::Result<Value> parseJson(std::string_view text) {
-  thread_local od::parser parser;
-  simdjson::padded_string padded(text);
-  od::document doc;
-  auto err = parser.iterate(padded).get(doc);
-  Value out;
-  if (!err) err = convertDocument(doc, &out);
-  if (err) return base::Error{std::string("invalid JSON: ") + simdjson::error_message(err)};
-  return out;
+  // One builder per thread keeps its stacks' memory across documents (parseJson is called per
+  // request for JWT sections); the handler never calls parseJson itself.
+  thread_local ValueBuilder builder;
+  if (auto read = base::readJson(text, builder); !read.ok()) {
+    builder.clear();
+    return std::move(read).error();
+  }
+  return builder.take();
 }
 
 base::Result<Value> parseYaml(std::string_view text) {
@@ -459,7 +356,7 @@ void appendJsonString(std::string& out, std::string_view s, bool escape_html) {
       continue;
     }
     uint32_t cp;
-    size_t n = utf8Seq(s, i, &cp);
+    size_t n = base::utf8SequenceLength(s, i, &cp);
     if (n == 0) {
       out.append("\\ufffd");
       ++i;
@@ -534,7 +431,7 @@ std::string quoteString(std::string_view s) {
       continue;
     }
     uint32_t cp;
-    size_t n = utf8Seq(s, i, &cp);
+    size_t n = base::utf8SequenceLength(s, i, &cp);
     if (n == 0) {
       out.append("\\x");
       out.push_back(kHex[c >> 4]);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // JSON and YAML text ↔ Rego values, and Rego's own term syntax for values.
-// simdjson and yaml-cpp are included only from the .cc files.
+// RapidJSON (through base/json_reader.h) and yaml-cpp stay in the .cc files.
 #pragma once
 
 #include <string>
@@ -11,8 +11,9 @@
 
 namespace meshgate::rego {
 
-/// Parses one JSON document. Numbers keep their exact text (big integers stay
-/// exact). Duplicate object keys: the last one wins (as Go's encoding/json).
+/// Parses one JSON document (strict RFC 8259, at most 1024 nested arrays/objects). Numbers
+/// keep their exact text (big integers stay exact, 1e400 is a number). Duplicate object keys:
+/// the last one wins (as Go's encoding/json). Errors: "invalid JSON at offset N: <reason>".
 base::Result<Value> parseJson(std::string_view text);
 
 /// Parses one YAML document (YAML 1.2 core schema plus the YAML 1.1 booleans

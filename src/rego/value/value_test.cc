@@ -135,6 +135,35 @@ TEST(Json, RoundTripKeepsBigNumbersExact) {
   EXPECT_TRUE(parseJson("  42 ").ok());
 }
 
+TEST(Json, EdgeCases) {
+  auto text = [](std::string_view json) {
+    auto v = parseJson(json);
+    return v.ok() ? toJson(*v) : "error: " + v.error().message;
+  };
+  // Numbers keep their exact text, whatever their magnitude.
+  // (-0 is the integer 0, as before.)
+  EXPECT_EQ(text("[-0, 1e400, -1E+400, 1e-400, 0.10]"), "[0,1e400,-1E+400,1e-400,0.10]");
+  std::string big = "1" + std::string(400, '0');
+  EXPECT_EQ(text("{\"n\": " + big + "}"), "{\"n\":" + big + "}");
+  // Duplicate keys: the last one wins (Go's encoding/json, OPA's json.unmarshal).
+  EXPECT_EQ(text(R"({"a": 1, "b": 2, "a": 3})"), R"({"a":3,"b":2})");
+  EXPECT_EQ(text("\"a\\u0000b\""), "\"a\\u0000b\"");
+  EXPECT_EQ(text(""), "error: invalid JSON at offset 0: the document is empty");
+  EXPECT_EQ(text("{} x"), "error: invalid JSON at offset 3: trailing content after the JSON value");
+  EXPECT_EQ(text(std::string("[1]\0", 4)), "error: invalid JSON at offset 3: unexpected NUL byte");
+  EXPECT_EQ(text("[1,]"), "error: invalid JSON at offset 3: invalid value");
+  EXPECT_EQ(text("[\"\xff\"]"), "error: invalid JSON at offset 2: invalid UTF-8");
+  // Lone surrogates are refused (as before; Go would write U+FFFD).
+  EXPECT_FALSE(parseJson("\"\\ud800\"").ok());
+  EXPECT_FALSE(parseJson("\"\\udc00\"").ok());
+  EXPECT_EQ(text("\"\\ud83d\\ude00\""), "\"\xF0\x9F\x98\x80\"");
+  // At most 1024 nested arrays/objects.
+  auto nested = [](int n) { return std::string(n, '[') + std::string(n, ']'); };
+  EXPECT_TRUE(parseJson(nested(1024)).ok());
+  EXPECT_EQ(text(nested(1025)),
+            "error: invalid JSON at offset 1024: nesting deeper than 1024 levels");
+}
+
 TEST(Json, GoEscapingAndHtml) {
   JsonOptions html;
   html.escape_html = true;
