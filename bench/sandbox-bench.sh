@@ -19,6 +19,8 @@
 #    --no-init row. The fds need a shell (`sh -c 'exec bwrap ... 3<f'`): the
 #    row without filters is run the same way, and their difference is what
 #    the filters cost. --compare adds rows for another meshgate binary.
+#    Then the main rows again, interleaved (bench/interleave.py): one run of
+#    each command per round, so the VM's slow phases hit every row alike.
 # 2. build/release/bench/sandbox_bench: spawn() + wait() in process (what a
 #    supervisor pays per sandbox) and ns per getpid under the filters.
 #
@@ -103,11 +105,27 @@ PY
 echo
 echo "$table"
 echo
+# hyperfine runs every run of one command before the next, so a slow phase of
+# the VM lands on whichever command runs then. The same comparison interleaved,
+# one run of each command per round (bench/interleave.py):
+interleaved_args=(-n "bare /bin/true" "/bin/true" -n "bubblewrap" "$bwrap_cmd"
+  -n "meshgate sandbox run --builtin strict" "$mg sandbox run --builtin strict -- /bin/true"
+  -n "meshgate sandbox run --builtin strict --no-init"
+  "$mg sandbox run --builtin strict --no-init -- /bin/true")
+if [[ -n $compare ]]; then
+  interleaved_args+=(-n "compared: meshgate sandbox run --builtin strict"
+    "$compare sandbox run --builtin strict -- /bin/true")
+fi
+interleaved=$(python3 bench/interleave.py --rounds "$runs" "${interleaved_args[@]}")
+echo "$interleaved"
+echo
 micro=$("$bench" --spawns 200 --iterations 2000000 --repeat 7)
 echo "$micro"
 if [[ -n $markdown ]]; then
   {
     echo "$table"
+    echo
+    echo "$interleaved"
     echo
     echo '```'
     echo "$micro"
