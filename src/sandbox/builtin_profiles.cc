@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sandbox/builtin_profiles.h"
 
-#include <map>
-#include <mutex>
-
 #include "sandbox/builtin_data.h"
 #include "sandbox/profile_yaml.h"
 
@@ -387,23 +384,10 @@ base::Result<Profile> parseBuiltinProfileYaml(std::string_view name) {
 
 base::Result<Profile> builtinProfile(std::string_view name) {
   // The build-time table: what parseBuiltinProfileYaml yields, without
-  // yaml-cpp's cost on every `sandbox run --builtin`.
+  // yaml-cpp's cost on every `sandbox run --builtin`. Only the generator's own
+  // build (and an unknown name) parses.
   if (auto generated = generatedBuiltinProfile(name)) return std::move(*generated);
-  if (builtinProfileYaml(name).empty()) return parseBuiltinProfileYaml(name);
-  // Without the table (the generator's own build): parsed once per process,
-  // yaml-cpp is slow.
-  static std::mutex mu;
-  static std::map<std::string, Profile, std::less<>> parsed;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    if (auto it = parsed.find(name); it != parsed.end()) return it->second;
-  }
-  // Parsed unlocked: a profile's parse may itself ask for a built-in.
-  auto profile = parseBuiltinProfileYaml(name);
-  if (!profile.ok()) return profile;
-  std::lock_guard<std::mutex> lock(mu);
-  parsed.emplace(std::string(name), profile.value());
-  return profile;
+  return parseBuiltinProfileYaml(name);
 }
 
 SeccompPolicy defaultSeccompPolicy() {

@@ -65,6 +65,14 @@ Child::State::~State() {
   if (pidfd >= 0) ::close(pidfd);
 }
 
+bool Child::State::allocNotifyBuffers() {
+  if (request != nullptr) return true;
+  if (seccomp_notify_alloc(&request, &response) == 0) return true;
+  request = nullptr;
+  response = nullptr;
+  return false;
+}
+
 Child::Child() : state_(std::make_unique<State>()) {}
 
 Child::~Child() {
@@ -141,11 +149,7 @@ void Child::reapBlocking() {
 
 void Child::handleNotification() {
   State& st = *state_;
-  if (st.request == nullptr && seccomp_notify_alloc(&st.request, &st.response) != 0) {
-    st.request = nullptr;
-    st.response = nullptr;
-    return;
-  }
+  if (!st.allocNotifyBuffers()) return;
   // Bounded: whatever is queued now, then back to the caller's loop.
   for (int i = 0; i < 64; ++i) {
     ListenerState ls = listenerState(st.listener);

@@ -54,8 +54,12 @@ struct Child::State {
   std::string init_status_text;
   std::string exec_error;
 
+  /// The buffers for seccomp user notifications, allocated once (see
+  /// allocNotifyBuffers); null until then or when allocation failed.
   seccomp_notif* request = nullptr;
   seccomp_notif_resp* response = nullptr;
+  /// Allocates request/response unless they are; false when that fails.
+  bool allocNotifyBuffers();
   std::set<int> learned;
   std::set<int> learned_families;
 };

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
-#include <seccomp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -241,11 +240,7 @@ Result<std::unique_ptr<Child>> Spawner::spawn(const Profile& profile, const Comm
   // notification: after clone3 every page the supervisor writes is a
   // copy-on-write fault while pid 1 shares it (libseccomp also caches the
   // kernel's sizes in its own memory).
-  if (plan.filter_mode != FilterMode::Enforce &&
-      seccomp_notify_alloc(&st.request, &st.response) != 0) {
-    st.request = nullptr;
-    st.response = nullptr;
-  }
+  if (plan.filter_mode != FilterMode::Enforce) (void)st.allocNotifyBuffers();
 
   // ---- the channel and clone3 ----
   int sv[2];
