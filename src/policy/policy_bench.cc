@@ -169,8 +169,16 @@ void runRbac(benchmark::State& state, const std::vector<std::string>& tokens) {
     bearers.push_back("Bearer " + t);
   Prepare prepare;
   if (bearers.size() > 1) {
-    prepare = [&bearers](testing::FakeFilterContext& ctx, size_t i) {
-      ctx.head().headers().set("authorization", bearers[i % bearers.size()]);
+    // The headers are written afresh, as a connection's map is for each request
+    // (clear() reuses its arena). set() alone would leave every replaced token
+    // in the arena, which then grew without bound over the run.
+    prepare = [&bearers, &requests](testing::FakeFilterContext& ctx, size_t i) {
+      http::HeaderMap& headers = ctx.head().headers();
+      headers.clear();
+      for (const auto& [name, value] : requests[i % requests.size()].headers) {
+        if (name != "authorization") headers.add(name, value);
+      }
+      headers.add("authorization", bearers[i % bearers.size()]);
     };
   }
   run(state, kRbac, R"({"rbac": {
