@@ -369,7 +369,13 @@ struct Lowerer::Impl {
           res[&op] = resolveName(op.var, nullptr);
         } else if (op.kind == TermKind::Ref) {
           const Term& head = *op.args[0];
-          if (head.kind == TermKind::Var) res[&head] = resolveName(head.var, s);
+          // Any other head (f(x).g(y): a call, a comprehension) is a term like
+          // the arguments, and its comprehensions need their scopes.
+          if (head.kind == TermKind::Var) {
+            res[&head] = resolveName(head.var, s);
+          } else {
+            resolveTerm(head, s);
+          }
           for (size_t i = 1; i < op.args.size(); ++i)
             resolveTerm(*op.args[i], s);
         }
