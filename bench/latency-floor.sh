@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Latency added at a fixed rate, against the floor of one user-space hop.
+#
+# proxy-bench.sh reports how much latency each proxy adds over a direct
+# connection. This script asks what part of that any proxy must add on this
+# host: it measures, interleaved in every round and against the same nginx
+# origin, the direct connection, meshgate, and bench/hop_floor (a bare epoll
+# relay that parses nothing: one recv and one send per direction). hop_floor's
+# "added" column is the cost of two more process wake-ups per request here.
+# SPIN=1 adds hop_floor --spin, which never sleeps in epoll_wait.
+#
+#   bench/latency-floor.sh                  # R=5 rounds of 10 s per target
+#   R=9 DURATION=5 SPIN=1 bench/latency-floor.sh
+#
+# Latency is h2load --rps over one connection (as proxy-bench.sh measures it);
+# percentiles are per 10 s run, "added" is target minus direct in the same
+# round, and the table gives medians over the rounds. Loopback only.
+set -euo pipefail
+set +m
+root=$(cd "$(dirname "$0")/.." && pwd)
+R=${R:-5}
+DURATION=${DURATION:-10}
+RATE=${RATE:-1000}
+CORES=${CORES:-$(nproc)}
+SPIN=${SPIN:-0}
+
+for tool in nginx h2load curl python3; do
+  command -v "$tool" >/dev/null || { echo "latency-floor: missing $tool" >&2; exit 1; }
+done
+"$root/scripts/build.sh" release meshgate hop_floor >/dev/null
+bin="$root/build/release/src/cli/meshgate"
+floor="$root/build/release/bench/hop_floor"
+
+work=$(mktemp -d /tmp/latency-floor.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_http() {  # wait_http PORT: bounded wait until the port answers
+  for _ in $(seq 1 200); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$1/" 2>/dev/null && return 0
+    # A bounded poll of readiness, not a sleep standing in for it.
+    sleep 0.05
+  done
+  echo "latency-floor: port $1 never answered" >&2
+  exit 1
+}
+
+origin_port=$(free_port)
+body=$(head -c 64 </dev/zero | tr '\0' x)
+cat >"$work/nginx.conf" <<EOF
+worker_processes $CORES;
+daemon off;
+error_log $work/nginx.err;
+pid $work/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  server { listen 127.0.0.1:$origin_port; location / { return 200 "$body"; } }
+}
+EOF
+nginx -c "$work/nginx.conf" -p "$work" &
+pids+=($!)
+
+mg_port=$(free_port)
+PORT=$mg_port UPSTREAM_HOST=127.0.0.1 UPSTREAM_PORT=$origin_port \
+  bin="$bin" "$root/bench/meshgate-bench-config.sh" "$work/mg.yaml"
+"$bin" run -c "$work/mg.yaml" --concurrency "$CORES" --no-watch --log-level warn >"$work/mg.log" 2>&1 &
+pids+=($!)
+
+floor_port=$(free_port)
+"$floor" "$floor_port" "$origin_port" >/dev/null &
+pids+=($!)
+targets=("direct:$origin_port" "hop_floor:$floor_port" "meshgate:$mg_port")
+if [[ $SPIN == 1 ]]; then
+  spin_port=$(free_port)
+  "$floor" "$spin_port" "$origin_port" --spin >/dev/null &
+  pids+=($!)
+  targets+=("hop_floor_spin:$spin_port")
+fi
+for t in "${targets[@]}"; do wait_http "${t#*:}"; done
+
+echo "# $(date -u +%FT%TZ) load: $(cut -d' ' -f1-3 /proc/loadavg), R=$R, ${DURATION}s per run, $RATE req/s" >&2
+results="$work/results.tsv"
+for ((round = 1; round <= R; round++)); do
+  # Alternate the order between rounds so no target always follows another.
+  order=("${targets[@]}")
+  if ((round % 2 == 0)); then
+    order=()
+    for ((i = ${#targets[@]} - 1; i >= 0; i--)); do order+=("${targets[i]}"); done
+  fi
+  for t in "${order[@]}"; do
+    name=${t%%:*}
+    port=${t#*:}
+    log="$work/h2load.log"
+    rm -f "$log"
+    timeout -k 5 $((DURATION + 30)) h2load --h1 -t1 -c1 --rps="$RATE" -D "$DURATION" \
+      --log-file="$log" "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
+    awk -F'\t' -v r="$round" -v n="$name" '$2 == 200 { print r "\t" n "\t" $3 }' "$log" >>"$results"
+    echo "round $round: $name done" >&2
+  done
+done
+
+python3 - "$results" "${targets[@]%%:*}" <<'EOF'
+import statistics, sys
+from collections import defaultdict
+path, names = sys.argv[1], sys.argv[2:]
+lat = defaultdict(list)
+for line in open(path):
+    r, n, us = line.split("\t")
+    lat[(int(r), n)].append(int(us))
+def pct(v, p):
+    v = sorted(v)
+    i = max(1, -(-len(v) * p // 100))
+    return v[int(i) - 1]
+rounds = sorted({r for r, _ in lat})
+print("| target | p50 | p90 | p99 | added p50 | added p90 | added p99 | added p99 per round |")
+print("|---|---:|---:|---:|---:|---:|---:|---|")
+for n in names:
+    cols, added, per_round = [], [], []
+    for p in (50, 90, 99):
+        cols.append(statistics.median(pct(lat[(r, n)], p) for r in rounds))
+        added.append(statistics.median(pct(lat[(r, n)], p) - pct(lat[(r, "direct")], p) for r in rounds))
+    per_round = [pct(lat[(r, n)], 99) - pct(lat[(r, "direct")], 99) for r in rounds]
+    a = ["-"] * 3 if n == "direct" else [f"{x:+.0f} µs" for x in added]
+    pr = "-" if n == "direct" else ", ".join(f"{x:+d}" for x in per_round)
+    print(f"| {n} | {cols[0]:.0f} µs | {cols[1]:.0f} µs | {cols[2]:.0f} µs | {a[0]} | {a[1]} | {a[2]} | {pr} |")
+EOF
