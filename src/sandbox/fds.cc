@@ -14,7 +14,7 @@ namespace meshgate::sandbox {
 namespace {
 
 bool kept(const FdPlan& plan, int fd) {
-  if (fd <= 2 || fd == plan.channel || fd == plan.init_image) return true;
+  if (fd <= 2 || fd == plan.channel) return true;
   for (int k : plan.keep) {
     if (k == fd) return true;
   }
@@ -77,7 +77,6 @@ StepResult closeOtherFds(const FdPlan& plan) {
   int sorted[64];
   size_t n = 0;
   if (plan.channel > 2) sorted[n++] = plan.channel;
-  if (plan.init_image > 2 && plan.init_image != plan.channel) sorted[n++] = plan.init_image;
   for (int k : plan.keep) {
     if (n == std::size(sorted)) return stepFail(EMFILE, -1);
     sorted[n++] = k;

@@ -17,8 +17,6 @@ struct FdPlan {
   std::vector<int> keep;
   /// Kept too, but stays close-on-exec: the channel to the supervisor.
   int channel = -1;
-  /// Kept too, close-on-exec: the memfd that pid 1 execs (init_image.h), or -1.
-  int init_image = -1;
 };
 
 /// Child side: installs stdio, then closes everything else (close_range, or

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sandbox/init_process.h"
 
-#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -71,38 +70,6 @@ __attribute__((no_sanitize("address", "undefined"))) int targetMain(void* arg) {
   __builtin_trap();
 }
 
-// Writes `value` (>= 0) in decimal; allocation-free.
-void formatNumber(char (&out)[12], int value) {
-  char digits[12];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value > 0 && n < 11);
-  for (int i = 0; i < n; ++i)
-    out[i] = digits[n - 1 - i];
-  out[n] = '\0';
-}
-
-// Pid 1 becomes meshgate-init (init_freestanding.cc, ADR 0205): the exec
-// drops pid 1's copy-on-write share of the supervisor's memory. Returns only
-// when the exec failed; pid 1 then carries on as meshgate's own code.
-void execInitImage(const Plan& plan, int channel, pid_t target) {
-  char channel_text[12];
-  char target_text[12];
-  char pdeathsig_text[12];
-  formatNumber(channel_text, channel);
-  formatNumber(target_text, target);
-  formatNumber(pdeathsig_text, plan.die_with_parent ? SIGKILL : 0);
-  const char* argv[] = {"meshgate-init", channel_text, target_text, pdeathsig_text, nullptr};
-  const char* envp[] = {nullptr};
-  // The channel is the one fd meshgate-init needs that is close-on-exec. The
-  // command has exec'd: its fd table is no longer this one.
-  if (::fcntl(channel, F_SETFD, 0) != 0) return;
-  ::syscall(SYS_execveat, plan.fds.init_image, "", argv, envp, AT_EMPTY_PATH);
-  (void)::fcntl(channel, F_SETFD, FD_CLOEXEC);
-}
-
 [[noreturn]] void failAndExit(int channel, Step step, int err, int detail = -1) {
   Message m;
   m.kind = MessageKind::Failure;
@@ -158,7 +125,6 @@ void runInit(const Plan& plan, int channel) {
     ::kill(target, SIGKILL);
     failAndExit(channel, Step::Init, errno, 4);
   }
-  if (plan.fds.init_image >= 0) execInitImage(plan, channel, target);
   if (int rc = installFilter(plan.init_filter, 0); rc < 0) {
     ::kill(target, SIGKILL);
     failAndExit(channel, Step::Init, -rc, 5);

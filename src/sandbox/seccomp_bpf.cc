@@ -13,7 +13,6 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
-#include <iterator>
 #include <list>
 #include <map>
 #include <memory>
@@ -21,7 +20,6 @@
 #include <set>
 
 #include "sandbox/builtin_data.h"
-#include "sandbox/init_filter.h"
 #include "sandbox/syscalls.h"
 
 namespace meshgate::sandbox {
@@ -466,9 +464,25 @@ BpfProgram compileBaseline(const std::vector<int>& families,
 }
 
 BpfProgram compileInitFilter() {
-  sock_filter insns[kInitFilterLength];
-  buildInitFilter(insns);
-  return BpfProgram{std::vector<sock_filter>(std::begin(insns), std::end(insns))};
+  static constexpr uint32_t kAllowed[] = {
+      SYS_rt_sigtimedwait, SYS_rt_sigprocmask, SYS_rt_sigreturn, SYS_wait4, SYS_kill,
+      SYS_sendmsg,         SYS_write,          SYS_close,        SYS_exit,  SYS_exit_group,
+      SYS_restart_syscall,
+  };
+  Asm a;
+  int native = a.newLabel();
+  int allow = a.newLabel();
+  a.ldArch();
+  a.jeq(AUDIT_ARCH_X86_64, native);
+  a.ret(SECCOMP_RET_KILL_PROCESS);
+  a.bind(native);
+  a.ldNr();
+  for (uint32_t nr : kAllowed)
+    a.jeq(nr, allow);
+  a.ret(SECCOMP_RET_KILL_PROCESS);
+  a.bind(allow);
+  a.ret(SECCOMP_RET_ALLOW);
+  return a.finish();
 }
 
 uint32_t evaluate(const BpfProgram& program, const seccomp_data& data) {

@@ -20,7 +20,6 @@
 #include "sandbox/cgroups.h"
 #include "sandbox/channel.h"
 #include "sandbox/child_state.h"
-#include "sandbox/init_image.h"
 #include "sandbox/landlock.h"
 #include "sandbox/net_ns.h"
 #include "sandbox/recipe.h"
@@ -160,8 +159,6 @@ Result<std::unique_ptr<Child>> Spawner::spawn(const Profile& profile, const Comm
   if (!cmd.ok()) return std::move(cmd).error();
   plan.command = std::move(cmd).value();
   plan.use_init = profile.process.init;
-  // Pid 1 execs meshgate-init once the command runs (ADR 0205).
-  if (plan.use_init) plan.fds.init_image = initImageFd();
   plan.trace_steps = options.trace_steps;
   plan.die_with_parent = options.die_with_parent;
 
