@@ -233,7 +233,7 @@ int main(int argc, char** argv) {
         us[k].push_back(v);
       }
     }
-    std::printf("%-62s %10s\n", "process structure, fork to reaped (no namespaces)", "median µs");
+    std::printf("%-62s %10s\n", "process structure, fork to reaped (no namespaces)", "median us");
     for (int k = 0; k < 3; ++k) {
       std::sort(us[k].begin(), us[k].end());
       std::printf("%-62s %10.0f\n", names[k], us[k][us[k].size() / 2]);
