@@ -6,11 +6,18 @@
 //  - the seccomp filter's per-syscall cost: a getpid loop without a filter and
 //    under meshgate's filters (baseline + policy, stacked as the sandbox
 //    stacks them). Each variant runs in a forked child, since a filter cannot
-//    be removed.
+//    be removed;
+//  - what the process model costs without meshgate's code (ADR 0205): a child
+//    that exits, one that execs /bin/true (as pid 1 does without the init),
+//    and one that starts /bin/true with clone(CLONE_VM | CLONE_VFORK), reaps
+//    it and exits (as the init does), interleaved.
 //
-//   sandbox_bench [--iterations N] [--repeat R] [--spawns S]
+//   sandbox_bench [--iterations N] [--repeat R] [--spawns S] [--processes P]
 //
-// Prints medians: ms per sandbox, ns per getpid.
+// Prints medians: ms per sandbox, µs per process structure, ns per getpid.
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -102,12 +109,51 @@ double startupMillis(int spawns, bool init) {
   return ms[ms.size() / 2];
 }
 
+enum class Structure { Exit, Exec, VforkReapExit };
+
+int execTrue(void*) {
+  char arg0[] = "/bin/true";
+  char* argv[] = {arg0, nullptr};
+  char* envp[] = {nullptr};
+  ::execve(arg0, argv, envp);
+  ::_exit(127);
+}
+
+// µs from fork to reaping the child, which does `structure`; negative on
+// failure.
+double processMicros(Structure structure) {
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    if (structure == Structure::Exit) ::_exit(0);
+    if (structure == Structure::Exec) execTrue(nullptr);
+    constexpr size_t kStack = 64 * 1024;
+    void* stack = ::mmap(nullptr, kStack, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) ::_exit(1);
+    pid_t target = ::clone(execTrue, static_cast<char*>(stack) + kStack,
+                           CLONE_VM | CLONE_VFORK | SIGCHLD, nullptr);
+    if (target < 0) ::_exit(1);
+    int status = 0;
+    if (::waitpid(target, &status, 0) != target) ::_exit(1);
+    ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+  }
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return -1;
+  }
+  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   long iterations = 2'000'000;
   int repeat = 7;
   int spawns = 200;
+  int processes = 300;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--iterations" && i + 1 < argc)
@@ -116,8 +162,11 @@ int main(int argc, char** argv) {
       repeat = std::atoi(argv[++i]);
     else if (a == "--spawns" && i + 1 < argc)
       spawns = std::atoi(argv[++i]);
+    else if (a == "--processes" && i + 1 < argc)
+      processes = std::atoi(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: %s [--iterations N] [--repeat R] [--spawns S]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--iterations N] [--repeat R] [--spawns S] [--processes P]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -163,6 +212,31 @@ int main(int argc, char** argv) {
       double ms = startupMillis(spawns, init);
       if (ms < 0) return 1;
       std::printf("%-62s %10.2f\n", init ? "strict (with init)" : "strict, no init", ms);
+    }
+    std::printf("\n");
+  }
+  if (processes > 0) {
+    // One of each per round, so that drift in the machine's load hits them
+    // alike.
+    const Structure structures[] = {Structure::Exit, Structure::Exec, Structure::VforkReapExit};
+    const char* const names[] = {"fork, the child exits",
+                                 "fork, the child execs /bin/true (pid 1 without init)",
+                                 "fork, the child vforks /bin/true, reaps it (with init)"};
+    std::vector<double> us[3];
+    for (int r = 0; r < processes; ++r) {
+      for (int k = 0; k < 3; ++k) {
+        double v = processMicros(structures[k]);
+        if (v < 0) {
+          std::printf("%s: failed\n", names[k]);
+          return 1;
+        }
+        us[k].push_back(v);
+      }
+    }
+    std::printf("%-62s %10s\n", "process structure, fork to reaped (no namespaces)", "median us");
+    for (int k = 0; k < 3; ++k) {
+      std::sort(us[k].begin(), us[k].end());
+      std::printf("%-62s %10.0f\n", names[k], us[k][us[k].size() / 2]);
     }
     std::printf("\n");
   }
