@@ -444,7 +444,7 @@ int supervise(sb::Child& child, bool verbose) {
   sigset_t old;
   sigprocmask(SIG_BLOCK, &forwarded, &old);
   int sfd = signalfd(-1, &forwarded, SFD_CLOEXEC | SFD_NONBLOCK);
-  while (!child.poll()) {
+  while (!child.pollOutcome()) {
     std::vector<pollfd> pfds;
     for (int fd : child.watchFds())
       pfds.push_back(pollfd{fd, POLLIN, 0});
@@ -708,7 +708,11 @@ int sandboxCommand(Args args) {
     }
   }
   if (events_fd != 2) ::close(events_fd);
-  return out.exitStatus();
+  // Pid 1 may still be exiting (docs/sandbox.md, "When run returns"): leave
+  // it to the host's init instead of waiting for it in the destructor.
+  const int status = out.exitStatus();
+  child.detach();
+  return status;
 }
 
 }  // namespace meshgate::cli

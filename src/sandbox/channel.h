@@ -15,7 +15,8 @@ enum class MessageKind : int32_t {
   Progress,  // child -> supervisor: `step` finished (verbose runs only)
   Failure,   // child -> supervisor: `step` failed with `err` (`detail` indexes its plan)
   Started,   // child -> supervisor: the command runs; `value` is its pid inside
-  Exited,    // child -> supervisor: the command ended; `value` is its wait status
+  Exited,    // child -> supervisor: the command ended; `value` is its wait status,
+             // `detail` kExitedAllReaped when every other process is dead and reaped
 };
 
 struct Message {
@@ -27,6 +28,10 @@ struct Message {
   int32_t padding = 0;
   int64_t nanos = 0;  // Progress, Exited: CLOCK_MONOTONIC when it happened
 };
+
+/// Exited's `detail` when pid 1 SIGKILLed and reaped every other process of
+/// the sandbox before reporting (docs/adr/0206).
+inline constexpr int32_t kExitedAllReaped = 1;
 
 /// Sends `m`, and `fd` as SCM_RIGHTS when fd >= 0. Returns 0 or -errno.
 int sendMessage(int sock, const Message& m, int fd = -1);

@@ -137,6 +137,16 @@ void Child::kill() {
   ::syscall(SYS_pidfd_send_signal, state_->pidfd, SIGKILL, nullptr, 0);
 }
 
+void Child::detach() {
+  State& st = *state_;
+  MG_ASSERT(outcome_.has_value(), "Child::detach() before the outcome is known");
+  if (st.reaped || st.pidfd < 0) return;
+  // Pid 1 stays this process's child until this process exits: then it is
+  // reparented to the host's init (or the nearest subreaper), which reaps it.
+  ::close(st.pidfd);
+  st.pidfd = -1;
+}
+
 void Child::reapBlocking() {
   if (state_->reaped || state_->pidfd < 0) return;
   siginfo_t info{};
@@ -228,6 +238,7 @@ void Child::handleChannel() {
     }
     if (m.kind != MessageKind::Exited) continue;
     st.command_status = m.value;
+    st.all_reaped = m.detail == kExitedAllReaped;
     if (st.options.trace_steps) {
       Event e;
       e.kind = EventKind::Step;
@@ -241,7 +252,7 @@ void Child::handleChannel() {
 
 void Child::checkLimits() {
   State& st = *state_;
-  if (st.kill_cause != State::KillCause::None) return;
+  if (st.kill_cause != State::KillCause::None || outcome_) return;
   auto now = std::chrono::steady_clock::now();
   if (st.wall_deadline && now >= *st.wall_deadline) {
     st.kill_cause = State::KillCause::WallTime;
@@ -280,6 +291,30 @@ void Child::finish(int wait_status) {
     if (st.cgroups) (void)st.cgroups->destroy();
     return;
   }
+  complete(st.command_status.value_or(wait_status));
+}
+
+bool Child::completeEarly() {
+  State& st = *state_;
+  if (outcome_ || st.reaped) return outcome_.has_value();
+  // Early only when pid 1 reported the command's status after killing and
+  // reaping everything else, and nothing still needs pid 1 gone: cgroup stats
+  // and the cgroups' removal need every task gone, and a kill by the
+  // supervisor (violation, limits) is judged on pid 1's own end.
+  if (!st.command_status || !st.all_reaped || st.cgroups ||
+      st.kill_cause != State::KillCause::None) {
+    return false;
+  }
+  // Learning mode: any notification still queued is from a process that is
+  // dead by now, so the learned set is final; drain it all the same.
+  if (st.listener >= 0) handleNotification();
+  if (st.kill_cause != State::KillCause::None) return false;
+  complete(*st.command_status);
+  return true;
+}
+
+void Child::complete(int status) {
+  State& st = *state_;
   Outcome o;
   o.wall_time = std::chrono::steady_clock::now() - st.start;
   CgroupStats stats;
@@ -289,7 +324,6 @@ void Child::finish(int wait_status) {
     o.memory_peak_bytes = stats.memory_peak_bytes;
     (void)st.cgroups->destroy();
   }
-  const int status = st.command_status.value_or(wait_status);
   if (WIFEXITED(status)) {
     o.kind = Outcome::Kind::Exited;
     o.exit_code = WEXITSTATUS(status);
@@ -359,8 +393,12 @@ bool Child::poll() {
   return false;
 }
 
+bool Child::pollOutcome() {
+  return poll() || completeEarly();
+}
+
 const Outcome& Child::wait() {
-  while (!poll()) {
+  while (!pollOutcome()) {
     std::vector<int> fds = watchFds();
     std::vector<pollfd> pfds;
     for (int fd : fds)

@@ -47,6 +47,9 @@ struct Child::State {
 
   /// The command's wait status, as pid 1 reported it.
   std::optional<int> command_status;
+  /// Pid 1 reported that every other process of the sandbox is dead and
+  /// reaped (kExitedAllReaped).
+  bool all_reaped = false;
   /// Why the supervisor killed the sandbox, if it did.
   enum class KillCause { None, Violation, WallTime, CpuTime } kill_cause = KillCause::None;
   bool reaped = false;

@@ -80,6 +80,25 @@ __attribute__((no_sanitize("address", "undefined"))) int targetMain(void* arg) {
   ::_exit(125);
 }
 
+// Once the command has exited: SIGKILLs every other process of the pid
+// namespace (kill(-1) from the namespace's init reaches them all but itself,
+// and processes of nested pid namespaces with them) and reaps them all.
+// Orphans are reparented to pid 1 (or to a subreaper below it, itself a
+// descendant) before their parent becomes a zombie, so ECHILD means that no
+// process but pid 1 is left in the namespace. Returns false when the kill did
+// not reach every process (then nothing is waited for: leaving pid 1 kills the
+// rest, as the supervisor is told).
+bool killAndReapAll() {
+  if (::kill(-1, SIGKILL) != 0 && errno != ESRCH) return false;
+  while (true) {
+    int status;
+    pid_t pid = ::wait4(-1, &status, __WALL, nullptr);
+    if (pid > 0) continue;
+    if (errno == EINTR) continue;
+    return errno == ECHILD;
+  }
+}
+
 }  // namespace
 
 void runInit(const Plan& plan, int channel) {
@@ -145,9 +164,9 @@ void runInit(const Plan& plan, int channel) {
         Message exited;
         exited.kind = MessageKind::Exited;
         exited.value = status;
-        exited.nanos = monotonicNanos();
+        exited.nanos = monotonicNanos();  // the command's end, before the others'
+        exited.detail = killAndReapAll() ? kExitedAllReaped : 0;
         (void)sendMessage(channel, exited);
-        // Leaving pid 1 kills whatever the command left behind.
         ::syscall(SYS_exit_group, 0);
       }
     }

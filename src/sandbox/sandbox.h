@@ -108,14 +108,32 @@ class Child {
 
   /// Handles what is ready without blocking: seccomp notifications (each one
   /// reported and enforced), messages from pid 1, limits. Returns true once
-  /// the sandbox has ended and been reaped; outcome() is then final.
+  /// the sandbox has ended and pid 1 been reaped; outcome() is then final.
+  /// Never completes the outcome early (see pollOutcome()): a caller that
+  /// watches pidfd() and restarts on poll() (workloads) only ever sees a
+  /// sandbox whose pid 1 is gone.
   bool poll();
-  /// Polls until the sandbox ends.
+  /// Like poll(), but returns true as soon as the outcome is final, which may
+  /// be before pid 1 is reaped (docs/adr/0206): when pid 1 reported the
+  /// command's status after SIGKILLing and reaping every other process of
+  /// the sandbox, and nothing needs pid 1 gone (no cgroups, whose stats and
+  /// removal need every task gone; no kill by the supervisor: violation,
+  /// limits). Pid 1, meshgate's own reaper, may then still be exiting; poll()
+  /// or the destructor reaps it, or detach() leaves it to the host.
+  bool pollOutcome();
+  /// Polls (pollOutcome()) until the outcome is final.
   const Outcome& wait();
   /// Sends `sig` to pid 1, which forwards it to the command.
   base::Status signal(int sig);
   /// SIGKILLs the whole sandbox (pid 1 and with it the pid namespace).
   void kill();
+
+  /// Once the outcome is final (ended()): gives pid 1 up without reaping it,
+  /// so that the destructor does not wait for it. Pid 1 stays a zombie child
+  /// of this process until this process exits, and is then reparented to the
+  /// host's init or nearest subreaper, which reaps it: only for a process
+  /// about to exit (`meshgate sandbox run`). No-op once pid 1 is reaped.
+  void detach();
 
   bool ended() const { return outcome_.has_value(); }
   const Outcome& outcome() const;
@@ -133,6 +151,8 @@ class Child {
   void handleChannel();
   void checkLimits();
   void finish(int wait_status);
+  bool completeEarly();
+  void complete(int command_status);
   void emit(const Event& e) const;
   struct State;
   std::unique_ptr<State> state_;
