@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -53,6 +55,42 @@ TEST(SandboxCli, RunsACommandAndReturnsItsStatus) {
   EXPECT_EQ(r.err, "");
   auto three = runCommand(sandbox({"run", "--", "/bin/sh", "-c", "exit 3"}));
   EXPECT_EQ(three.exit_code, 3) << three.err;
+}
+
+// Live processes whose command line contains `marker`.
+size_t processesWith(const std::string& marker) {
+  size_t n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    auto cmdline = base::readFile(entry.path().string() + "/cmdline");
+    if (!cmdline.ok()) continue;
+    std::string text = cmdline.value();
+    std::replace(text.begin(), text.end(), '\0', ' ');
+    if (text.find(marker) != std::string::npos) ++n;
+  }
+  return n;
+}
+
+// docs/sandbox.md, "When run returns": the command's status, promptly, with
+// every process of the sandbox (here a background grandchild) killed and
+// reaped.
+TEST(SandboxCli, ReturnsOnceTheCommandEndsAndItsBackgroundProcessesAreGone) {
+  const std::string marker = "98765." + std::to_string(::getpid());
+  const auto start = std::chrono::steady_clock::now();
+  auto r =
+      runCommand(sandbox({"run", "--builtin", "shell", "--", "/bin/sh", "-c",
+                          "sleep " + marker + " & i=0; while [ $i -lt 100000 ] && ! grep -qs " +
+                              marker + " /proc/$!/cmdline; do i=$((i+1)); done; exit 3"}));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  EXPECT_EQ(processesWith(marker), 0u);
+  // With a limit that needs cgroups, the same.
+  auto limited = runCommand(sandbox({"run", "--builtin", "shell", "--cpu-time", "60s", "--",
+                                     "/bin/sh", "-c", "sleep " + marker + " & exit 4"}));
+  EXPECT_EQ(limited.exit_code, 4) << limited.err;
+  EXPECT_EQ(processesWith(marker), 0u);
 }
 
 TEST(SandboxCli, ViolationIsAJsonEventAndExit159) {

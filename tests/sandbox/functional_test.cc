@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -138,6 +139,108 @@ TEST_F(Functional, Python3RunsUnderShell) {
   ASSERT_TRUE(run.spawned) << run.spawn_error;
   EXPECT_EQ(run.out, "{\"pid\": 2, \"sum\": 45, \"sha\": \"2d711642\"}\n") << run.err;
   EXPECT_EQ(run.outcome.exitStatus(), 0) << run.outcome.describe() << violations(run);
+}
+
+// ---- the end of a sandbox (docs/adr/0206) ----
+
+// Host pids of live processes whose command line contains `marker`.
+std::vector<pid_t> processesWith(const std::string& marker) {
+  std::vector<pid_t> pids;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    auto cmdline = base::readFile(entry.path().string() + "/cmdline");
+    if (!cmdline.ok()) continue;
+    std::string text = cmdline.value();
+    std::replace(text.begin(), text.end(), '\0', ' ');
+    if (text.find(marker) != std::string::npos) pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+
+// Whether host pid `pid` is still a process (a zombie included).
+bool exists(pid_t pid) {
+  return ::kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+// A marker for sleep's command line, unique to this test process.
+std::string sleepMarker() {
+  return "98765." + std::to_string(::getpid());
+}
+
+// The shell leaves a sleeping grandchild behind, once it really runs.
+std::vector<std::string> leaveABackgroundSleeper(const std::string& marker, int code) {
+  return {"/bin/sh", "-c",
+          "sleep " + marker + " & i=0; while [ $i -lt 100000 ] && ! grep -qs " + marker +
+              " /proc/$!/cmdline; do i=$((i+1)); done; exit " + std::to_string(code)};
+}
+
+TEST_F(Functional, WaitReturnsOnceEveryProcessIsDeadAndPidOneIsStillReaped) {
+  auto p = builtinProfile("shell");
+  ASSERT_TRUE(p.ok());
+  const std::string marker = sleepMarker();
+  for (bool destroy_at_once : {true, false}) {
+    SCOPED_TRACE(destroy_at_once ? "destructor" : "poll");
+    auto child = spawn(p.value(), Command{leaveABackgroundSleeper(marker, 3)});
+    ASSERT_TRUE(child.ok()) << child.error().describe();
+    const pid_t init = child.value()->pid();
+    const Outcome out = child.value()->wait();
+    EXPECT_EQ(out.kind, Outcome::Kind::Exited) << out.describe();
+    EXPECT_EQ(out.exitStatus(), 3);
+    // The grandchild is gone (killed and reaped) when the outcome is known.
+    EXPECT_EQ(processesWith(marker), std::vector<pid_t>{});
+    if (destroy_at_once) {
+      // The destructor reaps pid 1, however far its exit has come.
+      child.value().reset();
+      EXPECT_FALSE(exists(init));
+    } else {
+      // poll() reaps pid 1 later: no zombie is left behind.
+      EXPECT_TRUE(meshgate::testing::waitUntil([&] { return child.value()->poll(); },
+                                               std::chrono::seconds(20)));
+      EXPECT_FALSE(exists(init));
+      EXPECT_EQ(child.value()->outcome().exitStatus(), 3);
+    }
+  }
+}
+
+TEST_F(Functional, PollNeverEndsTheSandboxBeforePidOneIsReaped) {
+  auto p = builtinProfile("shell");
+  ASSERT_TRUE(p.ok());
+  const std::string marker = sleepMarker();
+  auto child = spawn(p.value(), Command{leaveABackgroundSleeper(marker, 4)});
+  ASSERT_TRUE(child.ok()) << child.error().describe();
+  Child& c = *child.value();
+  // As a workload supervisor does: poll() on the pidfd only.
+  ASSERT_TRUE(meshgate::testing::waitUntil(
+      [&] {
+        bool done = c.poll();
+        EXPECT_EQ(done, c.ended());
+        return done;
+      },
+      std::chrono::seconds(20)));
+  EXPECT_FALSE(exists(c.pid()));
+  EXPECT_EQ(c.outcome().exitStatus(), 4);
+  EXPECT_EQ(processesWith(marker), std::vector<pid_t>{});
+}
+
+TEST_F(Functional, WithCgroupsTheOutcomeWaitsForPidOneAndCarriesTheStats) {
+  MG_REQUIRE_FEATURE("cgroup-cpuacct");
+  auto p = builtinProfile("shell");
+  ASSERT_TRUE(p.ok());
+  Profile profile = p.value();
+  profile.limits.cpu_time = std::chrono::seconds(60);
+  const std::string marker = sleepMarker();
+  auto child = spawn(profile, Command{leaveABackgroundSleeper(marker, 5)});
+  ASSERT_TRUE(child.ok()) << child.error().describe();
+  ASSERT_NE(child.value()->report().cgroups, "");
+  const pid_t init = child.value()->pid();
+  const Outcome out = child.value()->wait();
+  EXPECT_EQ(out.exitStatus(), 5) << out.describe();
+  ASSERT_TRUE(out.cpu_nanos.has_value());
+  EXPECT_GT(*out.cpu_nanos, 0u);
+  // Pid 1 was reaped before the outcome (the cgroups are removed with it).
+  EXPECT_FALSE(exists(init));
+  EXPECT_EQ(processesWith(marker), std::vector<pid_t>{});
 }
 
 // A server that runs until stopped: start it, talk to it, stop it.
