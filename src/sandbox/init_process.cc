@@ -85,9 +85,10 @@ __attribute__((no_sanitize("address", "undefined"))) int targetMain(void* arg) {
 // and processes of nested pid namespaces with them) and reaps them all.
 // Orphans are reparented to pid 1 (or to a subreaper below it, itself a
 // descendant) before their parent becomes a zombie, so ECHILD means that no
-// process but pid 1 is left in the namespace. Returns false when the kill did
-// not reach every process (then nothing is waited for: leaving pid 1 kills the
-// rest, as the supervisor is told).
+// process but pid 1 is left in the namespace, whoever the kill reached.
+// Returns false only when kill(-1) failed outright (EPERM for every process):
+// then nothing is waited for, leaving pid 1 kills the rest, and the report
+// says so (the supervisor then waits for pid 1).
 bool killAndReapAll() {
   if (::kill(-1, SIGKILL) != 0 && errno != ESRCH) return false;
   while (true) {
