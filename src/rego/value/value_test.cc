@@ -164,6 +164,42 @@ TEST(Json, EdgeCases) {
             "error: invalid JSON at offset 1024: nesting deeper than 1024 levels");
 }
 
+// parseJson reads common documents in one pass (detail::parseJsonDirect) and leaves the rest
+// to the event reader: where the direct reader gives a value, it is the event reader's.
+TEST(Json, DirectReaderAgreesWithTheEventReader) {
+  auto same = [](std::string_view json) {
+    Value direct;
+    if (!detail::parseJsonDirect(json, &direct)) return false;
+    auto events = detail::parseJsonEvents(json);
+    return events.ok() && compare(direct, *events) == 0 && toJson(direct) == toJson(*events);
+  };
+  for (std::string_view json : {
+           R"({"sub":"alice","iss":"https://issuer","roles":["viewer"],"exp":4102444800})",
+           R"({"alg":"RS256","typ":"JWT","kid":"k1"})",
+           R"( { "b" : [ 1 , -2 , 0 , -0 , 2.5e3 , 1E-2 , true , false , null ] , "a" : {} } )",
+           R"({"z":1,"a":2,"m":3,"a":4,"z":5})",
+           R"(["a\"b\\c\/d\b\f\n\r\t","\u00e9\u20ac\u0041\u0000","h\u00e9llo wörld"])",
+           R"([999999999999999999,-999999999999999999,1000000000000000000,-12345678901234567890])",
+           R"("0123456789abcdef0123456789abcdef€")",
+           "[[],[[]],{\"\":[]}]",
+       }) {
+    EXPECT_TRUE(same(json)) << json;
+  }
+  // What it leaves to the event reader: errors, surrogate escapes, deep nesting.
+  for (std::string_view json : {"", "[1,]", "{\"a\" 1}", "01", "[1] 2", "\"\\ud83d\\ude00\"",
+                                "\"\xff\"", "[\"\x01\"]", "\"\\x\"", "1.", "-", "tru", "[1 2]"}) {
+    Value v;
+    EXPECT_FALSE(detail::parseJsonDirect(json, &v)) << json;
+  }
+  std::string deep = std::string(100, '[') + std::string(100, ']');
+  Value v;
+  EXPECT_FALSE(detail::parseJsonDirect(deep, &v));
+  EXPECT_TRUE(parseJson(deep).ok());
+  // Duplicate keys, the last one wins; keys sorted.
+  ASSERT_TRUE(detail::parseJsonDirect(R"({"b":1,"a":2,"b":3})", &v));
+  EXPECT_EQ(toJson(v), R"({"a":2,"b":3})");
+}
+
 TEST(Json, GoEscapingAndHtml) {
   JsonOptions html;
   html.escape_html = true;
