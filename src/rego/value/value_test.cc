@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "rego/value/json.h"
 #include "rego/value/number.h"
 
@@ -31,6 +33,66 @@ TEST(Value, NumbersCompareByValueAcrossRepresentations) {
   EXPECT_LT(num("28857836529306024611912"), num("28857836529306024611913"));
   EXPECT_EQ(Value::set({num("1.0"), Value::integer(1)}).size(), 1u);
   EXPECT_EQ(num("1.0").hash(), Value::integer(1).hash());
+}
+
+// Inline strings (up to 14 bytes) compare by their padded bytes; the order must be the bytes'
+// order, NUL bytes and lengths included, and agree with heap strings'.
+TEST(Value, SetsAreSortedAndUnique) {
+  // Of equal elements the first is kept.
+  EXPECT_EQ(toJson(Value::set({num("1.0"), Value::integer(1)})), "[1.0]");
+  EXPECT_EQ(toJson(Value::set({Value::integer(1), num("1.0")})), "[1]");
+  // Small (insertion) and large (sorted) sets against a sort and unique.
+  uint32_t seed = 7;
+  auto next = [&seed] { return seed = seed * 1103515245u + 12345u; };
+  for (size_t n = 1; n <= 40; ++n) {
+    std::vector<Value> items;
+    for (size_t i = 0; i < n; ++i) {
+      uint32_t r = next() >> 16;
+      items.push_back(r % 3 == 0
+                          ? Value::integer(r % 7)
+                          : Value::string(std::string(1 + r % 3, static_cast<char>('a' + r % 5))));
+    }
+    std::vector<Value> want = items;
+    std::stable_sort(want.begin(), want.end());
+    want.erase(std::unique(want.begin(), want.end()), want.end());
+    Value set = Value::set(items);
+    ASSERT_EQ(set.items().size(), want.size()) << n;
+    for (size_t i = 0; i < want.size(); ++i)
+      EXPECT_EQ(compare(set.items()[i], want[i]), 0) << n << " " << i;
+  }
+}
+
+TEST(Value, StringOrderIsByteOrder) {
+  using namespace std::string_literals;
+  const std::vector<std::string> strings = {""s,
+                                            "\0"s,
+                                            "\0\0"s,
+                                            "a"s,
+                                            "a\0"s,
+                                            "a\0b"s,
+                                            "ab"s,
+                                            "abcdefgh"s,
+                                            "abcdefgh\0"s,
+                                            "abcdefghi"s,
+                                            "abcdefghij"s,
+                                            "abcdefghijklmn"s,
+                                            "abcdefghijklmo"s,
+                                            "abcdefghijklmn\0"s,
+                                            "abcdefghijklmno"s,
+                                            "\xff"s,
+                                            "\x80"
+                                            "a"s,
+                                            "b"s,
+                                            "action"s,
+                                            "resource"s};
+  auto sign = [](int c) { return (c > 0) - (c < 0); };
+  for (const std::string& a : strings) {
+    for (const std::string& b : strings) {
+      EXPECT_EQ(sign(compare(Value::string(a), Value::string(b))),
+                sign(std::string_view(a).compare(b)))
+          << testing::PrintToString(a) << " vs " << testing::PrintToString(b);
+    }
+  }
 }
 
 TEST(Value, InlineAndHeapStrings) {
