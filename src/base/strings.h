@@ -17,6 +17,8 @@ std::vector<std::string_view> split(std::string_view s, char sep);
 bool iequals(std::string_view a, std::string_view b);
 std::string toLower(std::string_view s);
 char asciiLower(char c);
+/// Whether every byte is below 0x80 (eight bytes at a time).
+bool isAscii(std::string_view s);
 
 /// Strict unsigned decimal: digits only, no sign, no spaces, no overflow.
 std::optional<uint64_t> parseUint64(std::string_view s);

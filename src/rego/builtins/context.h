@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <random>
@@ -13,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/assert.h"
 #include "base/small.h"
 #include "rego/value/arena.h"
 #include "rego/value/value.h"
@@ -36,18 +38,56 @@ class BuiltinMemo {
  public:
   static constexpr size_t kEntries = 8;
   const Value* find(std::string_view builtin, const Value& arg) const {
+    // String arguments (tokens) by a hash of their bytes first: tokens of one issuer share
+    // long prefixes, which a byte comparison with each entry would read again and again.
+    if (arg.isString()) {
+      const std::string_view s = arg.asString();
+      const uint64_t h = stringHash(s);
+      return memo_.findIf([&](const Key& k) {
+        return k.hash == h && k.arg.isString() && k.arg.asString() == s && k.builtin == builtin;
+      });
+    }
     return memo_.findIf([&](const Key& k) { return k.builtin == builtin && k.arg == arg; });
   }
   /// `builtin` must outlive the memo (a string literal).
   void put(std::string_view builtin, Value arg, Value result) {
-    memo_.put(Key{builtin, detachFromArena(arg)}, detachFromArena(result));
+    putKey(builtin, std::move(arg), detachFromArena(result));
+  }
+  /// put() for a result the builtin built itself, which no arena holds (not walked to check;
+  /// asserted in debug builds).
+  void putHeapResult(std::string_view builtin, Value arg, Value result) {
+#if MG_DEBUG_CHECKS
+    MG_ASSERT(!refersToArena(result), "BuiltinMemo::putHeapResult: the result is in an arena");
+#endif
+    putKey(builtin, std::move(arg), std::move(result));
   }
 
  private:
   struct Key {
     std::string_view builtin;
     Value arg;
+    uint64_t hash = 0;  // of a string argument's bytes
   };
+  void putKey(std::string_view builtin, Value arg, Value result) {
+    const uint64_t h = arg.isString() ? stringHash(arg.asString()) : 0;
+    memo_.put(Key{builtin, detachFromArena(arg), h}, std::move(result));
+  }
+  // Eight bytes at a time; a filter before the comparison, not a defence against collisions.
+  static uint64_t stringHash(std::string_view s) {
+    constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+    uint64_t h = s.size() * kMul;
+    size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      h = (h ^ w) * kMul;
+      h ^= h >> 29;
+    }
+    uint64_t tail = 0;
+    if (i < s.size()) std::memcpy(&tail, s.data() + i, s.size() - i);
+    h = (h ^ tail) * kMul;
+    return h ^ (h >> 32);
+  }
   base::RecentMemo<Key, Value, kEntries> memo_;
 };
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace meshgate::rego {
 namespace {
@@ -57,27 +58,42 @@ bool base64Decode(std::string_view src, B64 alphabet, std::string* out, std::str
   };
   static const Table kStd(alphabetChars(B64::Std));
   static const Table kUrl(alphabetChars(B64::Url));
-  const int8_t* table = (alphabet == B64::Url || alphabet == B64::RawUrl) ? kUrl.v : kStd.v;
+  // The same, each character's six bits already in place for its position in a quantum
+  // (first character highest); a character outside the alphabet sets bit 31.
+  struct Shifted {
+    uint32_t v[4][256];
+    explicit Shifted(const Table& t) {
+      for (int pos = 0; pos < 4; ++pos) {
+        for (int ch = 0; ch < 256; ++ch) {
+          v[pos][ch] =
+              t.v[ch] < 0 ? 0x80000000u : static_cast<uint32_t>(t.v[ch]) << (6 * (3 - pos));
+        }
+      }
+    }
+  };
+  static const Shifted kStdShifted(kStd);
+  static const Shifted kUrlShifted(kUrl);
+  const bool url = alphabet == B64::Url || alphabet == B64::RawUrl;
+  const int8_t* table = url ? kUrl.v : kStd.v;
+  const Shifted& shifted = url ? kUrlShifted : kStdShifted;
   const bool pad = padded(alphabet);
   out->clear();
   // Whole quanta of four alphabet characters, three bytes each, without the
   // per-character checks below; anything else (padding, line breaks, invalid
   // characters, the tail) is left to the general loop, from a quantum start.
+  // Each quantum is stored as four bytes (the fourth overwritten by the next;
+  // the slack of the resize holds the last).
   out->resize(src.size() / 4 * 3 + 3);
   size_t si = 0;
   size_t oi = 0;
   auto* dst = reinterpret_cast<unsigned char*>(out->data());
+  const auto* in = reinterpret_cast<const uint8_t*>(src.data());
   while (si + 4 <= src.size()) {
-    const int32_t c0 = table[static_cast<uint8_t>(src[si])];
-    const int32_t c1 = table[static_cast<uint8_t>(src[si + 1])];
-    const int32_t c2 = table[static_cast<uint8_t>(src[si + 2])];
-    const int32_t c3 = table[static_cast<uint8_t>(src[si + 3])];
-    if ((c0 | c1 | c2 | c3) < 0) break;
-    const uint32_t val = (static_cast<uint32_t>(c0) << 18) | (static_cast<uint32_t>(c1) << 12) |
-                         (static_cast<uint32_t>(c2) << 6) | static_cast<uint32_t>(c3);
-    dst[oi] = static_cast<unsigned char>(val >> 16);
-    dst[oi + 1] = static_cast<unsigned char>(val >> 8);
-    dst[oi + 2] = static_cast<unsigned char>(val);
+    const uint32_t val = shifted.v[0][in[si]] | shifted.v[1][in[si + 1]] |
+                         shifted.v[2][in[si + 2]] | shifted.v[3][in[si + 3]];
+    if (val & 0x80000000u) break;
+    const uint32_t bytes = __builtin_bswap32(val << 8);
+    std::memcpy(dst + oi, &bytes, 4);
     oi += 3;
     si += 4;
   }

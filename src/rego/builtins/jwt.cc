@@ -2,6 +2,7 @@
 // JSON Web Tokens: io.jwt.decode, decode_verify, verify_*, encode_sign(_raw).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "rego/builtins/crypto_util.h"
 #include "rego/builtins/encoding_util.h"
@@ -29,6 +30,24 @@ std::string signingInput(const Token& t) {
   return data;
 }
 
+// Whether `s` holds '=', '\r' or '\n'; eight bytes at a time.
+bool hasPadOrLineBreak(std::string_view s) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  auto zeroByte = [](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t v;
+    std::memcpy(&v, s.data() + i, 8);
+    if (zeroByte(v ^ (kOnes * '=')) | zeroByte(v ^ (kOnes * '\r')) | zeroByte(v ^ (kOnes * '\n')))
+      return true;
+  }
+  for (; i < s.size(); ++i) {
+    if (s[i] == '=' || s[i] == '\r' || s[i] == '\n') return true;
+  }
+  return false;
+}
+
 bool b64urlDecode(BuiltinContext& c, std::string_view in, std::string* out, const char* what) {
   // Unpadded sections are padded as Go's base64.URLEncoding expects them.
   std::string_view s = in;
@@ -42,8 +61,7 @@ bool b64urlDecode(BuiltinContext& c, std::string_view in, std::string* out, cons
       case 3:
         // Without '=' or line breaks, decoding as unpadded gives exactly what
         // padding and decoding gives, errors included, without the copy.
-        if (std::none_of(s.begin(), s.end(),
-                         [](char ch) { return ch == '=' || ch == '\r' || ch == '\n'; })) {
+        if (!hasPadOrLineBreak(s)) {
           alphabet = B64::RawUrl;
           break;
         }
@@ -104,8 +122,17 @@ bool jsonObject(BuiltinContext& c, const std::string& text, Value* out, const ch
   return true;
 }
 
-bool decodeHeader(BuiltinContext& c, Token* t) {
-  std::string h;
+// Decoded sections, per thread: io.jwt.decode runs per request, and its text is parsed into
+// Values at once (a nested token's outer sections are done with when it recurses).
+struct Sections {
+  std::string header, payload, signature, hex;
+};
+Sections& sections() {
+  thread_local Sections s;
+  return s;
+}
+
+bool decodeHeader(BuiltinContext& c, Token* t, std::string& h) {
   if (!b64urlDecode(c, t->header, &h, "JWT header had invalid encoding: ")) return false;
   if (!jsonObject(c, h, &t->decoded_header, "bad JWT header: ")) return false;
   if (t->decoded_header.field("enc") != nullptr) {
@@ -115,10 +142,16 @@ bool decodeHeader(BuiltinContext& c, Token* t) {
   return true;
 }
 
+bool decodeHeader(BuiltinContext& c, Token* t) {
+  std::string h;
+  return decodeHeader(c, t, h);
+}
+
 Value decodeImpl(BuiltinContext& c, const Value& jwt, int depth) {
   Token t;
-  if (!splitToken(c, jwt, &t) || !decodeHeader(c, &t)) return Value();
-  std::string p;
+  Sections& buf = sections();
+  if (!splitToken(c, jwt, &t) || !decodeHeader(c, &t, buf.header)) return Value();
+  std::string& p = buf.payload;
   if (!b64urlDecode(c, t.payload, &p, "JWT payload had invalid encoding: ")) return Value();
   if (const Value* cty = t.decoded_header.field("cty");
       cty != nullptr && cty->isString() && cty->asString() == "JWT") {
@@ -134,9 +167,21 @@ Value decodeImpl(BuiltinContext& c, const Value& jwt, int depth) {
   }
   Value payload;
   if (!jsonObject(c, p, &payload, "")) return Value();
-  std::string sig;
+  std::string& sig = buf.signature;
   if (!b64urlDecode(c, t.signature, &sig, "JWT signature had invalid encoding: ")) return Value();
-  return Value::array({t.decoded_header, payload, strValue(hexEncode(sig))});
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string& hex = buf.hex;
+  hex.resize(sig.size() * 2);
+  for (size_t i = 0; i < sig.size(); ++i) {
+    hex[2 * i] = kHex[static_cast<unsigned char>(sig[i]) >> 4];
+    hex[2 * i + 1] = kHex[static_cast<unsigned char>(sig[i]) & 15];
+  }
+  std::vector<Value> parts;
+  parts.reserve(3);
+  parts.push_back(std::move(t.decoded_header));
+  parts.push_back(std::move(payload));
+  parts.push_back(strValue(hex));
+  return Value::array(std::move(parts));
 }
 
 // io.jwt.decode depends on its argument alone, so a worker that sees the same
@@ -149,7 +194,8 @@ Value decode(BuiltinContext& c, Args a) {
     if (const Value* hit = memo->find(kName, a[0])) return *hit;
   }
   Value v = decodeImpl(c, a[0], 0);
-  if (memo != nullptr && v.isDefined() && !c.failed()) memo->put(kName, a[0], v);
+  // The result is built here, on the heap.
+  if (memo != nullptr && v.isDefined() && !c.failed()) memo->putHeapResult(kName, a[0], v);
   return v;
 }
 

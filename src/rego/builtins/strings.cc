@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "base/strings.h"
 #include "rego/builtins/helpers.h"
 #include "rego/builtins/registry.h"
 #include "rego/builtins/sprintf.h"
@@ -114,9 +115,7 @@ Value substring(BuiltinContext& c, Args a) {
     c.builtinError("negative offset");
     return Value();
   }
-  bool ascii = std::all_of(s.begin(), s.end(),
-                           [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
-  if (ascii) {
+  if (base::isAscii(s)) {
     if (static_cast<size_t>(start) >= s.size()) return strValue("");
     size_t from = static_cast<size_t>(start);
     size_t n = len < 0 ? s.size() - from : std::min(s.size() - from, static_cast<size_t>(len));
@@ -141,9 +140,7 @@ locale_t utf8Locale() {
 std::string mapCase(std::string_view s, bool upper) {
   std::string out;
   out.reserve(s.size());
-  bool ascii = std::all_of(s.begin(), s.end(),
-                           [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
-  if (ascii) {
+  if (base::isAscii(s)) {
     for (char ch : s) {
       if (upper && ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 32);
       if (!upper && ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);

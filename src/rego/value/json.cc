@@ -3,7 +3,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "base/json_reader.h"
 #include "base/strings.h"
@@ -77,6 +79,352 @@ class ValueBuilder final : public base::JsonHandler {
 
   std::vector<Value> stack_;
   std::vector<size_t> frames_;
+};
+
+// The direct reader: JSON text → Values in one pass, for the documents requests bring (JWT
+// sections, json.unmarshal of small objects), without the event reader's copy of the text,
+// virtual events and second sort. It accepts a subset of what readJson accepts and must give
+// exactly the value the events would build; whatever it does not handle (invalid JSON, a
+// \u escape of a surrogate, nesting deeper than kDirectDepth) makes it give up, and parseJson
+// reads the text again through readJson, which builds the value or reports the error (not
+// a single-pass reader's own wording). rego_json_fuzz checks the two agree.
+constexpr int kDirectDepth = 64;
+
+// Per thread: the members and items of the containers being read, innermost last, unescaped
+// string bytes and an object's key order. One thread_local, reached once per document.
+struct DirectScratch {
+  std::vector<ObjectEntry> entries;
+  std::vector<Value> items;
+  std::string bytes;
+  std::vector<std::pair<std::string_view, size_t>> order;
+};
+
+class DirectReader {
+ public:
+  DirectReader(std::string_view text, DirectScratch& scratch)
+      : p_(text.data()),
+        end_(text.data() + text.size()),
+        entries_(scratch.entries),
+        items_(scratch.items),
+        scratch_(scratch.bytes),
+        order_(scratch.order) {}
+
+  bool read(Value* out) {
+    skipSpace();
+    *out = value(0);
+    bool ok = out->isDefined();
+    if (ok) {
+      skipSpace();
+      ok = p_ == end_;
+    }
+    if (!ok) {
+      entries_.clear();
+      items_.clear();
+    }
+    // A big document's scratch is not kept for the thread's lifetime.
+    if (entries_.capacity() > 4096) std::vector<ObjectEntry>().swap(entries_);
+    if (items_.capacity() > 4096) std::vector<Value>().swap(items_);
+    if (scratch_.capacity() > 64 * 1024) std::string().swap(scratch_);
+    if (order_.capacity() > 4096) std::vector<std::pair<std::string_view, size_t>>().swap(order_);
+    return ok;
+  }
+
+ private:
+  void skipSpace() {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t'))
+      ++p_;
+  }
+  bool take(char c) {
+    if (p_ == end_ || *p_ != c) return false;
+    ++p_;
+    return true;
+  }
+  bool literal(std::string_view word) {
+    if (static_cast<size_t>(end_ - p_) < word.size() ||
+        std::memcmp(p_, word.data(), word.size()) != 0) {
+      return false;
+    }
+    p_ += word.size();
+    return true;
+  }
+
+  // A value, or Undefined (which JSON cannot express) where the reader gives up.
+  Value value(int depth) {
+    if (p_ == end_) return Value();
+    switch (*p_) {
+      case '{':
+        return object(depth + 1);
+      case '[':
+        return array(depth + 1);
+      case '"': {
+        std::string_view s;
+        if (!string(&s)) return Value();
+        return Value::string(s);
+      }
+      case 't':
+        return literal("true") ? Value::boolean(true) : Value();
+      case 'f':
+        return literal("false") ? Value::boolean(false) : Value();
+      case 'n':
+        return literal("null") ? Value::null() : Value();
+      default:
+        return number();
+    }
+  }
+
+  // RFC 8259's number grammar; the value is what numberFromText makes of the text, as the
+  // event reader's handler does (integers of up to 18 digits directly).
+  Value number() {
+    const char* start = p_;
+    auto digit = [&] { return p_ != end_ && *p_ >= '0' && *p_ <= '9'; };
+    const bool negative = take('-');
+    const char* digits = p_;
+    if (!take('0')) {
+      if (!digit()) return Value();
+      while (digit())
+        ++p_;
+    }
+    const char* digits_end = p_;
+    bool integral = true;
+    if (take('.')) {
+      if (!digit()) return Value();
+      while (digit())
+        ++p_;
+      integral = false;
+    }
+    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+      ++p_;
+      if (!take('+')) take('-');
+      if (!digit()) return Value();
+      while (digit())
+        ++p_;
+      integral = false;
+    }
+    if (integral && digits_end - digits <= 18) {
+      int64_t magnitude = 0;
+      for (const char* d = digits; d != digits_end; ++d)
+        magnitude = magnitude * 10 + (*d - '0');
+      return Value::integer(negative ? -magnitude : magnitude);
+    }
+    // Undefined when numberFromText refuses it.
+    return Value::numberFromText(std::string_view(start, static_cast<size_t>(p_ - start)));
+  }
+
+  // A string at the opening quote. Without escapes the result views the text, else the
+  // unescaped bytes in scratch_ (valid until the next string).
+  bool string(std::string_view* out) {
+    ++p_;
+    const char* start = p_;
+    bool non_ascii = false;
+    // Eight bytes at a time to the first quote, backslash, control or non-ASCII byte.
+    constexpr uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr uint64_t kHigh = 0x8080808080808080ULL;
+    while (true) {
+      while (end_ - p_ >= 8) {
+        uint64_t v;
+        std::memcpy(&v, p_, 8);
+        uint64_t quote = v ^ (kOnes * '"');
+        uint64_t backslash = v ^ (kOnes * '\\');
+        // The lowest flagged byte is exact (borrows only spoil the bytes above it); bytes
+        // from 0x80 up flag themselves (the final `| v`).
+        uint64_t special = (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
+                            ((v - kOnes * 0x20) & ~v) | v) &
+                           kHigh;
+        if (special != 0) {
+          p_ += __builtin_ctzll(special) / 8;
+          break;
+        }
+        p_ += 8;
+      }
+      if (p_ == end_) return false;
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') break;
+      if (c == '\\') return escapedString(start, non_ascii, out);
+      if (c < 0x20) return false;
+      if (c >= 0x80) non_ascii = true;
+      ++p_;
+    }
+    *out = std::string_view(start, static_cast<size_t>(p_ - start));
+    ++p_;
+    return !non_ascii || base::firstInvalidUtf8(*out) == out->size();
+  }
+
+  // The rest of a string from its first backslash; `start` is just after the opening quote.
+  bool escapedString(const char* start, bool non_ascii, std::string_view* out) {
+    scratch_.assign(start, static_cast<size_t>(p_ - start));
+    while (true) {
+      if (p_ == end_) return false;
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') break;
+      if (c < 0x20) return false;
+      if (c >= 0x80) non_ascii = true;
+      if (c != '\\') {
+        scratch_.push_back(static_cast<char>(c));
+        ++p_;
+        continue;
+      }
+      ++p_;
+      if (p_ == end_) return false;
+      char e = *p_++;
+      switch (e) {
+        case '"':
+        case '\\':
+        case '/':
+          scratch_.push_back(e);
+          break;
+        case 'b':
+          scratch_.push_back('\b');
+          break;
+        case 'f':
+          scratch_.push_back('\f');
+          break;
+        case 'n':
+          scratch_.push_back('\n');
+          break;
+        case 'r':
+          scratch_.push_back('\r');
+          break;
+        case 't':
+          scratch_.push_back('\t');
+          break;
+        case 'u': {
+          uint32_t cp = 0;
+          for (int i = 0; i < 4; ++i) {
+            if (p_ == end_) return false;
+            char h = *p_++;
+            cp <<= 4;
+            if (h >= '0' && h <= '9') {
+              cp |= static_cast<uint32_t>(h - '0');
+            } else if (h >= 'a' && h <= 'f') {
+              cp |= static_cast<uint32_t>(h - 'a' + 10);
+            } else if (h >= 'A' && h <= 'F') {
+              cp |= static_cast<uint32_t>(h - 'A' + 10);
+            } else {
+              return false;
+            }
+          }
+          // Surrogates (pairs and lone halves) are the event reader's.
+          if (cp >= 0xD800 && cp <= 0xDFFF) return false;
+          appendUtf8(cp);
+          break;
+        }
+        default:
+          return false;
+      }
+    }
+    ++p_;
+    *out = scratch_;
+    // Escapes only add valid UTF-8; the raw bytes are checked in the result.
+    return !non_ascii || base::firstInvalidUtf8(*out) == out->size();
+  }
+
+  void appendUtf8(uint32_t cp) {
+    if (cp < 0x80) {
+      scratch_.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      scratch_.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      scratch_.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      scratch_.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      scratch_.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      scratch_.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+  }
+
+  Value object(int depth) {
+    if (depth > kDirectDepth) return Value();
+    ++p_;
+    skipSpace();
+    const size_t first = entries_.size();
+    if (!take('}')) {
+      while (true) {
+        if (p_ == end_ || *p_ != '"') return Value();
+        std::string_view k;
+        if (!string(&k)) return Value();
+        Value key = Value::string(k);
+        skipSpace();
+        if (!take(':')) return Value();
+        skipSpace();
+        Value v = value(depth);
+        if (v.isUndefined()) return v;
+        entries_.push_back({std::move(key), std::move(v)});
+        skipSpace();
+        if (take(',')) {
+          skipSpace();
+          continue;
+        }
+        if (take('}')) break;
+        return Value();
+      }
+    }
+    return Value::objectSorted(sortedEntries(first));
+  }
+
+  // Byte order, as compare() orders strings; byte by byte, as keys are short and mostly differ
+  // early (memcmp's call costs more).
+  static bool keyLess(std::string_view a, std::string_view b) {
+    const size_t n = std::min(a.size(), b.size());
+    for (size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+    }
+    return a.size() < b.size();
+  }
+
+  // The members from `first` on, sorted by key, of repeated keys the last (as Value::object);
+  // entries_ is cut back to `first`. The keys are sorted by index (insertion sort: objects are
+  // small) rather than the members themselves.
+  std::vector<ObjectEntry> sortedEntries(size_t first) {
+    const size_t n = entries_.size() - first;
+    std::vector<ObjectEntry> entries;
+    entries.reserve(n);
+    order_.clear();
+    for (size_t i = 0; i < n; ++i) {
+      const std::string_view k = entries_[first + i].key.asString();
+      size_t j = order_.size();
+      while (j > 0 && keyLess(k, order_[j - 1].first))
+        --j;
+      // Equal keys stay in their order; the last of them is kept below.
+      order_.insert(order_.begin() + static_cast<std::ptrdiff_t>(j), {k, i});
+    }
+    for (size_t j = 0; j < n; ++j) {
+      if (j + 1 < n && order_[j].first == order_[j + 1].first) continue;
+      entries.push_back(std::move(entries_[first + order_[j].second]));
+    }
+    entries_.resize(first);
+    return entries;
+  }
+
+  Value array(int depth) {
+    if (depth > kDirectDepth) return Value();
+    ++p_;
+    skipSpace();
+    const size_t first = items_.size();
+    if (!take(']')) {
+      while (true) {
+        Value v = value(depth);
+        if (v.isUndefined()) return v;
+        items_.push_back(std::move(v));
+        skipSpace();
+        if (take(',')) {
+          skipSpace();
+          continue;
+        }
+        if (take(']')) break;
+        return Value();
+      }
+    }
+    std::vector<Value> items(std::make_move_iterator(items_.begin() + first),
+                             std::make_move_iterator(items_.end()));
+    items_.resize(first);
+    return Value::array(std::move(items));
+  }
+
+  const char* p_;
+  const char* end_;
+  std::vector<ObjectEntry>& entries_;
+  std::vector<Value>& items_;
+  std::string& scratch_;
+  std::vector<std::pair<std::string_view, size_t>>& order_;
 };
 
 // YAML
@@ -289,15 +637,31 @@ void appendJsonImpl(std::string& out, const Value& v, const JsonOptions& o, int 
 
 }  // namespace
 
-base::Result<Value> parseJson(std::string_view text) {
-  // One builder per thread keeps its stacks' memory across documents (parseJson is called per
-  // request for JWT sections); the handler never calls parseJson itself.
+namespace detail {
+
+bool parseJsonDirect(std::string_view text, Value* out) {
+  thread_local DirectScratch scratch;
+  return DirectReader(text, scratch).read(out);
+}
+
+base::Result<Value> parseJsonEvents(std::string_view text) {
+  // One builder per thread keeps its stacks' memory across documents; the handler never
+  // calls parseJson itself.
   thread_local ValueBuilder builder;
   if (auto read = base::readJson(text, builder); !read.ok()) {
     builder.clear();
     return std::move(read).error();
   }
   return builder.take();
+}
+
+}  // namespace detail
+
+base::Result<Value> parseJson(std::string_view text) {
+  // Per request for JWT sections: the direct reader first, the event reader for what it
+  // leaves (its errors included).
+  if (Value v; detail::parseJsonDirect(text, &v)) return v;
+  return detail::parseJsonEvents(text);
 }
 
 base::Result<Value> parseYaml(std::string_view text) {

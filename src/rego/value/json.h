@@ -16,6 +16,14 @@ namespace meshgate::rego {
 /// the last one wins (as Go's encoding/json). Errors: "invalid JSON at offset N: <reason>".
 base::Result<Value> parseJson(std::string_view text);
 
+namespace detail {
+/// parseJson's two readers, for tests and rego_json_fuzz. The direct one reads the common
+/// documents in one pass and returns false for anything else (invalid JSON included);
+/// parseJsonEvents builds from base::readJson's events and reads everything.
+bool parseJsonDirect(std::string_view text, Value* out);
+base::Result<Value> parseJsonEvents(std::string_view text);
+}  // namespace detail
+
 /// Parses one YAML document (YAML 1.2 core schema plus the YAML 1.1 booleans
 /// yes/no/on/off that sigs.k8s.io/yaml accepts). An empty document is null.
 base::Result<Value> parseYaml(std::string_view text);

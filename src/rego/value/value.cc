@@ -247,6 +247,31 @@ Value Value::array(std::vector<Value> items) {
 
 Value Value::set(std::vector<Value> items) {
   if (items.empty()) return emptySet();
+  // Small sets (a partial rule's, per evaluation) by insertion, dropping a duplicate when it
+  // meets its equal: one comparison pass instead of a sort and a second pass for unique.
+  // Of equal elements the first is kept, as the stable insertion sort below 16 elements
+  // and std::unique did.
+  if (items.size() <= 16) {
+    size_t out = 0;  // items[0, out) sorted and unique
+    for (size_t i = 0; i < items.size(); ++i) {
+      size_t j = out;
+      int c = 1;
+      while (j > 0 && (c = compare(items[j - 1], items[i])) > 0)
+        --j;
+      if (j > 0 && c == 0) continue;
+      if (j == out) {
+        if (out != i) items[out] = std::move(items[i]);
+      } else {
+        Value v = std::move(items[i]);
+        for (size_t k = out; k > j; --k)
+          items[k] = std::move(items[k - 1]);
+        items[j] = std::move(v);
+      }
+      ++out;
+    }
+    items.erase(items.begin() + static_cast<std::ptrdiff_t>(out), items.end());
+    return setSorted(std::move(items));
+  }
   std::sort(items.begin(), items.end(), [](const Value& a, const Value& b) { return a < b; });
   items.erase(std::unique(items.begin(), items.end()), items.end());
   return setSorted(std::move(items));
@@ -485,6 +510,22 @@ int compareNumbers(const Value& a, const Value& b) {
   return x < y ? -1 : (x > y ? 1 : 0);
 }
 
+// Two inline strings (at most 14 bytes each, zero-padded: Value::string is their only
+// maker) as two big-endian words of their padded bytes, then by length. Where the padded bytes
+// first differ past the shorter one's end, the shorter has a zero and the longer a non-zero
+// byte there, so it is ordered first, as it should be; equal padded bytes mean one is the
+// other plus NUL bytes, and the length decides.
+int Value::compareInline(const Value& a, const Value& b) {
+  uint64_t x, y;
+  std::memcpy(&x, a.raw_ + 2, 8);
+  std::memcpy(&y, b.raw_ + 2, 8);
+  if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+  std::memcpy(&x, a.raw_ + 8, 8);
+  std::memcpy(&y, b.raw_ + 8, 8);
+  if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+  return a.raw_[1] < b.raw_[1] ? -1 : (a.raw_[1] > b.raw_[1] ? 1 : 0);
+}
+
 int compare(const Value& a, const Value& b) {
   Kind ka = a.kind();
   Kind kb = b.kind();
@@ -498,6 +539,7 @@ int compare(const Value& a, const Value& b) {
     case Kind::Number:
       return compareNumbers(a, b);
     case Kind::String:
+      if (!a.isHeap() && !b.isHeap()) return Value::compareInline(a, b);
       return compareBytes(a.asString(), b.asString());
     case Kind::Array:
     case Kind::Set: {

@@ -197,6 +197,8 @@ class Value {
     if (n->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy(n);
   }
   static void destroy(detail::HeapNode* n);
+  // compare() of two strings that are both inline.
+  static int compareInline(const Value& a, const Value& b);
   std::string_view heapString() const;
 
   static constexpr uint8_t kHeapString = 0xFF;

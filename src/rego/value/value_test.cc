@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "rego/value/json.h"
 #include "rego/value/number.h"
 
@@ -31,6 +33,66 @@ TEST(Value, NumbersCompareByValueAcrossRepresentations) {
   EXPECT_LT(num("28857836529306024611912"), num("28857836529306024611913"));
   EXPECT_EQ(Value::set({num("1.0"), Value::integer(1)}).size(), 1u);
   EXPECT_EQ(num("1.0").hash(), Value::integer(1).hash());
+}
+
+// Inline strings (up to 14 bytes) compare by their padded bytes; the order must be the bytes'
+// order, NUL bytes and lengths included, and agree with heap strings'.
+TEST(Value, SetsAreSortedAndUnique) {
+  // Of equal elements the first is kept.
+  EXPECT_EQ(toJson(Value::set({num("1.0"), Value::integer(1)})), "[1.0]");
+  EXPECT_EQ(toJson(Value::set({Value::integer(1), num("1.0")})), "[1]");
+  // Small (insertion) and large (sorted) sets against a sort and unique.
+  uint32_t seed = 7;
+  auto next = [&seed] { return seed = seed * 1103515245u + 12345u; };
+  for (size_t n = 1; n <= 40; ++n) {
+    std::vector<Value> items;
+    for (size_t i = 0; i < n; ++i) {
+      uint32_t r = next() >> 16;
+      items.push_back(r % 3 == 0
+                          ? Value::integer(r % 7)
+                          : Value::string(std::string(1 + r % 3, static_cast<char>('a' + r % 5))));
+    }
+    std::vector<Value> want = items;
+    std::stable_sort(want.begin(), want.end());
+    want.erase(std::unique(want.begin(), want.end()), want.end());
+    Value set = Value::set(items);
+    ASSERT_EQ(set.items().size(), want.size()) << n;
+    for (size_t i = 0; i < want.size(); ++i)
+      EXPECT_EQ(compare(set.items()[i], want[i]), 0) << n << " " << i;
+  }
+}
+
+TEST(Value, StringOrderIsByteOrder) {
+  using namespace std::string_literals;
+  const std::vector<std::string> strings = {""s,
+                                            "\0"s,
+                                            "\0\0"s,
+                                            "a"s,
+                                            "a\0"s,
+                                            "a\0b"s,
+                                            "ab"s,
+                                            "abcdefgh"s,
+                                            "abcdefgh\0"s,
+                                            "abcdefghi"s,
+                                            "abcdefghij"s,
+                                            "abcdefghijklmn"s,
+                                            "abcdefghijklmo"s,
+                                            "abcdefghijklmn\0"s,
+                                            "abcdefghijklmno"s,
+                                            "\xff"s,
+                                            "\x80"
+                                            "a"s,
+                                            "b"s,
+                                            "action"s,
+                                            "resource"s};
+  auto sign = [](int c) { return (c > 0) - (c < 0); };
+  for (const std::string& a : strings) {
+    for (const std::string& b : strings) {
+      EXPECT_EQ(sign(compare(Value::string(a), Value::string(b))),
+                sign(std::string_view(a).compare(b)))
+          << testing::PrintToString(a) << " vs " << testing::PrintToString(b);
+    }
+  }
 }
 
 TEST(Value, InlineAndHeapStrings) {
@@ -162,6 +224,42 @@ TEST(Json, EdgeCases) {
   EXPECT_TRUE(parseJson(nested(1024)).ok());
   EXPECT_EQ(text(nested(1025)),
             "error: invalid JSON at offset 1024: nesting deeper than 1024 levels");
+}
+
+// parseJson reads common documents in one pass (detail::parseJsonDirect) and leaves the rest
+// to the event reader: where the direct reader gives a value, it is the event reader's.
+TEST(Json, DirectReaderAgreesWithTheEventReader) {
+  auto same = [](std::string_view json) {
+    Value direct;
+    if (!detail::parseJsonDirect(json, &direct)) return false;
+    auto events = detail::parseJsonEvents(json);
+    return events.ok() && compare(direct, *events) == 0 && toJson(direct) == toJson(*events);
+  };
+  for (std::string_view json : {
+           R"({"sub":"alice","iss":"https://issuer","roles":["viewer"],"exp":4102444800})",
+           R"({"alg":"RS256","typ":"JWT","kid":"k1"})",
+           R"( { "b" : [ 1 , -2 , 0 , -0 , 2.5e3 , 1E-2 , true , false , null ] , "a" : {} } )",
+           R"({"z":1,"a":2,"m":3,"a":4,"z":5})",
+           R"(["a\"b\\c\/d\b\f\n\r\t","\u00e9\u20ac\u0041\u0000","h\u00e9llo wörld"])",
+           R"([999999999999999999,-999999999999999999,1000000000000000000,-12345678901234567890])",
+           R"("0123456789abcdef0123456789abcdef€")",
+           "[[],[[]],{\"\":[]}]",
+       }) {
+    EXPECT_TRUE(same(json)) << json;
+  }
+  // What it leaves to the event reader: errors, surrogate escapes, deep nesting.
+  for (std::string_view json : {"", "[1,]", "{\"a\" 1}", "01", "[1] 2", "\"\\ud83d\\ude00\"",
+                                "\"\xff\"", "[\"\x01\"]", "\"\\x\"", "1.", "-", "tru", "[1 2]"}) {
+    Value v;
+    EXPECT_FALSE(detail::parseJsonDirect(json, &v)) << json;
+  }
+  std::string deep = std::string(100, '[') + std::string(100, ']');
+  Value v;
+  EXPECT_FALSE(detail::parseJsonDirect(deep, &v));
+  EXPECT_TRUE(parseJson(deep).ok());
+  // Duplicate keys, the last one wins; keys sorted.
+  ASSERT_TRUE(detail::parseJsonDirect(R"({"b":1,"a":2,"b":3})", &v));
+  EXPECT_EQ(toJson(v), R"({"a":2,"b":3})");
 }
 
 TEST(Json, GoEscapingAndHtml) {
