@@ -8,7 +8,9 @@
 # origin, the direct connection, meshgate, and bench/hop_floor (a bare epoll
 # relay that parses nothing: one recv and one send per direction). hop_floor's
 # "added" column is the cost of two more process wake-ups per request here.
-# SPIN=1 adds hop_floor --spin, which never sleeps in epoll_wait.
+# SPIN=1 adds hop_floor --spin, which never sleeps in epoll_wait. BURST=N runs
+# `wrk -t2 -c64 -dNs` against each target (then pauses 1 s) before its latency
+# run, as proxy-bench.sh measures throughput just before latency.
 #
 #   bench/latency-floor.sh                  # R=5 rounds of 10 s per target
 #   R=9 DURATION=5 SPIN=1 bench/latency-floor.sh
@@ -24,6 +26,7 @@ DURATION=${DURATION:-10}
 RATE=${RATE:-1000}
 CORES=${CORES:-$(nproc)}
 SPIN=${SPIN:-0}
+BURST=${BURST:-0}
 
 for tool in nginx h2load curl python3; do
   command -v "$tool" >/dev/null || { echo "latency-floor: missing $tool" >&2; exit 1; }
@@ -90,7 +93,7 @@ if [[ $SPIN == 1 ]]; then
 fi
 for t in "${targets[@]}"; do wait_http "${t#*:}"; done
 
-echo "# $(date -u +%FT%TZ) load: $(cut -d' ' -f1-3 /proc/loadavg), R=$R, ${DURATION}s per run, $RATE req/s" >&2
+echo "# $(date -u +%FT%TZ) load: $(cut -d' ' -f1-3 /proc/loadavg), R=$R, ${DURATION}s per run, $RATE req/s, burst ${BURST}s" >&2
 results="$work/results.tsv"
 for ((round = 1; round <= R; round++)); do
   # Alternate the order between rounds so no target always follows another.
@@ -103,6 +106,10 @@ for ((round = 1; round <= R; round++)); do
     name=${t%%:*}
     port=${t#*:}
     log="$work/h2load.log"
+    if ((BURST > 0)); then
+      timeout -k 5 $((BURST + 30)) wrk -t2 -c64 -d"${BURST}s" "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
+      sleep 1  # the harness's pause between a target's throughput and latency runs
+    fi
     rm -f "$log"
     timeout -k 5 $((DURATION + 30)) h2load --h1 -t1 -c1 --rps="$RATE" -D "$DURATION" \
       --log-file="$log" "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
