@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "base/file.h"
 #include "testing/ports.h"
 
 extern char** environ;
@@ -174,6 +176,20 @@ CommandResult runCommand(std::vector<std::string> argv, SubprocessOptions option
   r.out = p.stdoutText();
   r.err = p.stderrText();
   return r;
+}
+
+std::vector<pid_t> processesWithCommandLine(const std::string& prefix) {
+  std::vector<pid_t> pids;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    auto cmdline = base::readFile(entry.path().string() + "/cmdline");
+    if (!cmdline.ok()) continue;
+    std::string text = cmdline.value();
+    std::replace(text.begin(), text.end(), '\0', ' ');
+    if (text.rfind(prefix, 0) == 0) pids.push_back(std::stoi(name));
+  }
+  return pids;
 }
 
 }  // namespace meshgate::testing

@@ -69,4 +69,8 @@ struct CommandResult {
 CommandResult runCommand(std::vector<std::string> argv, SubprocessOptions options = {},
                          std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+/// Host pids of live processes whose command line (arguments joined by spaces) starts
+/// with `prefix`. Zombies and exiting processes whose memory is gone have none.
+std::vector<pid_t> processesWithCommandLine(const std::string& prefix);
+
 }  // namespace meshgate::testing

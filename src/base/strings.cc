@@ -177,14 +177,37 @@ std::string formatDuration(std::chrono::nanoseconds d) {
 }
 
 std::string hexEncode(std::string_view data) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(data.size() * 2);
-  for (unsigned char c : data) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
+  hexEncodeInto(data, &out);
   return out;
+}
+
+void hexEncodeInto(std::string_view data, std::string* out) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  out->resize(data.size() * 2);
+  char* p = out->data();
+  for (unsigned char c : data) {
+    *p++ = kDigits[c >> 4];
+    *p++ = kDigits[c & 15];
+  }
+}
+
+void appendUtf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
 }
 
 size_t utf8SequenceLength(std::string_view s, size_t i, uint32_t* code_point) {

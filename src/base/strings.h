@@ -39,7 +39,13 @@ size_t utf8SequenceLength(std::string_view s, size_t i, uint32_t* code_point = n
 /// Offset of the first byte of `s` that is not valid UTF-8, or s.size() when all are.
 size_t firstInvalidUtf8(std::string_view s);
 
+/// Appends the UTF-8 encoding of code point `cp` (at most U+10FFFF; surrogates are
+/// encoded as they are, callers that must not produce them check first).
+void appendUtf8(std::string& out, uint32_t cp);
+
 /// Lower-case hex of `data`.
 std::string hexEncode(std::string_view data);
+/// The same into `*out`, replacing its contents (a reused buffer keeps its capacity).
+void hexEncodeInto(std::string_view data, std::string* out);
 
 }  // namespace meshgate::base

@@ -57,23 +57,6 @@ TEST(SandboxCli, RunsACommandAndReturnsItsStatus) {
   EXPECT_EQ(three.exit_code, 3) << three.err;
 }
 
-// Live `sleep MARKER` processes. Only sleep's own command line counts: pid 1,
-// a fork of `meshgate sandbox run`, has the marker in its argv too and may
-// still be exiting when run returns (docs/sandbox.md, "When run returns").
-size_t sleepersWith(const std::string& marker) {
-  size_t n = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    auto cmdline = base::readFile(entry.path().string() + "/cmdline");
-    if (!cmdline.ok()) continue;
-    std::string text = cmdline.value();
-    std::replace(text.begin(), text.end(), '\0', ' ');
-    if (text.rfind("sleep " + marker, 0) == 0) ++n;
-  }
-  return n;
-}
-
 // docs/sandbox.md, "When run returns": the command's status, promptly, with
 // every process of the sandbox (here a background grandchild) killed and
 // reaped.
@@ -87,12 +70,12 @@ TEST(SandboxCli, ReturnsOnceTheCommandEndsAndItsBackgroundProcessesAreGone) {
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_EQ(r.err, "");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
-  EXPECT_EQ(sleepersWith(marker), 0u);
+  EXPECT_EQ(testing::processesWithCommandLine("sleep " + marker), std::vector<pid_t>{});
   // With a limit that needs cgroups, the same.
   auto limited = runCommand(sandbox({"run", "--builtin", "shell", "--cpu-time", "60s", "--",
                                      "/bin/sh", "-c", "sleep " + marker + " & exit 4"}));
   EXPECT_EQ(limited.exit_code, 4) << limited.err;
-  EXPECT_EQ(sleepersWith(marker), 0u);
+  EXPECT_EQ(testing::processesWithCommandLine("sleep " + marker), std::vector<pid_t>{});
 }
 
 TEST(SandboxCli, ViolationIsAJsonEventAndExit159) {

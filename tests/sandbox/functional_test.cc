@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -21,6 +20,7 @@
 #include "sandbox/syscalls.h"
 #include "testing/http_client.h"
 #include "testing/ports.h"
+#include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 #include "tests/sandbox/sandbox_test_util.h"
 
@@ -143,21 +143,6 @@ TEST_F(Functional, Python3RunsUnderShell) {
 
 // ---- the end of a sandbox (docs/adr/0206) ----
 
-// Host pids of live processes whose command line contains `marker`.
-std::vector<pid_t> processesWith(const std::string& marker) {
-  std::vector<pid_t> pids;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    auto cmdline = base::readFile(entry.path().string() + "/cmdline");
-    if (!cmdline.ok()) continue;
-    std::string text = cmdline.value();
-    std::replace(text.begin(), text.end(), '\0', ' ');
-    if (text.find(marker) != std::string::npos) pids.push_back(std::stoi(name));
-  }
-  return pids;
-}
-
 // Whether host pid `pid` is still a process (a zombie included).
 bool exists(pid_t pid) {
   return ::kill(pid, 0) == 0 || errno != ESRCH;
@@ -188,7 +173,7 @@ TEST_F(Functional, WaitReturnsOnceEveryProcessIsDeadAndPidOneIsStillReaped) {
     EXPECT_EQ(out.kind, Outcome::Kind::Exited) << out.describe();
     EXPECT_EQ(out.exitStatus(), 3);
     // The grandchild is gone (killed and reaped) when the outcome is known.
-    EXPECT_EQ(processesWith(marker), std::vector<pid_t>{});
+    EXPECT_EQ(meshgate::testing::processesWithCommandLine("sleep " + marker), std::vector<pid_t>{});
     if (destroy_at_once) {
       // The destructor reaps pid 1, however far its exit has come.
       child.value().reset();
@@ -220,7 +205,7 @@ TEST_F(Functional, PollNeverEndsTheSandboxBeforePidOneIsReaped) {
       std::chrono::seconds(20)));
   EXPECT_FALSE(exists(c.pid()));
   EXPECT_EQ(c.outcome().exitStatus(), 4);
-  EXPECT_EQ(processesWith(marker), std::vector<pid_t>{});
+  EXPECT_EQ(meshgate::testing::processesWithCommandLine("sleep " + marker), std::vector<pid_t>{});
 }
 
 TEST_F(Functional, WithCgroupsTheOutcomeWaitsForPidOneAndCarriesTheStats) {
@@ -240,7 +225,7 @@ TEST_F(Functional, WithCgroupsTheOutcomeWaitsForPidOneAndCarriesTheStats) {
   EXPECT_GT(*out.cpu_nanos, 0u);
   // Pid 1 was reaped before the outcome (the cgroups are removed with it).
   EXPECT_FALSE(exists(init));
-  EXPECT_EQ(processesWith(marker), std::vector<pid_t>{});
+  EXPECT_EQ(meshgate::testing::processesWithCommandLine("sleep " + marker), std::vector<pid_t>{});
 }
 
 // A server that runs until stopped: start it, talk to it, stop it.

@@ -169,17 +169,6 @@ bool base64Decode(std::string_view src, B64 alphabet, std::string* out, std::str
   }
 }
 
-std::string hexEncode(std::string_view data) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(data.size() * 2);
-  for (unsigned char c : data) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
-
 bool hexDecode(std::string_view text, std::string* out, std::string* error) {
   auto val = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';

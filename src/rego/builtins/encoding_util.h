@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/strings.h"
+
 namespace meshgate::rego {
 
 enum class B64 { Std, Url, RawStd, RawUrl };
@@ -15,7 +17,7 @@ std::string base64Encode(std::string_view data, B64 alphabet);
 /// *error to "illegal base64 data at input byte N".
 bool base64Decode(std::string_view text, B64 alphabet, std::string* out, std::string* error);
 
-std::string hexEncode(std::string_view data);
+using base::hexEncode;
 bool hexDecode(std::string_view text, std::string* out, std::string* error);
 
 /// Go's url.QueryEscape / url.QueryUnescape.

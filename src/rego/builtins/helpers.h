@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/strings.h"
 #include "rego/builtins/context.h"
 #include "rego/value/value.h"
 
@@ -37,7 +38,7 @@ bool argBool(BuiltinContext& c, Args a, size_t i);
 /// A byte-length-safe UTF-8 decode: code points of `s` (invalid bytes as U+FFFD).
 std::u32string utf8Decode(std::string_view s);
 std::string utf8Encode(std::u32string_view s);
-void appendUtf8(std::string& out, char32_t cp);
+using base::appendUtf8;
 /// Number of code points.
 size_t utf8Length(std::string_view s);
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "base/strings.h"
 #include "rego/builtins/crypto_util.h"
 #include "rego/builtins/encoding_util.h"
 #include "rego/builtins/helpers.h"
@@ -169,18 +170,12 @@ Value decodeImpl(BuiltinContext& c, const Value& jwt, int depth) {
   if (!jsonObject(c, p, &payload, "")) return Value();
   std::string& sig = buf.signature;
   if (!b64urlDecode(c, t.signature, &sig, "JWT signature had invalid encoding: ")) return Value();
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string& hex = buf.hex;
-  hex.resize(sig.size() * 2);
-  for (size_t i = 0; i < sig.size(); ++i) {
-    hex[2 * i] = kHex[static_cast<unsigned char>(sig[i]) >> 4];
-    hex[2 * i + 1] = kHex[static_cast<unsigned char>(sig[i]) & 15];
-  }
+  base::hexEncodeInto(sig, &buf.hex);
   std::vector<Value> parts;
   parts.reserve(3);
   parts.push_back(std::move(t.decoded_header));
   parts.push_back(std::move(payload));
-  parts.push_back(strValue(hex));
+  parts.push_back(strValue(buf.hex));
   return Value::array(std::move(parts));
 }
 

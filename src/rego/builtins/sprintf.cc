@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/strings.h"
 #include "rego/value/json.h"
 #include "rego/value/number.h"
 
@@ -354,27 +355,7 @@ std::string goSprintf(std::string_view format, const std::vector<Value>& values)
           out += formatInt(a, verb, sp);
         } else if (verb == 'c' && a.kind == ArgKind::Int) {
           std::string s;
-          char32_t cp = static_cast<char32_t>(a.i);
-          if (cp < 0x80) {
-            s.push_back(static_cast<char>(cp));
-          } else {
-            std::string tmp;
-            // encode UTF-8
-            if (cp < 0x800) {
-              tmp.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-              tmp.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-            } else if (cp < 0x10000) {
-              tmp.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-              tmp.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-              tmp.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-            } else {
-              tmp.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-              tmp.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-              tmp.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-              tmp.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-            }
-            s = tmp;
-          }
+          base::appendUtf8(s, static_cast<uint32_t>(a.i));
           out += pad(s, sp, false);
         } else if ((verb == 'e' || verb == 'f' || verb == 'g' || verb == 'E' || verb == 'F' ||
                     verb == 'G') &&

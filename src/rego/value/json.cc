@@ -305,7 +305,7 @@ class DirectReader {
           }
           // Surrogates (pairs and lone halves) are the event reader's.
           if (cp >= 0xD800 && cp <= 0xDFFF) return false;
-          appendUtf8(cp);
+          base::appendUtf8(scratch_, cp);
           break;
         }
         default:
@@ -316,19 +316,6 @@ class DirectReader {
     *out = scratch_;
     // Escapes only add valid UTF-8; the raw bytes are checked in the result.
     return !non_ascii || base::firstInvalidUtf8(*out) == out->size();
-  }
-
-  void appendUtf8(uint32_t cp) {
-    if (cp < 0x80) {
-      scratch_.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      scratch_.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      scratch_.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      scratch_.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      scratch_.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      scratch_.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
   }
 
   Value object(int depth) {
