@@ -17,6 +17,18 @@ if(LLD_PROGRAM AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
   add_link_options(-fuse-ld=lld)
 endif()
 
+# Start-up order (ADR 0008): each function in its own section, so that lld can
+# place the functions a command runs as it starts next to each other
+# (src/cli/startup.order, written by scripts/startup-order.sh). Not in the
+# sanitizer and fuzzing builds, whose start-up nobody times.
+option(MG_STARTUP_ORDER "Link meshgate's start-up functions together (needs lld)" ON)
+set(MG_USE_STARTUP_ORDER OFF)
+if(MG_STARTUP_ORDER AND LLD_PROGRAM AND CMAKE_CXX_COMPILER_ID MATCHES "Clang"
+   AND NOT MG_SANITIZE AND NOT MG_FUZZ)
+  set(MG_USE_STARTUP_ORDER ON)
+  add_compile_options(-ffunction-sections)
+endif()
+
 add_compile_options(-Wall -Wextra -Werror -Wno-unused-parameter)
 # Release builds keep assertions (MG_ASSERT is ours, not <cassert>), but drop
 # the per-call overhead of glibc's debug checks.
