@@ -273,5 +273,24 @@ INSTANTIATE_TEST_SUITE_P(
                     "error"}),
     [](const ::testing::TestParamInfo<BuiltinCase>& info) { return std::string(info.param.name); });
 
+// sprintf bounds widths and precisions as Go's fmt does (parsenum and intFromArg give up
+// past 1e6). An unbounded width once overflowed an int and asked pad() for gigabytes
+// (rego_builtins_fuzz; fuzz/corpus/rego_builtins_fuzz/regress-sprintf-width-overflow).
+INSTANTIATE_TEST_SUITE_P(
+    SprintfBounds, BuiltinCases,
+    ::testing::Values(
+        BuiltinCase{"width_past_a_million", R"(sprintf("%22222222222x", [255]))",
+                    "\"%!(NOVERB)%!(EXTRA int=255)\""},
+        BuiltinCase{"precision_past_a_million", R"(sprintf("%.22222222222f", [1.5]))",
+                    "\"%!(NOVERB)%!(EXTRA float64=1.5)\""},
+        BuiltinCase{"star_width_past_a_million", R"(sprintf("%*d", [2000000, 7]))",
+                    "\"%!(BADWIDTH)7\""},
+        BuiltinCase{"star_precision_past_a_million", R"(sprintf("%.*f", [2000000, 1.5]))",
+                    "\"%!(BADPREC)1.500000\""},
+        BuiltinCase{"negative_star_width_pads_right", R"(sprintf("%*d|", [-3, 7]))", "\"7  |\""},
+        BuiltinCase{"fuzz_crasher", R"(sprintf("%-ud|%22222222222x|%v", [3247, 255, [1], "s"]))",
+                    "\"%!u(int=3247)d|%!(NOVERB)%!(EXTRA int=255, string=[1], string=s)\""}),
+    [](const ::testing::TestParamInfo<BuiltinCase>& info) { return std::string(info.param.name); });
+
 }  // namespace
 }  // namespace meshgate::rego
