@@ -292,5 +292,15 @@ INSTANTIATE_TEST_SUITE_P(
                     "\"%!u(int=3247)d|%!(NOVERB)%!(EXTRA int=255, string=[1], string=s)\""}),
     [](const ::testing::TestParamInfo<BuiltinCase>& info) { return std::string(info.param.name); });
 
+// %c writes one U+FFFD for what is not a Unicode scalar value, as Go's fmtC does.
+INSTANTIATE_TEST_SUITE_P(
+    SprintfRunes, BuiltinCases,
+    ::testing::Values(BuiltinCase{"scalar_values", R"(sprintf("%c%c%c", [65, 233, 128512]))",
+                                  "\"A\u00e9\U0001F600\""},
+                      BuiltinCase{"negative", R"(sprintf("%c|", [-1]))", "\"\ufffd|\""},
+                      BuiltinCase{"past_max_rune", R"(sprintf("%c|", [1114112]))", "\"\ufffd|\""},
+                      BuiltinCase{"surrogate", R"(sprintf("%c|", [55296]))", "\"\ufffd|\""}),
+    [](const ::testing::TestParamInfo<BuiltinCase>& info) { return std::string(info.param.name); });
+
 }  // namespace
 }  // namespace meshgate::rego
