@@ -19,7 +19,7 @@ endif()
 
 # Start-up order (ADR 0008): each function in its own section, so that lld can
 # place the functions a command runs as it starts next to each other
-# (src/cli/startup.order, written by scripts/startup-order.sh). Not in the
+# (src/cli/startup.order, written by scripts/startup-order.py). Not in the
 # sanitizer and fuzzing builds, whose start-up nobody times.
 option(MG_STARTUP_ORDER "Link meshgate's start-up functions together (needs lld)" ON)
 set(MG_USE_STARTUP_ORDER OFF)

@@ -7,7 +7,7 @@ set -euo pipefail
 
 PACKAGES=(
   # toolchain
-  clang lld cmake ninja-build ccache pkg-config make
+  clang lld binutils cmake ninja-build ccache pkg-config make
   # libraries (headers + runtime)
   libssl-dev libseccomp-dev libyaml-cpp-dev rapidjson-dev libre2-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libclang-rt-14-dev
