@@ -210,6 +210,11 @@ void appendUtf8(std::string& out, uint32_t cp) {
   }
 }
 
+void appendRune(std::string& out, uint64_t r) {
+  const bool scalar = r <= 0x10FFFF && !(r >= 0xD800 && r <= 0xDFFF);
+  appendUtf8(out, scalar ? static_cast<uint32_t>(r) : 0xFFFDu);
+}
+
 size_t utf8SequenceLength(std::string_view s, size_t i, uint32_t* code_point) {
   const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = b(i);

@@ -42,6 +42,17 @@ size_t firstInvalidUtf8(std::string_view s);
 /// Appends the UTF-8 encoding of code point `cp` (at most U+10FFFF; surrogates are
 /// encoded as they are, callers that must not produce them check first).
 void appendUtf8(std::string& out, uint32_t cp);
+/// Go's utf8.AppendRune: appends `r` as UTF-8, or U+FFFD when `r` is not a Unicode scalar
+/// value (a surrogate, or past U+10FFFF).
+void appendRune(std::string& out, uint64_t r);
+
+/// The value of hex digit `c` (0-9, a-f, A-F), or -1 for any other character.
+constexpr int hexDigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
 
 /// Lower-case hex of `data`.
 std::string hexEncode(std::string_view data);

@@ -68,5 +68,27 @@ TEST(Strings, HexEncode) {
   EXPECT_EQ(hexEncode(std::string("\x01\xab", 2)), "01ab");
 }
 
+TEST(Strings, HexDigitValue) {
+  EXPECT_EQ(hexDigitValue('0'), 0);
+  EXPECT_EQ(hexDigitValue('9'), 9);
+  EXPECT_EQ(hexDigitValue('a'), 10);
+  EXPECT_EQ(hexDigitValue('F'), 15);
+  for (char c : {'g', 'G', '/', ':', '@', '`', ' ', '\0'})
+    EXPECT_EQ(hexDigitValue(c), -1) << c;
+}
+
+TEST(Strings, AppendRuneReplacesWhatIsNotAScalarValue) {
+  std::string out;
+  appendRune(out, 'A');
+  appendRune(out, 0xE9);
+  appendRune(out, 0x1F600);
+  EXPECT_EQ(out, "A\xc3\xa9\xf0\x9f\x98\x80");
+  for (uint64_t r : {uint64_t{0xD800}, uint64_t{0xDFFF}, uint64_t{0x110000}, ~uint64_t{0}}) {
+    out.clear();
+    appendRune(out, r);
+    EXPECT_EQ(out, "\xef\xbf\xbd") << r;
+  }
+}
+
 }  // namespace
 }  // namespace meshgate::base

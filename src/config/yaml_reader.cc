@@ -187,19 +187,10 @@ std::optional<int64_t> readInteger(DocContext& ctx, const YAML::Node& node, std:
     uint64_t v = 0;
     bool ok = true;
     for (char c : s.substr(2)) {
-      int d;
-      if (c >= '0' && c <= '9')
-        d = c - '0';
-      else if (radix == 16 && c >= 'a' && c <= 'f')
-        d = c - 'a' + 10;
-      else if (radix == 16 && c >= 'A' && c <= 'F')
-        d = c - 'A' + 10;
-      else {
-        ok = false;
-        break;
-      }
-      if (d >= radix || v > (std::numeric_limits<uint64_t>::max() - static_cast<uint64_t>(d)) /
-                                static_cast<uint64_t>(radix)) {
+      const int d = base::hexDigitValue(c);
+      if (d < 0 || d >= radix ||
+          v > (std::numeric_limits<uint64_t>::max() - static_cast<uint64_t>(d)) /
+                  static_cast<uint64_t>(radix)) {
         ok = false;
         break;
       }

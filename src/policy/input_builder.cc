@@ -9,6 +9,7 @@
 #include <map>
 
 #include "base/small.h"
+#include "base/strings.h"
 #include "rego/builtins/encoding_util.h"
 #include "rego/value/arena.h"
 #include "rego/value/json.h"
@@ -20,12 +21,7 @@ using rego::Value;
 
 namespace {
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using base::hexDigitValue;
 
 // Go's url.unescape: false on a '%' not followed by two hex digits.
 bool goUnescape(std::string_view in, bool plus_is_space, std::string& out) {
@@ -35,8 +31,8 @@ bool goUnescape(std::string_view in, bool plus_is_space, std::string& out) {
     char c = in[i];
     if (c == '%') {
       if (i + 2 >= in.size()) return false;
-      int hi = hexValue(in[i + 1]);
-      int lo = hexValue(in[i + 2]);
+      int hi = hexDigitValue(in[i + 1]);
+      int lo = hexDigitValue(in[i + 2]);
       if (hi < 0 || lo < 0) return false;
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;

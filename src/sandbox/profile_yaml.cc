@@ -30,15 +30,8 @@ std::optional<uint64_t> parseInteger(std::string_view s) {
   if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
     uint64_t v = 0;
     for (char c : s.substr(2)) {
-      int d;
-      if (c >= '0' && c <= '9')
-        d = c - '0';
-      else if (c >= 'a' && c <= 'f')
-        d = c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F')
-        d = c - 'A' + 10;
-      else
-        return std::nullopt;
+      const int d = base::hexDigitValue(c);
+      if (d < 0) return std::nullopt;
       if (v >> 60) return std::nullopt;
       v = v * 16 + static_cast<uint64_t>(d);
     }

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "base/strings.h"
+
 namespace meshgate::filters::jwt_authn {
 
 namespace {
@@ -11,12 +13,7 @@ namespace {
 constexpr std::string_view kTokenChars =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using base::hexDigitValue;
 
 bool needsDecoding(std::string_view s) {
   return s.find_first_of("%+") != std::string_view::npos;
@@ -30,8 +27,9 @@ std::string decodeQueryComponent(std::string_view s) {
     const char c = s[i];
     if (c == '+') {
       out += ' ';
-    } else if (c == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 && hexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2]));
+    } else if (c == '%' && i + 2 < s.size() && hexDigitValue(s[i + 1]) >= 0 &&
+               hexDigitValue(s[i + 2]) >= 0) {
+      out += static_cast<char>(hexDigitValue(s[i + 1]) * 16 + hexDigitValue(s[i + 2]));
       i += 2;
     } else {
       out += c;

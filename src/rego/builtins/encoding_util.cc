@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/strings.h"
+
 namespace meshgate::rego {
 namespace {
 
@@ -170,12 +172,7 @@ bool base64Decode(std::string_view src, B64 alphabet, std::string* out, std::str
 }
 
 bool hexDecode(std::string_view text, std::string* out, std::string* error) {
-  auto val = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
+  constexpr auto val = base::hexDigitValue;
   out->clear();
   size_t i = 0;
   for (; i + 1 < text.size(); i += 2) {
@@ -244,12 +241,7 @@ std::string pathEscape(std::string_view s) {
 }
 
 bool queryUnescape(std::string_view s, std::string* out, std::string* error) {
-  auto val = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
+  constexpr auto val = base::hexDigitValue;
   out->clear();
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];

@@ -354,12 +354,9 @@ std::string goSprintf(std::string_view format, const std::vector<Value>& values)
             verb == 'O' || verb == 'b' || (verb == 's' && a.kind == ArgKind::Big)) {
           out += formatInt(a, verb, sp);
         } else if (verb == 'c' && a.kind == ArgKind::Int) {
-          // Go's fmtC takes the integer as a uint64: a negative one, one past U+10FFFF and a
-          // surrogate are each written as one U+FFFD.
-          const uint64_t c = static_cast<uint64_t>(a.i);
-          const bool valid = c <= 0x10FFFF && !(c >= 0xD800 && c <= 0xDFFF);
+          // Go's fmtC takes the integer as a uint64, so a negative one is past U+10FFFF too.
           std::string s;
-          base::appendUtf8(s, valid ? static_cast<uint32_t>(c) : 0xFFFDu);
+          base::appendRune(s, static_cast<uint64_t>(a.i));
           out += pad(s, sp, false);
         } else if ((verb == 'e' || verb == 'f' || verb == 'g' || verb == 'E' || verb == 'F' ||
                     verb == 'G') &&

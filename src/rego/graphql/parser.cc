@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "base/strings.h"
 #include "rego/value/json.h"
 
 namespace meshgate::rego::graphql {
@@ -131,26 +132,7 @@ char32_t decodeRune(std::string_view s, size_t i, size_t* width) {
   return 0xFFFD;
 }
 
-void appendRune(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp <= 0x10FFFF) {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    appendRune(out, 0xFFFD);
-  }
-}
+using base::appendRune;
 
 std::string fmtCode(unsigned char r) {
   char buf[16];
@@ -403,16 +385,9 @@ class Lexer {
   static bool unhex(std::string_view b, char32_t* out) {
     char32_t v = 0;
     for (char c : b) {
-      v <<= 4;
-      if (c >= '0' && c <= '9') {
-        v |= static_cast<char32_t>(c - '0');
-      } else if (c >= 'a' && c <= 'f') {
-        v |= static_cast<char32_t>(c - 'a' + 10);
-      } else if (c >= 'A' && c <= 'F') {
-        v |= static_cast<char32_t>(c - 'A' + 10);
-      } else {
-        return false;
-      }
+      const int d = base::hexDigitValue(c);
+      if (d < 0) return false;
+      v = (v << 4) | static_cast<char32_t>(d);
     }
     *out = v;
     return true;

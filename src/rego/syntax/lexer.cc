@@ -16,13 +16,6 @@ bool isDigit(char c) {
   return c >= '0' && c <= '9';
 }
 
-int hexVal(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 class Lexer {
  public:
   Lexer(std::string_view src, uint32_t line, uint32_t col) : src_(src), line_(line), col_(col) {}
@@ -426,7 +419,7 @@ bool unescapeString(std::string_view body, std::string* out) {
           if (at + 4 > body.size()) return false;
           uint32_t r = 0;
           for (size_t k = 0; k < 4; ++k) {
-            int h = hexVal(body[at + k]);
+            int h = base::hexDigitValue(body[at + k]);
             if (h < 0) return false;
             r = r * 16 + static_cast<uint32_t>(h);
           }

@@ -291,17 +291,9 @@ class DirectReader {
           uint32_t cp = 0;
           for (int i = 0; i < 4; ++i) {
             if (p_ == end_) return false;
-            char h = *p_++;
-            cp <<= 4;
-            if (h >= '0' && h <= '9') {
-              cp |= static_cast<uint32_t>(h - '0');
-            } else if (h >= 'a' && h <= 'f') {
-              cp |= static_cast<uint32_t>(h - 'a' + 10);
-            } else if (h >= 'A' && h <= 'F') {
-              cp |= static_cast<uint32_t>(h - 'A' + 10);
-            } else {
-              return false;
-            }
+            const int d = base::hexDigitValue(*p_++);
+            if (d < 0) return false;
+            cp = (cp << 4) | static_cast<uint32_t>(d);
           }
           // Surrogates (pairs and lone halves) are the event reader's.
           if (cp >= 0xD800 && cp <= 0xDFFF) return false;
