@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "base/yaml_guard.h"
 
+#include <algorithm>
+
 namespace meshgate::base {
 
 namespace {
@@ -30,6 +32,16 @@ bool endsWithBlockScalarHeader(std::string_view content) {
 }  // namespace
 
 std::optional<YamlHazard> findYamlHazard(std::string_view text) {
+  // YAML text has no NUL (it is not c-printable). A NUL among the first bytes makes yaml-cpp
+  // read the text as UTF-16 or UTF-32, which the line scan below, reading UTF-8, would not
+  // see: "\0," is a ',' opening a line to yaml-cpp.
+  if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    const std::string_view before = text.substr(0, nul);
+    const size_t line_start = before.rfind('\n') + 1;  // npos + 1 is 0
+    return YamlHazard{static_cast<uint32_t>(std::count(before.begin(), before.end(), '\n') + 1),
+                      static_cast<uint32_t>(nul - line_start + 1),
+                      "NUL byte (YAML is UTF-8 text without NULs)"};
+  }
   uint32_t line_no = 0;
   int flow_depth = 0;
   char quote = 0;

@@ -22,7 +22,9 @@ struct YamlHazard {
 /// or block scalar, e.g. "  - a\n,\n". YAML never allows a plain scalar to
 /// start with ',', so rejecting such a line rejects nothing valid, except the
 /// continuation line of a multi-line plain scalar, which may start with ','
-/// in block context; quote such a scalar. nullopt when no hazard is found.
+/// in block context; quote such a scalar. Also any NUL byte, which YAML never
+/// allows and which makes yaml-cpp decode the text as UTF-16 or UTF-32 (where
+/// "\0," is that shape again). nullopt when no hazard is found.
 std::optional<YamlHazard> findYamlHazard(std::string_view text);
 
 }  // namespace meshgate::base

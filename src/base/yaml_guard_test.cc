@@ -25,6 +25,20 @@ TEST(YamlGuard, FindsTheShapesYamlCppLoopsOn) {
   EXPECT_EQ(h->column, 4u);
 }
 
+TEST(YamlGuard, FindsNulBytes) {
+  // "\0,E\xec\xed" made LoadAll spin (config_loader_fuzz): yaml-cpp took the leading NUL
+  // for UTF-16BE and read a line starting with ','.
+  auto h = findYamlHazard(std::string_view("\0,E\xec\xed", 5));
+  ASSERT_TRUE(h.has_value());
+  EXPECT_EQ(h->line, 1u);
+  EXPECT_EQ(h->column, 1u);
+  EXPECT_NE(h->message.find("NUL"), std::string::npos);
+  h = findYamlHazard(std::string_view("a: 1\nb: x\0y\n", 13));
+  ASSERT_TRUE(h.has_value());
+  EXPECT_EQ(h->line, 2u);
+  EXPECT_EQ(h->column, 5u);
+}
+
 TEST(YamlGuard, AcceptsValidYamlWithCommasEverywhereElse) {
   for (const char* text : {
            "hosts: [a\n, b]\n",                            // flow sequence over lines
