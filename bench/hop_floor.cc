@@ -10,10 +10,14 @@
 // and the VM charge for one more process on the path (two more wake-ups per
 // request), which no proxy can go below without changing how it waits.
 //
-//   hop_floor LISTEN_PORT UPSTREAM_PORT [--spin]
+//   hop_floor LISTEN_PORT UPSTREAM_PORT [--spin | --poll-us N [--yield] [--upstream-only]]
 //
 // --spin never blocks in epoll_wait (a zero timeout, as HAProxy's
 // `busy-polling` does), to show what waiting without sleeping buys here.
+// --poll-us N polls (zero timeout) for N µs after the last event before it
+// blocks; --yield calls sched_yield() after each empty poll (meshgate's
+// `run --busy-poll`, ADR 0009); --upstream-only opens the window only when a
+// request went upstream and closes it when the answer arrives.
 // Listens on 127.0.0.1 only. Prints "ready" on stdout once listening.
 
 #include <arpa/inet.h>
@@ -23,6 +27,9 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <sched.h>
+#include <time.h>
 
 #include <cerrno>
 #include <csignal>
@@ -104,12 +111,36 @@ bool sendAll(int fd, const char* buf, size_t n) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: hop_floor LISTEN_PORT UPSTREAM_PORT [--spin]\n");
+    std::fprintf(stderr,
+                 "usage: hop_floor LISTEN_PORT UPSTREAM_PORT "
+                 "[--spin | --poll-us N [--yield] [--upstream-only]]\n");
     return 2;
   }
   const int listenPort = std::atoi(argv[1]);
   const int upstreamPort = std::atoi(argv[2]);
-  const bool spin = argc > 3 && std::strcmp(argv[3], "--spin") == 0;
+  bool spin = false, yieldInPoll = false, upstreamOnly = false;
+  long pollUs = 0;
+  for (int i = 3; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--spin") == 0) {
+      spin = true;
+    } else if (std::strcmp(argv[i], "--poll-us") == 0 && i + 1 < argc) {
+      pollUs = std::atol(argv[++i]);
+    } else if (std::strcmp(argv[i], "--yield") == 0) {
+      yieldInPoll = true;
+    } else if (std::strcmp(argv[i], "--upstream-only") == 0) {
+      upstreamOnly = true;
+    } else {
+      std::fprintf(stderr, "hop_floor: unknown argument '%s'\n", argv[i]);
+      return 2;
+    }
+  }
+  auto nowUs = [] {
+    timespec ts;
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+  };
+  long pollUntil = 0;
+  static bool isUpstream[kMaxFds];
   std::signal(SIGPIPE, SIG_IGN);
   for (int& p : peerOf)
     p = -1;
@@ -126,7 +157,11 @@ int main(int argc, char** argv) {
   std::vector<char> buf(64 * 1024);
   epoll_event events[64];
   for (;;) {
-    int n = ::epoll_wait(ep, events, 64, spin ? 0 : -1);
+    bool polling = spin;
+    if (!polling && pollUs > 0 && nowUs() < pollUntil) polling = true;
+    int n = ::epoll_wait(ep, events, 64, polling ? 0 : -1);
+    if (n > 0 && pollUs > 0 && !upstreamOnly) pollUntil = nowUs() + pollUs;
+    if (n == 0 && yieldInPoll) ::sched_yield();
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
       if (fd == lfd) {
@@ -141,6 +176,8 @@ int main(int argc, char** argv) {
           }
           int one = 1;
           ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+          isUpstream[u] = true;
+          isUpstream[c] = false;
           peerOf[c] = u;
           peerOf[u] = c;
           epoll_event e{};
@@ -155,6 +192,7 @@ int main(int argc, char** argv) {
       if (peerOf[fd] < 0) continue;  // closed earlier in this batch
       ssize_t r = ::recv(fd, buf.data(), buf.size(), 0);
       if (r > 0) {
+        if (upstreamOnly && pollUs > 0) pollUntil = isUpstream[fd] ? 0 : nowUs() + pollUs;
         if (!sendAll(peerOf[fd], buf.data(), static_cast<size_t>(r))) closePair(ep, fd);
       } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
         closePair(ep, fd);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "event/event_loop.h"
 
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -85,9 +86,18 @@ int EventLoop::nextTimeoutMs(std::chrono::milliseconds max_wait) const {
 void EventLoop::runOnce(std::chrono::milliseconds max_wait) {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
-  int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, nextTimeoutMs(max_wait));
+  const bool polling = busy_poll_.count() > 0 && now_ < poll_until_;
+  int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, polling ? 0 : nextTimeoutMs(max_wait));
   if (n < 0 && errno != EINTR) MG_LOG(Error) << "epoll_wait failed: " << errno;
   updateTime();
+  if (n > 0) {
+    poll_until_ = now_ + busy_poll_;
+  } else if (polling) {
+    // Nothing yet: let whatever else is runnable on this CPU (the peer this loop
+    // waits for, often) run before the next poll.
+    ++empty_polls_;
+    ::sched_yield();
+  }
   for (int i = 0; i < n; ++i) {
     static_cast<FdHandler*>(events[i].data.ptr)->onFdEvent(events[i].events);
   }

@@ -149,6 +149,68 @@ TEST(EventLoop, DeliversFdReadiness) {
   ::close(fds[1]);
 }
 
+// Busy polling, on a clock that only moves when the test says: whether runOnce
+// polled (counted in emptyPolls) or blocked tells the two states apart.
+TEST(EventLoop, BusyPollsOnlyWithinTheWindowAfterAnEvent) {
+  base::ManualClock clock;
+  EventLoop loop(clock);
+  loop.setBusyPoll(5ms);
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+  PipeReader reader(fds[0]);
+  ASSERT_TRUE(loop.addFd(fds[0], EPOLLIN, &reader).ok());
+
+  // An idle loop never polls: it blocks until max_wait.
+  loop.runOnce(1ms);
+  EXPECT_EQ(loop.emptyPolls(), 0u);
+
+  ASSERT_EQ(::write(fds[1], "a", 1), 1);
+  loop.runOnce(1000ms);
+  ASSERT_EQ(reader.data, "a");
+  // Within the window: every iteration polls and returns at once, however long
+  // max_wait is (a blocked loop would wait 2 s here and leave the count alone).
+  for (int i = 0; i < 3; ++i)
+    loop.runOnce(2000ms);
+  EXPECT_EQ(loop.emptyPolls(), 3u);
+
+  // An event in the window starts it again from its own time.
+  clock.advance(4ms);
+  ASSERT_EQ(::write(fds[1], "b", 1), 1);
+  loop.runOnce(0ms);
+  EXPECT_EQ(reader.data, "ab");
+  clock.advance(4ms);  // 8 ms after the first event, 4 ms after the second
+  loop.runOnce(2000ms);
+  EXPECT_EQ(loop.emptyPolls(), 4u);
+
+  // Past the window with no event: the loop blocks again.
+  clock.advance(2ms);
+  loop.runOnce(2000ms);  // still polls once: its time was read before this advance
+  loop.runOnce(1ms);
+  loop.runOnce(1ms);
+  EXPECT_EQ(loop.emptyPolls(), 5u);
+
+  loop.removeFd(fds[0]);
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
+TEST(EventLoop, DoesNotPollWhenBusyPollIsOff) {
+  base::ManualClock clock;
+  EventLoop loop(clock);
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+  PipeReader reader(fds[0]);
+  ASSERT_TRUE(loop.addFd(fds[0], EPOLLIN, &reader).ok());
+  ASSERT_EQ(::write(fds[1], "a", 1), 1);
+  loop.runOnce(1000ms);
+  loop.runOnce(1ms);
+  EXPECT_EQ(reader.data, "a");
+  EXPECT_EQ(loop.emptyPolls(), 0u);
+  loop.removeFd(fds[0]);
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
 TEST(SignalWatcher, DeliversSignalsOnTheLoop) {
   EventLoop loop;
   int got = 0;

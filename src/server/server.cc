@@ -334,7 +334,7 @@ int Server::run() {
       std::chrono::duration_cast<std::chrono::seconds>(loop_.clock().systemNow().time_since_epoch())
           .count());
   for (uint32_t i = 0; i < options_.concurrency; ++i) {
-    workers_.push_back(std::make_unique<Worker>(i, registry_));
+    workers_.push_back(std::make_unique<Worker>(i, registry_, options_.busy_poll));
     workers_.back()->start(current_, bindingsFor(i, *bound));
   }
   if (!options_.config_path.empty() && options_.watch) {

@@ -44,6 +44,8 @@ struct ServerOptions {
   std::string admin_address_path;
   /// Watch the config path with inotify and reload on change.
   bool watch = true;
+  /// Each worker's busy-poll window (event::EventLoop::setBusyPoll); zero is off.
+  base::Duration busy_poll{0};
 };
 
 class Server {

@@ -13,7 +13,11 @@ namespace {
 constexpr auto kHousekeepingPeriod = std::chrono::milliseconds(100);
 }
 
-Worker::Worker(uint32_t id, metrics::Registry& registry) : id_(id) {
+Worker::Worker(uint32_t id, metrics::Registry& registry, base::Duration busy_poll) : id_(id) {
+  loop_.setBusyPoll(busy_poll);
+  empty_polls_metric_ = registry.counter(
+      "meshgate_worker_empty_polls_total",
+      "Busy polls (run --busy-poll) that found no event: the CPU price of busy polling");
   ctx_ = std::make_unique<proxy::WorkerContext>(loop_, registry, id);
 }
 
@@ -101,10 +105,16 @@ void Worker::onAccept(int socket_id, int fd) {
   auto* cm = new proxy::ConnectionManager(*ctx_, fd, *spec);
   cm->start();
   connections_.store(ctx_->connectionCount(), std::memory_order_relaxed);
+  const uint64_t polls = loop_.emptyPolls();
+  ctx_->metrics().inc(empty_polls_metric_, polls - empty_polls_published_);
+  empty_polls_published_ = polls;
 }
 
 void Worker::housekeeping() {
   connections_.store(ctx_->connectionCount(), std::memory_order_relaxed);
+  const uint64_t polls = loop_.emptyPolls();
+  ctx_->metrics().inc(empty_polls_metric_, polls - empty_polls_published_);
+  empty_polls_published_ = polls;
   ctx_->clusters().sweep();
   housekeeping_timer_->arm(kHousekeepingPeriod);
 }
@@ -115,6 +125,9 @@ void Worker::drain() {
       b.listener->close();
     ctx_->startDrain();
     connections_.store(ctx_->connectionCount(), std::memory_order_relaxed);
+    const uint64_t polls = loop_.emptyPolls();
+    ctx_->metrics().inc(empty_polls_metric_, polls - empty_polls_published_);
+    empty_polls_published_ = polls;
   });
 }
 
@@ -122,6 +135,9 @@ void Worker::closeAll() {
   loop_.post([this] {
     ctx_->closeAll();
     connections_.store(ctx_->connectionCount(), std::memory_order_relaxed);
+    const uint64_t polls = loop_.emptyPolls();
+    ctx_->metrics().inc(empty_polls_metric_, polls - empty_polls_published_);
+    empty_polls_published_ = polls;
   });
 }
 

@@ -32,7 +32,8 @@ struct ListenerBinding {
 
 class Worker {
  public:
-  Worker(uint32_t id, metrics::Registry& registry);
+  /// `busy_poll`: the loop's busy-poll window (event::EventLoop::setBusyPoll).
+  Worker(uint32_t id, metrics::Registry& registry, base::Duration busy_poll = {});
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -71,6 +72,8 @@ class Worker {
   std::map<int, Bound> listeners_;  // by socket_id
   std::thread thread_;
   std::unique_ptr<event::Timer> housekeeping_timer_;
+  metrics::SeriesId empty_polls_metric_;
+  uint64_t empty_polls_published_ = 0;
   std::atomic<size_t> connections_{0};
   std::atomic<uint64_t> generation_{0};
   bool stopped_ = false;

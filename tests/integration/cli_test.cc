@@ -28,5 +28,16 @@ TEST(Cli, UnknownCommandIsUsageError) {
   EXPECT_NE(r.err.find("unknown command 'frobnicate'"), std::string::npos) << r.err;
 }
 
+TEST(Cli, RunRejectsBadOptionValuesBeforeStarting) {
+  for (const char* v : {"2s", "-1ms", "fast", "10"}) {
+    auto r = runCommand({MG_BINARY, "run", "--busy-poll", v});
+    EXPECT_EQ(r.exit_code, 2) << v;
+    EXPECT_NE(r.err.find("--busy-poll wants a duration from 0 to 1s"), std::string::npos) << r.err;
+  }
+  auto r = runCommand({MG_BINARY, "run", "--concurrency", "0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--concurrency wants a number from 1 to 1024"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace meshgate

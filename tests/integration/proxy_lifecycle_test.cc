@@ -236,6 +236,8 @@ TEST(Lifecycle, AdminEndpoints) {
       std::string::npos);
   EXPECT_GE(mg.metric("meshgate_upstream_connections_active{cluster=\"outbound|80||up.local\"}"),
             1);
+  // Busy polling is off unless asked for: the series exists and stays at zero.
+  EXPECT_EQ(mg.metric("meshgate_worker_empty_polls_total"), 0);
   auto dump = mg.admin("/config_dump");
   ASSERT_TRUE(dump);
   EXPECT_EQ(dump->header("Content-Type"), "application/json");
@@ -248,6 +250,27 @@ TEST(Lifecycle, AdminEndpoints) {
   auto missing = mg.admin("/nope");
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
+}
+
+// `run --busy-poll`: requests flow as without it, and the polls that found
+// nothing (the option's CPU price) are counted.
+TEST(Lifecycle, BusyPollingWorkersServeAndCountTheirPolls) {
+  TestUpstream up;
+  MeshgateProcess mg(
+      MG_BINARY,
+      baseConfig() + serviceEntry("up", "up.local", up.port()) + routeWithBody("up.local", "t"),
+      {.concurrency = 1, .extra_args = {"--busy-poll", "2ms"}});
+  const uint16_t port = mg.listenerPort("default/main");
+  HttpConnection conn(port);
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(conn.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto r = conn.readResponse();
+    ASSERT_TRUE(r) << "request " << i;
+    ASSERT_EQ(r->status, 200);
+  }
+  // Published by the worker's housekeeping (every 100 ms): bounded wait.
+  EXPECT_TRUE(waitUntil([&] { return mg.metric("meshgate_worker_empty_polls_total") > 0; }));
+  EXPECT_EQ(up.connectionsAccepted(), 1u);  // one pooled upstream connection, as without polling
 }
 
 TEST(Lifecycle, AccessLogHasOneJsonLinePerRequest) {
