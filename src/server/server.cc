@@ -363,7 +363,12 @@ int Server::run() {
 
 void Server::printBanner() const {
   std::string out =
-      "meshgate 0.1.0: " + std::to_string(options_.concurrency) + " workers, config " +
+      "meshgate 0.1.0: " + std::to_string(options_.concurrency) +
+      (options_.concurrency == 1 ? " worker" : " workers") +
+      (options_.busy_poll.count() > 0
+           ? " (busy poll " + base::formatDuration(options_.busy_poll) + ")"
+           : std::string()) +
+      ", config " +
       (options_.config_path.empty() ? std::string("<embedded default>") : options_.config_path) +
       " (generation " + std::to_string(generation_) + ", version " +
       current_->version.substr(0, 12) + ")\n";

@@ -271,6 +271,9 @@ TEST(Lifecycle, BusyPollingWorkersServeAndCountTheirPolls) {
   // Published by the worker's housekeeping (every 100 ms): bounded wait.
   EXPECT_TRUE(waitUntil([&] { return mg.metric("meshgate_worker_empty_polls_total") > 0; }));
   EXPECT_EQ(up.connectionsAccepted(), 1u);  // one pooled upstream connection, as without polling
+  // The start-up banner says that the workers poll, and how long.
+  EXPECT_TRUE(mg.process().waitForOutput("1 worker (busy poll 2ms), config"))
+      << mg.process().stdoutText();
 }
 
 TEST(Lifecycle, AccessLogHasOneJsonLinePerRequest) {
