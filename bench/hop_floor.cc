@@ -23,13 +23,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <unistd.h>
-
-#include <sched.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
