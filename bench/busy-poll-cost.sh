@@ -29,45 +29,12 @@ for tool in nginx h2load curl python3; do
 done
 "$root/scripts/build.sh" release meshgate >/dev/null
 bin="$root/build/release/src/cli/meshgate"
-work=$(mktemp -d /tmp/busy-poll-cost.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_http() {  # wait_http PORT: bounded wait until the port answers
-  for _ in $(seq 1 200); do
-    curl -fsS -o /dev/null "http://127.0.0.1:$1/" 2>/dev/null && return 0
-    # A bounded poll of readiness, not a sleep standing in for it.
-    sleep 0.05
-  done
-  echo "busy-poll-cost: port $1 never answered" >&2
-  exit 1
-}
+name=busy-poll-cost
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-origin_port=$(free_port)
-body=$(head -c 64 </dev/zero | tr '\0' x)
-cat >"$work/nginx.conf" <<EOF
-worker_processes $CORES;
-daemon off;
-error_log $work/nginx.err;
-pid $work/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  server { listen 127.0.0.1:$origin_port; location / { return 200 "$body"; } }
-}
-EOF
-nginx -c "$work/nginx.conf" -p "$work" &
-pids+=($!)
+start_origin "$CORES"
 wait_http "$origin_port"
 
 declare -A pid_of port_of

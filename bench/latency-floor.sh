@@ -38,45 +38,11 @@ done
 bin="$root/build/release/src/cli/meshgate"
 floor="$root/build/release/bench/hop_floor"
 
-work=$(mktemp -d /tmp/latency-floor.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+name=latency-floor
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_http() {  # wait_http PORT: bounded wait until the port answers
-  for _ in $(seq 1 200); do
-    curl -fsS -o /dev/null "http://127.0.0.1:$1/" 2>/dev/null && return 0
-    # A bounded poll of readiness, not a sleep standing in for it.
-    sleep 0.05
-  done
-  echo "latency-floor: port $1 never answered" >&2
-  exit 1
-}
-
-origin_port=$(free_port)
-body=$(head -c 64 </dev/zero | tr '\0' x)
-cat >"$work/nginx.conf" <<EOF
-worker_processes $CORES;
-daemon off;
-error_log $work/nginx.err;
-pid $work/nginx.pid;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  server { listen 127.0.0.1:$origin_port; location / { return 200 "$body"; } }
-}
-EOF
-nginx -c "$work/nginx.conf" -p "$work" &
-pids+=($!)
+start_origin "$CORES"
 
 mg_port=$(free_port)
 PORT=$mg_port UPSTREAM_HOST=127.0.0.1 UPSTREAM_PORT=$origin_port \

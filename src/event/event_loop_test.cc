@@ -134,19 +134,37 @@ class PipeReader : public FdHandler {
   int fd_;
 };
 
+// A pipe whose read end `loop` watches with a PipeReader; closed on destruction.
+class WatchedPipe {
+ public:
+  explicit WatchedPipe(EventLoop& loop) : loop_(loop) {
+    if (::pipe2(fds_, O_NONBLOCK | O_CLOEXEC) != 0) ADD_FAILURE() << "pipe2 failed";
+    reader_ = std::make_unique<PipeReader>(fds_[0]);
+    EXPECT_TRUE(loop_.addFd(fds_[0], EPOLLIN, reader_.get()).ok());
+  }
+  ~WatchedPipe() {
+    loop_.removeFd(fds_[0]);
+    ::close(fds_[0]);
+    ::close(fds_[1]);
+  }
+  bool write(const std::string& s) {
+    return ::write(fds_[1], s.data(), s.size()) == static_cast<ssize_t>(s.size());
+  }
+  const std::string& data() const { return reader_->data; }
+
+ private:
+  EventLoop& loop_;
+  int fds_[2] = {-1, -1};
+  std::unique_ptr<PipeReader> reader_;
+};
+
 TEST(EventLoop, DeliversFdReadiness) {
   EventLoop loop;
-  int fds[2];
-  ASSERT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
-  PipeReader reader(fds[0]);
-  ASSERT_TRUE(loop.addFd(fds[0], EPOLLIN, &reader).ok());
-  ASSERT_EQ(::write(fds[1], "hello", 5), 5);
-  for (int i = 0; i < 10 && reader.data.size() < 5; ++i)
+  WatchedPipe pipe(loop);
+  ASSERT_TRUE(pipe.write("hello"));
+  for (int i = 0; i < 10 && pipe.data().size() < 5; ++i)
     loop.runOnce(100ms);
-  EXPECT_EQ(reader.data, "hello");
-  loop.removeFd(fds[0]);
-  ::close(fds[0]);
-  ::close(fds[1]);
+  EXPECT_EQ(pipe.data(), "hello");
 }
 
 // Busy polling, on a clock that only moves when the test says: whether runOnce
@@ -155,18 +173,15 @@ TEST(EventLoop, BusyPollsOnlyWithinTheWindowAfterAnEvent) {
   base::ManualClock clock;
   EventLoop loop(clock);
   loop.setBusyPoll(5ms);
-  int fds[2];
-  ASSERT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
-  PipeReader reader(fds[0]);
-  ASSERT_TRUE(loop.addFd(fds[0], EPOLLIN, &reader).ok());
+  WatchedPipe pipe(loop);
 
   // An idle loop never polls: it blocks until max_wait.
   loop.runOnce(1ms);
   EXPECT_EQ(loop.emptyPolls(), 0u);
 
-  ASSERT_EQ(::write(fds[1], "a", 1), 1);
+  ASSERT_TRUE(pipe.write("a"));
   loop.runOnce(1000ms);
-  ASSERT_EQ(reader.data, "a");
+  ASSERT_EQ(pipe.data(), "a");
   // Within the window: every iteration polls and returns at once, however long
   // max_wait is (a blocked loop would wait 2 s here and leave the count alone).
   for (int i = 0; i < 3; ++i)
@@ -175,9 +190,9 @@ TEST(EventLoop, BusyPollsOnlyWithinTheWindowAfterAnEvent) {
 
   // An event in the window starts it again from its own time.
   clock.advance(4ms);
-  ASSERT_EQ(::write(fds[1], "b", 1), 1);
+  ASSERT_TRUE(pipe.write("b"));
   loop.runOnce(0ms);
-  EXPECT_EQ(reader.data, "ab");
+  EXPECT_EQ(pipe.data(), "ab");
   clock.advance(4ms);  // 8 ms after the first event, 4 ms after the second
   loop.runOnce(2000ms);
   EXPECT_EQ(loop.emptyPolls(), 4u);
@@ -188,27 +203,17 @@ TEST(EventLoop, BusyPollsOnlyWithinTheWindowAfterAnEvent) {
   loop.runOnce(1ms);
   loop.runOnce(1ms);
   EXPECT_EQ(loop.emptyPolls(), 5u);
-
-  loop.removeFd(fds[0]);
-  ::close(fds[0]);
-  ::close(fds[1]);
 }
 
 TEST(EventLoop, DoesNotPollWhenBusyPollIsOff) {
   base::ManualClock clock;
   EventLoop loop(clock);
-  int fds[2];
-  ASSERT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
-  PipeReader reader(fds[0]);
-  ASSERT_TRUE(loop.addFd(fds[0], EPOLLIN, &reader).ok());
-  ASSERT_EQ(::write(fds[1], "a", 1), 1);
+  WatchedPipe pipe(loop);
+  ASSERT_TRUE(pipe.write("a"));
   loop.runOnce(1000ms);
   loop.runOnce(1ms);
-  EXPECT_EQ(reader.data, "a");
+  EXPECT_EQ(pipe.data(), "a");
   EXPECT_EQ(loop.emptyPolls(), 0u);
-  loop.removeFd(fds[0]);
-  ::close(fds[0]);
-  ::close(fds[1]);
 }
 
 TEST(SignalWatcher, DeliversSignalsOnTheLoop) {
