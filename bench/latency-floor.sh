@@ -10,13 +10,15 @@
 # "added" column is the cost of two more process wake-ups per request here.
 # SPIN=1 adds hop_floor --spin, which never sleeps in epoll_wait. POLL_US=N adds
 # hop_floor --poll-us N $POLL_FLAGS (e.g. POLL_FLAGS=--yield), which polls for N µs
-# after traffic; BUSY_POLL=D adds meshgate run --busy-poll D (ADR 0009). BURST=N runs
+# after traffic; POLL_FLAGS may list variants separated by commas, one relay each.
+# BUSY_POLL="D ..." adds a meshgate run --busy-poll D per window D (ADR 0009). BURST=N runs
 # `wrk -t2 -c64 -dNs` against each target (then pauses 1 s) before its latency
 # run, as proxy-bench.sh measures throughput just before latency.
 #
 #   bench/latency-floor.sh                  # R=5 rounds of 10 s per target
 #   R=9 DURATION=5 SPIN=1 bench/latency-floor.sh
 #   BUSY_POLL=250us POLL_US=250 POLL_FLAGS=--yield bench/latency-floor.sh
+#   BUSY_POLL="250us 2ms" POLL_US=250 POLL_FLAGS=",--yield" BURST=3 bench/latency-floor.sh
 #
 # Latency is h2load --rps over one connection (as proxy-bench.sh measures it);
 # percentiles are per 10 s run, "added" is target minus direct in the same
@@ -50,19 +52,23 @@ PORT=$mg_port UPSTREAM_HOST=127.0.0.1 UPSTREAM_PORT=$origin_port \
 "$bin" run -c "$work/mg.yaml" --concurrency "$CORES" --no-watch --log-level warn >"$work/mg.log" 2>&1 &
 pids+=($!)
 
-if [[ -n ${BUSY_POLL:-} ]]; then
-  mgp_port=$(free_port)
-  PORT=$mgp_port UPSTREAM_HOST=127.0.0.1 UPSTREAM_PORT=$origin_port \
-    bin="$bin" "$root/bench/meshgate-bench-config.sh" "$work/mgp.yaml"
-  "$bin" run -c "$work/mgp.yaml" --concurrency "$CORES" --no-watch --log-level warn \
-    --busy-poll "$BUSY_POLL" >"$work/mgp.log" 2>&1 &
+# BUSY_POLL may name several windows ("250us 2ms"): one meshgate per window.
+read -r -a polls <<<"${BUSY_POLL:-}"
+poll_targets=()
+for window in "${polls[@]}"; do
+  p=$(free_port)
+  PORT=$p UPSTREAM_HOST=127.0.0.1 UPSTREAM_PORT=$origin_port \
+    bin="$bin" "$root/bench/meshgate-bench-config.sh" "$work/mg-$window.yaml"
+  "$bin" run -c "$work/mg-$window.yaml" --concurrency "$CORES" --no-watch --log-level warn \
+    --busy-poll "$window" >"$work/mg-$window.log" 2>&1 &
   pids+=($!)
-fi
+  poll_targets+=("meshgate_poll_$window:$p")
+done
 floor_port=$(free_port)
 "$floor" "$floor_port" "$origin_port" >/dev/null &
 pids+=($!)
 targets=("direct:$origin_port" "hop_floor:$floor_port" "meshgate:$mg_port")
-[[ -n ${BUSY_POLL:-} ]] && targets+=("meshgate_poll:$mgp_port")
+targets+=("${poll_targets[@]}")
 if [[ $SPIN == 1 ]]; then
   spin_port=$(free_port)
   "$floor" "$spin_port" "$origin_port" --spin >/dev/null &
@@ -70,11 +76,18 @@ if [[ $SPIN == 1 ]]; then
   targets+=("hop_floor_spin:$spin_port")
 fi
 if [[ ${POLL_US:-0} -gt 0 ]]; then
-  poll_port=$(free_port)
-  # shellcheck disable=SC2086 # POLL_FLAGS is a list of flags
-  "$floor" "$poll_port" "$origin_port" --poll-us "$POLL_US" ${POLL_FLAGS:-} >/dev/null &
-  pids+=($!)
-  targets+=("hop_floor_poll:$poll_port")
+  # POLL_FLAGS may list several variants separated by commas: one relay each.
+  IFS=, read -r -a variants <<<"${POLL_FLAGS:-}"
+  ((${#variants[@]})) || variants=("")
+  for v in "${variants[@]}"; do
+    p=$(free_port)
+    # shellcheck disable=SC2086 # a variant is a list of flags
+    "$floor" "$p" "$origin_port" --poll-us "$POLL_US" $v >/dev/null &
+    pids+=($!)
+    tag=${v//--/}
+    tag=${tag// /_}
+    targets+=("hop_floor_poll${tag:+_$tag}:$p")
+  done
 fi
 for t in "${targets[@]}"; do wait_http "${t#*:}"; done
 
