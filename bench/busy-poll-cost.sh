@@ -38,18 +38,11 @@ start_origin "$CORES"
 wait_http "$origin_port"
 
 declare -A pid_of port_of
-for mode in off on; do
-  port=$(free_port)
-  PORT=$port UPSTREAM_HOST=127.0.0.1 UPSTREAM_PORT=$origin_port \
-    bin="$bin" "$root/bench/meshgate-bench-config.sh" "$work/$mode.yaml"
-  args=(run -c "$work/$mode.yaml" --concurrency "$CORES" --no-watch --log-level warn)
-  [[ $mode == on ]] && args+=(--busy-poll "$BUSY_POLL")
-  "$bin" "${args[@]}" >"$work/$mode.log" 2>&1 &
-  pids+=($!)
-  pid_of[$mode]=$!
-  port_of[$mode]=$port
-  wait_http "$port"
-done
+start_meshgate off
+pid_of[off]=$mg_pid port_of[off]=$mg_port
+start_meshgate on --busy-poll "$BUSY_POLL"
+pid_of[on]=$mg_pid port_of[on]=$mg_port
+for mode in off on; do wait_http "${port_of[$mode]}"; done
 
 hz=$(getconf CLK_TCK)
 echo "# $(date -u +%FT%TZ) load: $(cut -d' ' -f1-3 /proc/loadavg), R=$R, ${DURATION}s per run, busy poll $BUSY_POLL" >&2

@@ -46,28 +46,20 @@ source "$root/bench/lib.sh"
 
 start_origin "$CORES"
 
-mg_port=$(free_port)
-PORT=$mg_port UPSTREAM_HOST=127.0.0.1 UPSTREAM_PORT=$origin_port \
-  bin="$bin" "$root/bench/meshgate-bench-config.sh" "$work/mg.yaml"
-"$bin" run -c "$work/mg.yaml" --concurrency "$CORES" --no-watch --log-level warn >"$work/mg.log" 2>&1 &
-pids+=($!)
+start_meshgate mg
+default_port=$mg_port
 
 # BUSY_POLL may name several windows ("250us 2ms"): one meshgate per window.
 read -r -a polls <<<"${BUSY_POLL:-}"
 poll_targets=()
 for window in "${polls[@]}"; do
-  p=$(free_port)
-  PORT=$p UPSTREAM_HOST=127.0.0.1 UPSTREAM_PORT=$origin_port \
-    bin="$bin" "$root/bench/meshgate-bench-config.sh" "$work/mg-$window.yaml"
-  "$bin" run -c "$work/mg-$window.yaml" --concurrency "$CORES" --no-watch --log-level warn \
-    --busy-poll "$window" >"$work/mg-$window.log" 2>&1 &
-  pids+=($!)
-  poll_targets+=("meshgate_poll_$window:$p")
+  start_meshgate "mg-$window" --busy-poll "$window"
+  poll_targets+=("meshgate_poll_$window:$mg_port")
 done
 floor_port=$(free_port)
 "$floor" "$floor_port" "$origin_port" >/dev/null &
 pids+=($!)
-targets=("direct:$origin_port" "hop_floor:$floor_port" "meshgate:$mg_port")
+targets=("direct:$origin_port" "hop_floor:$floor_port" "meshgate:$default_port")
 targets+=("${poll_targets[@]}")
 if [[ $SPIN == 1 ]]; then
   spin_port=$(free_port)

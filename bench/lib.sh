@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Shared plumbing for the bench scripts that start their own loopback peers
-# (latency-floor.sh, busy-poll-cost.sh). Source it after setting `name`:
+# (latency-floor.sh, busy-poll-cost.sh). Source it after setting `name` and `root`:
 #
 #   name=latency-floor; source "$root/bench/lib.sh"
 #
 # It makes $work (removed on exit), kills every pid pushed onto `pids` on exit,
-# and offers free_port, wait_http and start_origin.
+# and offers free_port, wait_http, start_origin and start_meshgate.
 : "${name:?set name before sourcing bench/lib.sh}"
+: "${root:?set root (the repository) before sourcing bench/lib.sh}"
 work=$(mktemp -d "/tmp/$name.XXXXXX")
 pids=()
 cleanup() {
@@ -51,4 +52,20 @@ http {
 CONF
   nginx -c "$work/nginx.conf" -p "$work" &
   pids+=($!)
+}
+
+# start_meshgate TAG [ARGS...]: meshgate (the release build, $bin) in front of the
+# origin with bench/meshgate-bench-config.sh, CORES workers and ARGS added to
+# `run`; logs to $work/TAG.log. Sets mg_port and mg_pid.
+start_meshgate() {
+  : "${bin:?start_meshgate needs bin, the meshgate binary}"
+  local tag=$1
+  shift
+  mg_port=$(free_port)
+  PORT=$mg_port UPSTREAM_HOST=127.0.0.1 UPSTREAM_PORT=$origin_port \
+    bin="$bin" "$root/bench/meshgate-bench-config.sh" "$work/$tag.yaml"
+  "$bin" run -c "$work/$tag.yaml" --concurrency "$CORES" --no-watch --log-level warn "$@" \
+    >"$work/$tag.log" 2>&1 &
+  mg_pid=$!
+  pids+=("$mg_pid")
 }

@@ -80,7 +80,6 @@ class EventLoop {
   /// price is CPU: up to `window` of polling after every burst of traffic. An
   /// idle loop does not poll. Loop thread, or before run().
   void setBusyPoll(base::Duration window) { busy_poll_ = window; }
-  base::Duration busyPoll() const { return busy_poll_; }
   /// Polls that found no event (for tests and metrics).
   uint64_t emptyPolls() const { return empty_polls_; }
 

@@ -105,16 +105,17 @@ void Worker::onAccept(int socket_id, int fd) {
   auto* cm = new proxy::ConnectionManager(*ctx_, fd, *spec);
   cm->start();
   connections_.store(ctx_->connectionCount(), std::memory_order_relaxed);
+}
+
+void Worker::publishLoopStats() {
+  connections_.store(ctx_->connectionCount(), std::memory_order_relaxed);
   const uint64_t polls = loop_.emptyPolls();
   ctx_->metrics().inc(empty_polls_metric_, polls - empty_polls_published_);
   empty_polls_published_ = polls;
 }
 
 void Worker::housekeeping() {
-  connections_.store(ctx_->connectionCount(), std::memory_order_relaxed);
-  const uint64_t polls = loop_.emptyPolls();
-  ctx_->metrics().inc(empty_polls_metric_, polls - empty_polls_published_);
-  empty_polls_published_ = polls;
+  publishLoopStats();
   ctx_->clusters().sweep();
   housekeeping_timer_->arm(kHousekeepingPeriod);
 }
@@ -124,20 +125,14 @@ void Worker::drain() {
     for (auto& [id, b] : listeners_)
       b.listener->close();
     ctx_->startDrain();
-    connections_.store(ctx_->connectionCount(), std::memory_order_relaxed);
-    const uint64_t polls = loop_.emptyPolls();
-    ctx_->metrics().inc(empty_polls_metric_, polls - empty_polls_published_);
-    empty_polls_published_ = polls;
+    publishLoopStats();
   });
 }
 
 void Worker::closeAll() {
   loop_.post([this] {
     ctx_->closeAll();
-    connections_.store(ctx_->connectionCount(), std::memory_order_relaxed);
-    const uint64_t polls = loop_.emptyPolls();
-    ctx_->metrics().inc(empty_polls_metric_, polls - empty_polls_published_);
-    empty_polls_published_ = polls;
+    publishLoopStats();
   });
 }
 

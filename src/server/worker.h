@@ -60,6 +60,9 @@ class Worker {
   void applyListeners(std::vector<ListenerBinding> listeners);
   void onAccept(int socket_id, int fd);
   void housekeeping();
+  /// The connection count for other threads, and the loop's empty polls since
+  /// the last call into meshgate_worker_empty_polls_total. Loop thread.
+  void publishLoopStats();
 
   struct Bound {
     std::string name;
